@@ -1,0 +1,62 @@
+/*
+ * json.c -- json-c helpers (see json.h).
+ */
+#include <string.h>
+
+#include "json.h"
+
+#define DUMP_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+char *
+json_quote(struct arena *a, const char *s)
+{
+	json_object	*o = json_object_new_string(s ? s : "");
+	char		*out;
+
+	out = arena_strdup(a, json_object_to_json_string_ext(o, DUMP_FLAGS));
+	json_object_put(o);
+	return (out);
+}
+
+json_object *
+json_parse(const char *text, size_t len, int *is_null)
+{
+	json_tokener	*tok;
+	json_object	*o;
+	size_t		 off;
+
+	if (is_null)
+		*is_null = 0;
+	if (len > (size_t)INT32_MAX)
+		return (NULL);
+	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
+		return (NULL);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		if (o)
+			json_object_put(o);
+		json_tokener_free(tok);
+		return (NULL);
+	}
+	off = json_tokener_get_parse_end(tok);
+	/* only whitespace may follow */
+	for (; off < len; off++)
+		if (!strchr(" \t\r\n", text[off])) {
+			json_object_put(o);
+			json_tokener_free(tok);
+			return (NULL);
+		}
+	json_tokener_free(tok);
+	if (o == NULL && is_null)
+		*is_null = 1;
+	return (o);
+}
+
+char *
+json_dump(struct arena *a, json_object *o)
+{
+	if (o == NULL)
+		return (arena_strdup(a, "null"));
+	return (arena_strdup(a, json_object_to_json_string_ext(o, DUMP_FLAGS)));
+}

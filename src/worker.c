@@ -1,0 +1,203 @@
+/*
+ * worker.c -- the worker loop (fastcgi.md §1.4, §2.2).
+ *
+ * Signals: our handlers go in before FCGX_Init, with SA_RESTART, so
+ * libfcgi leaves them alone and request I/O never fails with EINTR.  A
+ * graceful stop (SIGQUIT, SIGTERM, or the master dying: PDEATHSIG) sets a
+ * flag and dup2()s an unbound socket over the listening fd: a request in
+ * flight completes, a blocked accept fails at once.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "arena.h"
+#include "branch.h"
+#include "config.h"
+#include "fcgi.h"
+#include "log.h"
+#include "request.h"
+#include "router.h"
+#include "worker.h"
+
+static volatile sig_atomic_t	 quit;
+static volatile sig_atomic_t	 reopen;
+static int			 wlisten_fd = -1;
+
+static void
+on_quit(int sig)
+{
+	int	 saved = errno, fd;
+
+	(void)sig;
+	quit = 1;
+	fcgi_shutdown_pending();
+	if (wlisten_fd != -1 &&
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		dup2(fd, wlisten_fd);
+		close(fd);
+	}
+	errno = saved;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	reopen = 1;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_quit;
+	if (sigaction(SIGQUIT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = on_usr1;
+	if (sigaction(SIGUSR1, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	return (sigprocmask(SIG_SETMASK, &none, NULL));
+}
+
+/* answer one request; the reply is left on r */
+static void
+handle(struct worker_ctx *w, struct request *r)
+{
+	const struct route	*rt;
+	int			 known;
+
+	if (r->body_error == 413) {
+		r->route_name = "-";
+		reply_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "Request body is too large");
+		return;
+	}
+	if (r->body_error) {
+		r->route_name = "-";
+		reply_error(r, 400, "BAD_REQUEST", "Invalid request body");
+		return;
+	}
+	if (w->cfg->status_enabled &&
+	    str_eq_c(r->path, w->cfg->status_path)) {
+		r->route_name = "status";
+		if (strcmp(r->method, "GET") == 0)
+			api_status_page(r);
+		else
+			reply_empty(r, 404);
+		return;
+	}
+	r->branch = branch_resolve(r->host, r->path, &r->route);
+	if (r->branch == NULL) {
+		r->route_name = "-";
+		reply_error(r, 404, "BRANCH_NOT_FOUND",
+		    "No auth service is configured at this address");
+		return;
+	}
+	/* the path must continue the base path with '/' (protocol.md §0.4) */
+	if (r->route.len == 0 || memmem(r->route.p, r->route.len, "//",
+	    2) != NULL) {
+		r->route_name = "-";
+		reply_empty(r, 404);
+		return;
+	}
+	rt = router_match(r->method, r->route, &known);
+	if (rt == NULL) {
+		r->route_name = known ? "wrong-method" : "unknown";
+		reply_empty(r, 404);
+		return;
+	}
+	r->route_name = rt->name;
+	scoreboard_request_begin(w->slot, rt->name, strlen(rt->name));
+	rt->handler(r);
+}
+
+int
+worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
+    int listen_fd)
+{
+	struct worker_ctx	 w;
+	struct arena		 arena;
+	struct request		 r;
+	pid_t			 ppid = getppid();
+	unsigned int		 seed;
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.sb = sb;
+	w.slot = &sb->slots[slot];
+	w.listen_fd = listen_fd;
+	wlisten_fd = listen_fd;
+	seed = (unsigned int)getpid() ^ (unsigned int)scoreboard_now_ms();
+	w.max_requests = (unsigned long)cfg->max_requests;
+	if (w.max_requests > 0 && cfg->max_requests_jitter > 0)
+		w.max_requests += (unsigned long)rand_r(&seed) %
+		    ((unsigned long)cfg->max_requests_jitter + 1);
+
+	if (install_signals() == -1) {
+		log_warn("worker: sigaction");
+		return (NEON_AUTHD_EX_FATAL);
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		log_warn("worker: prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != ppid)	/* master died before prctl */
+		return (0);
+	if (branch_map_init(cfg) == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	if (fcgi_init(listen_fd) == -1)
+		return (NEON_AUTHD_EX_FATAL);
+
+	arena_init(&arena, 32 * 1024);
+	w.slot->heartbeat_ms = scoreboard_now_ms();
+	__atomic_store_n(&w.slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
+
+	while (!quit) {
+		if (reopen) {
+			reopen = 0;
+			log_reopen();
+		}
+		arena_reset(&arena);
+		memset(&r, 0, sizeof(r));
+		r.a = &arena;
+		r.w = &w;
+		if (fcgi_accept(&r, cfg->body_max) == -1)
+			break;
+		r.start_ms = scoreboard_now_ms();
+		scoreboard_request_begin(w.slot, "-", 1);
+		handle(&w, &r);
+		if (fcgi_send(&r) == -1)
+			log_info("route=%s client went away", r.route_name);
+		fcgi_finish(&r);
+		scoreboard_request_end(sb, w.slot);
+		log_info("method=%s route=%s status=%d dur_ms=%lld",
+		    r.method, r.route_name ? r.route_name : "-", r.status,
+		    (long long)(scoreboard_now_ms() - r.start_ms));
+		w.served++;
+		if (w.max_requests > 0 && w.served >= w.max_requests)
+			break;
+	}
+	__atomic_store_n(&w.slot->state, SLOT_EXITING, __ATOMIC_RELEASE);
+	arena_free(&arena);
+	branch_map_free();
+	return (0);
+}

@@ -1,0 +1,258 @@
+/*
+ * test_core.c -- unit tests for the pure core modules: arena, json,
+ * config, branch resolution, router, reply construction.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "api.h"
+#include "arena.h"
+#include "branch.h"
+#include "config.h"
+#include "json.h"
+#include "request.h"
+#include "router.h"
+
+static void
+test_arena(void **state)
+{
+	struct arena	 a;
+	char		*p, *big;
+	int		 i;
+
+	(void)state;
+	arena_init(&a, 1024);
+	p = arena_strdup(&a, "hello");
+	assert_string_equal(p, "hello");
+	for (i = 0; i < 100; i++)
+		assert_non_null(arena_alloc(&a, 100));
+	big = arena_alloc(&a, 10000);
+	memset(big, 'x', 10000);
+	assert_string_equal(arena_printf(&a, "%d-%s", 42, "x"), "42-x");
+	assert_int_equal(((uintptr_t)arena_alloc(&a, 3)) %
+	    sizeof(max_align_t), 0);
+	arena_reset(&a);
+	assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
+	arena_free(&a);
+}
+
+static void
+test_json(void **state)
+{
+	struct arena	 a;
+	json_object	*o;
+	int		 is_null;
+
+	(void)state;
+	arena_init(&a, 1024);
+	assert_string_equal(json_quote(&a, "a\"b/c\n"), "\"a\\\"b/c\\n\"");
+	o = json_parse("{\"a\":[1,2,{\"b\":null}]} \n", 22, &is_null);
+	assert_non_null(o);
+	assert_string_equal(json_dump(&a, o), "{\"a\":[1,2,{\"b\":null}]}");
+	json_object_put(o);
+	assert_null(json_parse("{\"a\":1} x", 9, &is_null));
+	assert_null(json_parse("{\"a\":", 5, &is_null));
+	assert_null(json_parse("{'a':1}", 7, &is_null));
+	assert_null(json_parse("null", 4, &is_null));
+	assert_int_equal(is_null, 1);
+	{
+		/* nesting beyond the limit is refused */
+		char	 deep[200];
+		int	 i;
+
+		for (i = 0; i < 100; i++)
+			deep[i] = '[';
+		for (i = 100; i < 200; i++)
+			deep[i] = ']';
+		assert_null(json_parse(deep, 200, &is_null));
+		assert_int_equal(is_null, 0);
+	}
+	arena_free(&a);
+}
+
+static char *
+write_conf(const char *text)
+{
+	static char	 path[64];
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/na-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return (path);
+}
+
+#define SECRET "secret = \"0123456789abcdef0123456789abcdef\";\n"
+
+static void
+test_config(void **state)
+{
+	struct config	*c;
+	char		 err[512], *p;
+
+	(void)state;
+	p = write_conf(SECRET "pool = { workers = 3; };\n"
+	    "branches = ( { name = \"main\"; auth_url = "
+	    "\"http://127.0.0.1:8080/neondb/auth/\"; database = \"dbname=x\"; } );\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->workers, 3);
+	assert_int_equal(c->max_requests, 10000);
+	assert_int_equal(c->body_max, 65536);
+	assert_int_equal(c->listen_mode, 0660);
+	assert_int_equal(c->nbranches, 1);
+	assert_string_equal(c->branches[0].auth_url,
+	    "http://127.0.0.1:8080/neondb/auth");
+	config_free(c);
+	unlink(p);
+
+	/* errors name the file, the line and the option */
+	p = write_conf(SECRET "\npool = { workers = 0; };\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":3: pool.workers"));
+	unlink(p);
+	p = write_conf(SECRET "bogus = 1;\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":2: bogus: unknown option"));
+	unlink(p);
+	p = write_conf("secret = \"short\";\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "secret"));
+	unlink(p);
+	p = write_conf(SECRET "pool = { workers = ; };\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":2:"));
+	unlink(p);
+	p = write_conf(SECRET "listen = { mode = \"999\"; };\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "listen.mode"));
+	unlink(p);
+	assert_null(config_load("/nonexistent/neon-authd.conf", err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/neon-authd.conf"));
+}
+
+static void
+test_branch(void **state)
+{
+	struct config	*c;
+	char		 err[512], *p;
+	struct branch	*b;
+	struct str	 route;
+
+	(void)state;
+	p = write_conf(SECRET
+	    "branches = ( { name = \"main\"; auth_url = "
+	    "\"http://127.0.0.1:8080/neondb/auth\"; database = \"dbname=a\"; },\n"
+	    " { name = \"dev\"; auth_url = \"https://Dev.Example.com/auth\";"
+	    " database = \"dbname=b\"; } );\n"
+	    "branch_template = { auth_url = \"https://{branch}.auth.example.com/{database}/auth\";"
+	    " database = \"dbname={database} options=-cbranch={branch}\"; };\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(branch_map_init(c), 0);
+
+	b = branch_resolve("127.0.0.1:8080", STR("/neondb/auth/ok"), &route);
+	assert_non_null(b);
+	assert_string_equal(b->name, "main");
+	assert_string_equal(b->origin, "http://127.0.0.1:8080");
+	assert_true(str_eq_c(route, "/ok"));
+	assert_null(branch_resolve("127.0.0.1:8081", STR("/neondb/auth/ok"),
+	    &route));
+	assert_null(branch_resolve("127.0.0.1:8080", STR("/neondb/authx/ok"),
+	    &route));
+
+	b = branch_resolve("dev.example.com:443", STR("/auth/get-session"),
+	    &route);
+	assert_non_null(b);
+	assert_string_equal(b->name, "dev");
+	assert_true(b->secure);
+	assert_true(str_eq_c(route, "/get-session"));
+
+	b = branch_resolve("br-1.auth.example.com", STR("/shop/auth/ok"),
+	    &route);
+	assert_non_null(b);
+	assert_string_equal(b->name, "br-1/shop");
+	assert_string_equal(b->conninfo, "dbname=shop options=-cbranch=br-1");
+	assert_string_equal(b->auth_url,
+	    "https://br-1.auth.example.com/shop/auth");
+	assert_true(str_eq_c(route, "/ok"));
+	/* hostile names never reach the connection string */
+	assert_null(branch_resolve("a b.auth.example.com", STR("/x/auth/ok"),
+	    &route));
+	assert_null(branch_resolve("br.auth.example.com",
+	    STR("/x'y/auth/ok"), &route));
+	assert_null(branch_resolve("x.y.auth.example.com", STR("/d/auth/ok"),
+	    &route));
+	assert_non_null(branch_host_only("dev.example.com"));
+	branch_map_free();
+	config_free(c);
+	unlink(p);
+}
+
+static void
+test_router(void **state)
+{
+	const struct route	*rt;
+	int			 known;
+
+	(void)state;
+	rt = router_match("GET", STR("/ok"), &known);
+	assert_non_null(rt);
+	assert_string_equal(rt->name, "ok");
+	assert_null(router_match("POST", STR("/ok"), &known));
+	assert_int_equal(known, 1);
+	assert_null(router_match("GET", STR("/ok/"), &known));
+	assert_int_equal(known, 0);
+	assert_null(router_match("GET", STR("/nope"), &known));
+}
+
+static void
+test_reply(void **state)
+{
+	struct arena	 a;
+	struct request	 r;
+
+	(void)state;
+	arena_init(&a, 1024);
+	memset(&r, 0, sizeof(r));
+	r.a = &a;
+	reply_error(&r, 400, "BAD_REQUEST", "Invalid \"JSON\"");
+	assert_int_equal(r.status, 400);
+	assert_string_equal(r.reply_body,
+	    "{\"message\":\"Invalid \\\"JSON\\\"\",\"code\":\"BAD_REQUEST\"}");
+	assert_string_equal(r.headers->name, "Content-Type");
+	assert_string_equal(r.headers->value, "application/json");
+	memset(&r, 0, sizeof(r));
+	r.a = &a;
+	r.query = STR("a=1&token=x%20y+z&e=");
+	assert_string_equal(api_query_get(&r, "token"), "x y z");
+	assert_string_equal(api_query_get(&r, "e"), "");
+	assert_null(api_query_get(&r, "b"));
+	arena_free(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_branch),
+		cmocka_unit_test(test_router),
+		cmocka_unit_test(test_reply),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
