@@ -13,6 +13,12 @@
 
 #include "arena.h"
 
+struct arena_defer {
+	struct arena_defer	*next;
+	void			(*fn)(void *);
+	void			*arg;
+};
+
 struct arena_block {
 	struct arena_block	*next;
 	size_t			 size;
@@ -48,6 +54,30 @@ arena_init(struct arena *a, size_t block_size)
 	a->head = NULL;
 	a->block_size = block_size ? block_size : 16384;
 	a->used_total = 0;
+	a->defers = NULL;
+}
+
+static void
+run_defers(struct arena *a)
+{
+	struct arena_defer	*d;
+
+	/* the records live in the arena: unlink before it is rewound */
+	while ((d = a->defers) != NULL) {
+		a->defers = d->next;
+		d->fn(d->arg);
+	}
+}
+
+void
+arena_defer(struct arena *a, void (*fn)(void *), void *arg)
+{
+	struct arena_defer	*d = arena_alloc(a, sizeof(*d));
+
+	d->fn = fn;
+	d->arg = arg;
+	d->next = a->defers;
+	a->defers = d;
 }
 
 void
@@ -55,6 +85,7 @@ arena_reset(struct arena *a)
 {
 	struct arena_block	*b, *next;
 
+	run_defers(a);
 	if (a->head == NULL)
 		return;
 	/* keep the oldest (last) block: it has the configured size */
@@ -74,6 +105,7 @@ arena_free(struct arena *a)
 {
 	struct arena_block	*b, *next;
 
+	run_defers(a);
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
 		free(b);

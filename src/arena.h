@@ -23,11 +23,13 @@ struct str {
 #define STR_NULL	((struct str){ NULL, 0 })
 
 struct arena_block;
+struct arena_defer;
 
 struct arena {
 	struct arena_block	*head;
 	size_t			 block_size;
 	size_t			 used_total;
+	struct arena_defer	*defers;
 };
 
 /* arena_init: prepare an empty arena whose blocks are block_size bytes. */
@@ -46,6 +48,12 @@ char	*arena_strdup(struct arena *a, const char *s);
 char	*arena_printf(struct arena *a, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+
+/*
+ * arena_defer: call fn(arg) when the arena is next reset or freed (for
+ * objects owned elsewhere, e.g. json-c trees).  Calls run newest first.
+ */
+void	 arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 
 /* str helpers */
 struct str	 str_c(const char *s);		/* slice of a C string (NULL ok) */

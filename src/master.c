@@ -23,11 +23,13 @@
 #include "config.h"
 #include "listen.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "master.h"
 #include "scoreboard.h"
 #include "sdnotify.h"
 #include "worker.h"
 
+#define NEON_AUTHD_RATELIMIT_SLOTS	65536	/* shared rate-limit records */
 #define QUICK_DEATH_MS		2000	/* a worker dying sooner counts as a failure */
 #define BACKOFF_BASE_MS		100
 #define BACKOFF_MAX_MS		30000
@@ -45,6 +47,7 @@ static volatile sig_atomic_t	 got_chld, got_hup, got_term, got_usr1;
 
 static struct config		*cfg;
 static struct scoreboard	*sb;
+static struct ratelimit		*rl;
 static struct kid		 kids[SCOREBOARD_MAX_SLOTS];
 static int			 listen_fd = -1;
 static struct listen_addr	 laddr;
@@ -152,7 +155,7 @@ spawn(void)
 		sdnotify_forget();
 		sb->slots[slot].pid = getpid();
 		/* worker_main unblocks signals once its handlers are in */
-		_exit(worker_main(cfg, sb, slot, listen_fd));
+		_exit(worker_main(cfg, sb, rl, slot, listen_fd));
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sb->slots[slot].pid = pid;
@@ -387,6 +390,8 @@ master_run(struct config *c, int foreground)
 	}
 	sdnotify_init();
 	if ((sb = scoreboard_create()) == NULL)
+		return (1);
+	if ((rl = ratelimit_create(NEON_AUTHD_RATELIMIT_SLOTS)) == NULL)
 		return (1);
 	sb->master_pid = getpid();
 	sb->generation = generation;

@@ -26,6 +26,19 @@ void
 reply_raw(struct request *r, int status, const char *ctype, const char *body,
     size_t len)
 {
+	struct reply_header	*h, *prev = NULL;
+
+	/* a later reply replaces an earlier one's content type */
+	for (h = r->headers; h != NULL; prev = h, h = h->next)
+		if (strcmp(h->name, "Content-Type") == 0) {
+			if (prev)
+				prev->next = h->next;
+			else
+				r->headers = h->next;
+			if (r->headers_tail == h)
+				r->headers_tail = prev;
+			break;
+		}
 	r->status = status;
 	if (ctype)
 		reply_header_add(r, "Content-Type", ctype);
@@ -84,4 +97,13 @@ reply_reason(int status)
 	case 503: return ("Service Unavailable");
 	default: return ("Unknown");
 	}
+}
+
+void
+reply_expose(struct request *r, const char *name)
+{
+	if (r->expose == NULL)
+		r->expose = arena_strdup(r->a, name);
+	else if (strstr(r->expose, name) == NULL)
+		r->expose = arena_printf(r->a, "%s, %s", r->expose, name);
 }

@@ -9,9 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "arena.h"
 
 struct branch;
+struct branchcfg;
+struct db_conn;
 struct worker_ctx;
 
 struct reply_header {
@@ -44,6 +48,12 @@ struct request {
 	struct branch	*branch;
 	struct str	 route;		/* path below the branch base, "/ok" */
 	const char	*route_name;	/* for logs and the scoreboard */
+	struct db_conn		*db;	/* set by branchcfg_acquire */
+	const struct branchcfg	*bcfg;
+
+	json_object	*json;		/* parsed body, NULL when none */
+	int		 via_bearer;	/* session came from Authorization */
+	const char	*expose;	/* Access-Control-Expose-Headers list */
 
 	/* reply */
 	int			 status;
@@ -62,6 +72,8 @@ const char	*request_header(struct request *r, const char *cgi_name);
 /* reply_header_add: append a header (name and value copied to the arena). */
 void		 reply_header_add(struct request *r, const char *name,
 		    const char *value);
+/* reply_expose: add a header name to Access-Control-Expose-Headers. */
+void		 reply_expose(struct request *r, const char *name);
 /* reply_raw: set status, content type (NULL = none) and body. */
 void		 reply_raw(struct request *r, int status, const char *ctype,
 		    const char *body, size_t len);

@@ -14,6 +14,7 @@ typedef void (*route_handler)(struct request *r);
 
 #define ROUTE_FORM_OK	0x01	/* accepts application/x-www-form-urlencoded */
 #define ROUTE_PREFIX	0x02	/* path is a prefix: "/callback/" + id */
+#define ROUTE_DB	0x04	/* needs the branch database and config */
 
 struct route {
 	const char	*method;

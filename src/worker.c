@@ -17,11 +17,15 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "body.h"
 #include "arena.h"
 #include "branch.h"
+#include "branchcfg.h"
 #include "config.h"
 #include "fcgi.h"
 #include "log.h"
+#include "origin.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "router.h"
 #include "worker.h"
@@ -101,6 +105,7 @@ handle(struct worker_ctx *w, struct request *r)
 	if (w->cfg->status_enabled &&
 	    str_eq_c(r->path, w->cfg->status_path)) {
 		r->route_name = "status";
+		scoreboard_request_begin(w->slot, "status", 6);
 		if (strcmp(r->method, "GET") == 0)
 			api_status_page(r);
 		else
@@ -122,6 +127,14 @@ handle(struct worker_ctx *w, struct request *r)
 		return;
 	}
 	rt = router_match(r->method, r->route, &known);
+	if (rt == NULL && strcmp(r->method, "OPTIONS") == 0 && known) {
+		/* CORS preflight for a known path (neon.md §13) */
+		r->route_name = "preflight";
+		if (branchcfg_acquire(r) == -1)
+			return;
+		cors_preflight(r);
+		return;
+	}
 	if (rt == NULL) {
 		r->route_name = known ? "wrong-method" : "unknown";
 		reply_empty(r, 404);
@@ -129,12 +142,36 @@ handle(struct worker_ctx *w, struct request *r)
 	}
 	r->route_name = rt->name;
 	scoreboard_request_begin(w->slot, rt->name, strlen(rt->name));
+	if (!(rt->flags & ROUTE_DB)) {
+		cors_headers(r);
+		rt->handler(r);
+		return;
+	}
+	if (branchcfg_acquire(r) == -1)
+		return;
+	cors_headers(r);
+	if (ratelimit_guard(r, w->rl) == -1)
+		return;
+	if (strcmp(r->method, "GET") != 0) {
+		if (body_parse(r, rt->flags & ROUTE_FORM_OK, &r->json) == -1)
+			return;
+		if (origin_check(r, r->json) == -1)
+			return;
+	}
 	rt->handler(r);
 }
 
+/* headers every reply gets once the handler is done */
+static void
+finish_headers(struct request *r)
+{
+	if (r->expose != NULL)
+		reply_header_add(r, "Access-Control-Expose-Headers", r->expose);
+}
+
 int
-worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
-    int listen_fd)
+worker_main(const struct config *cfg, struct scoreboard *sb,
+    struct ratelimit *rl, int slot, int listen_fd)
 {
 	struct worker_ctx	 w;
 	struct arena		 arena;
@@ -145,6 +182,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.sb = sb;
+	w.rl = rl;
 	w.slot = &sb->slots[slot];
 	w.listen_fd = listen_fd;
 	wlisten_fd = listen_fd;
@@ -166,6 +204,11 @@ worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
 		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init(listen_fd) == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	/* behind our own web server: X-Forwarded-For only from a proxy */
+	ratelimit_set_xff_mode(RATELIMIT_XFF_PRIVATE);
+	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
+	    cfg->db_statement_timeout, cfg->config_ttl) == -1)
+		return (NEON_AUTHD_EX_FATAL);
 
 	arena_init(&arena, 32 * 1024);
 	w.slot->heartbeat_ms = scoreboard_now_ms();
@@ -185,6 +228,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
 		r.start_ms = scoreboard_now_ms();
 		scoreboard_request_begin(w.slot, "-", 1);
 		handle(&w, &r);
+		finish_headers(&r);
 		if (fcgi_send(&r) == -1)
 			log_info("route=%s client went away", r.route_name);
 		fcgi_finish(&r);
@@ -198,6 +242,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb, int slot,
 	}
 	__atomic_store_n(&w.slot->state, SLOT_EXITING, __ATOMIC_RELEASE);
 	arena_free(&arena);
+	branchcfg_worker_free();
 	branch_map_free();
 	return (0);
 }

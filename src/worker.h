@@ -10,12 +10,14 @@
 #include "scoreboard.h"
 
 struct config;
+struct ratelimit;
 
 struct worker_ctx {
 	const struct config	*cfg;
 	struct scoreboard	*sb;
 	struct scoreboard_slot	*slot;
 	int			 listen_fd;
+	struct ratelimit	*rl;
 	unsigned long		 served;
 	unsigned long		 max_requests;	/* with jitter; 0 = never */
 };
@@ -24,6 +26,6 @@ struct worker_ctx {
 
 /* worker_main: run a worker until told to stop; returns the exit status. */
 int	 worker_main(const struct config *cfg, struct scoreboard *sb,
-	    int slot, int listen_fd);
+	    struct ratelimit *rl, int slot, int listen_fd);
 
 #endif
