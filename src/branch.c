@@ -155,9 +155,17 @@ host_eq(const char *want, const char *host, int secure)
 	const char	*port = secure ? ":443" : ":80";
 	size_t		 wl = strlen(want), hl = strlen(host);
 
-	if (hl < wl || strncasecmp(want, host, wl) != 0)
-		return (0);
-	return (hl == wl || strcmp(host + wl, port) == 0);
+	if (hl >= wl && strncasecmp(want, host, wl) == 0 &&
+	    (hl == wl || strcmp(host + wl, port) == 0))
+		return (1);
+	/*
+	 * A branch whose Auth URL names no port also answers a Host with
+	 * one (a proxy in front of a web server on another port).
+	 */
+	if (strchr(want, ':') == NULL && want[0] != '[' && hl > wl &&
+	    strncasecmp(want, host, wl) == 0 && host[wl] == ':')
+		return (1);
+	return (0);
 }
 
 /* path equals base or continues it with '/'; sets the remainder */

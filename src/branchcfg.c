@@ -14,6 +14,7 @@
 #include "log.h"
 #include "request.h"
 #include "scoreboard.h"
+#include "store_jwks.h"
 
 #define CACHE_MAX	64
 
@@ -488,8 +489,14 @@ branchcfg_acquire(struct request *r)
 	}
 	e = cache_slot(b->name);
 	e->used_ms = now;
-	if (db_drain_notifies(c, &flags) == -1 || (flags & DB_NOTIFY_CONFIG))
-		e->valid = e->valid ? (branchcfg_clear(&e->cfg), 0) : 0;
+	if (db_drain_notifies(c, &flags) == -1)
+		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
+		branchcfg_clear(&e->cfg);
+		e->valid = 0;
+	}
+	if (flags & DB_NOTIFY_JWKS)
+		store_jwks_invalidate(b->name);
 	if (e->checked_conn != c) {
 		enum db_schema_state st = db_schema_check(c, &v);
 

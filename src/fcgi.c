@@ -175,6 +175,20 @@ fcgi_accept(struct request *r, size_t body_max)
 	https = FCGX_GetParam("HTTPS", freq.envp);
 	r->scheme = (https && (strcmp(https, "on") == 0 ||
 	    strcmp(https, "1") == 0)) ? "https" : "http";
+	/*
+	 * Debian's fastcgi_params sends HTTP_HOST as $host, without the
+	 * port: put back a non-default SERVER_PORT so that branches served
+	 * on other ports still match.
+	 */
+	if (r->host != NULL && strchr(r->host, ':') == NULL &&
+	    r->host[0] != '[') {
+		const char *sp = FCGX_GetParam("SERVER_PORT", freq.envp);
+
+		if (sp != NULL && *sp != '\0' && strspn(sp, "0123456789") ==
+		    strlen(sp) && strcmp(sp, r->scheme[4] == 's' ? "443" :
+		    "80") != 0)
+			r->host = arena_printf(r->a, "%s:%s", r->host, sp);
+	}
 	r->content_type = param_dup(r, "CONTENT_TYPE");
 	r->remote_addr = param_dup(r, "REMOTE_ADDR");
 	read_body(r, body_max);

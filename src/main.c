@@ -10,6 +10,7 @@
 
 #include "branch.h"
 #include "branchcfg.h"
+#include "cli_keys.h"
 #include "config.h"
 #include "db.h"
 #include "json.h"
@@ -25,6 +26,8 @@ usage(FILE *f)
 	    "       neon-authd migrate [-c FILE] [--branch NAME | --all]\n"
 	    "       neon-authd config get BRANCH [FIELD] [-c FILE]\n"
 	    "       neon-authd config set BRANCH FIELD JSON [-c FILE]\n"
+	    "       neon-authd keys list BRANCH [-c FILE]\n"
+	    "       neon-authd keys rotate BRANCH [--grace DURATION] [-c FILE]\n"
 	    "       neon-authd --version | --help\n"
 	    "\n"
 	    "  -c, --config FILE   configuration file (default %s)\n"
@@ -224,7 +227,8 @@ main(int argc, char **argv)
 			argc--;
 		}
 		if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-		    strcmp(cmd, "config") != 0 && cmd[0] == '-') {
+		    strcmp(cmd, "config") != 0 && strcmp(cmd, "keys") != 0 &&
+		    cmd[0] == '-') {
 			fprintf(stderr, "neon-authd: unknown option %s\n", cmd);
 			usage(stderr);
 			return (64);
@@ -253,6 +257,14 @@ main(int argc, char **argv)
 
 		c = load_or_exit(path);
 		rc = cmd_migrate(c, argc, argv);
+		config_free(c);
+		return (rc);
+	}
+	if (strcmp(cmd, "keys") == 0) {
+		int rc;
+
+		c = load_or_exit(path);
+		rc = cli_keys(c, argc, argv);
 		config_free(c);
 		return (rc);
 	}
