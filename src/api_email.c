@@ -63,7 +63,7 @@ api_sign_up_email(struct request *r)
 	size_t			 len;
 	struct auth		 a;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT_RECORD);
 	name = v_str(&v, "name", 1);
 	email = v_email(&v, "email");
 	password = v_str(&v, "password", 1);
@@ -151,7 +151,7 @@ api_sign_in_email(struct request *r)
 	int			 remember, rc;
 	struct auth		 a;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT);
 	email = v_str(&v, "email", 1);
 	password = v_str(&v, "password", 1);
 	cb = v_str(&v, "callbackURL", 0);

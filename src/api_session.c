@@ -72,8 +72,16 @@ api_get_session(struct request *r)
 void
 api_sign_out(struct request *r)
 {
-	const char	*token = session_token_of(r);
+	const char	*token;
+	struct vctx	 v;
 
+	v_begin(&v, r, V_OBJECT_OPT);
+	(void)v_str(&v, "callbackURL", 0);
+	(void)v_bool(&v, "disableRedirect", 0);
+	(void)v_str(&v, "state", 0);
+	if (v_end(&v) == -1)
+		return;
+	token = session_token_of(r);
 	if (token != NULL && store_session_delete(r, token) == -1)
 		log_warnx("route=sign-out could not delete the session");
 	session_clear_cookies(r);
@@ -103,7 +111,7 @@ api_revoke_session(struct request *r)
 	const char	*token;
 	int		 rc;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT);
 	token = v_str(&v, "token", 1);
 	if (v_end(&v) == -1)
 		return;
@@ -156,18 +164,6 @@ api_revoke_other_sessions(struct request *r)
 }
 
 static int
-body_object_or_fail(struct request *r)
-{
-	if (r->json == NULL || !json_object_is_type(r->json,
-	    json_type_object)) {
-		reply_error(r, 400, "BODY_MUST_BE_AN_OBJECT",
-		    "Body must be an object");
-		return (-1);
-	}
-	return (0);
-}
-
-static int
 truthy(json_object *o)
 {
 	if (o == NULL)
@@ -201,12 +197,10 @@ api_update_user(struct request *r)
 	int		 set_image = 0, i, rc;
 	struct vctx	 v;
 
-	if (body_object_or_fail(r) == -1)
-		return;
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_RECORD);
 	if (v_present(&v, "name"))
 		name = v_str(&v, "name", 0);
-	if (json_object_object_get_ex(r->json, "image", &x)) {
+	if (v.body && json_object_object_get_ex(r->json, "image", &x)) {
 		set_image = 1;
 		if (x != NULL)
 			image = v_str(&v, "image", 0);
@@ -246,8 +240,10 @@ api_update_session(struct request *r)
 {
 	struct auth		 a;
 	json_object_iter	 it;
+	struct vctx		 v;
 
-	if (body_object_or_fail(r) == -1)
+	v_begin(&v, r, V_RECORD);
+	if (v_end(&v) == -1)
 		return;
 	if (session_require(r, 0, &a) == -1)
 		return;
@@ -271,7 +267,7 @@ api_change_email(struct request *r)
 	const char	*email;
 	int		 rc;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT);
 	email = v_email(&v, "newEmail");
 	(void)v_str(&v, "callbackURL", 0);
 	if (v_end(&v) == -1)
@@ -361,7 +357,7 @@ api_change_password(struct request *r)
 	int		 revoke, rc;
 	json_object	*o;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT);
 	newpw = v_str(&v, "newPassword", 1);
 	cur = v_str(&v, "currentPassword", 1);
 	revoke = v_bool(&v, "revokeOtherSessions", 0);
@@ -416,7 +412,7 @@ api_verify_password(struct request *r)
 	const char	*pw;
 	int		 rc;
 
-	v_begin(&v, r, r->json);
+	v_begin(&v, r, V_OBJECT);
 	pw = v_str(&v, "password", 1);
 	if (v_end(&v) == -1)
 		return;
@@ -441,9 +437,7 @@ api_delete_user(struct request *r)
 	const char	*pw, *token;
 	int		 rc;
 
-	v_begin(&v, r, r->json ? r->json : NULL);
-	if (r->json == NULL)
-		v.issues = NULL;	/* every field is optional */
+	v_begin(&v, r, V_OBJECT_OPT);
 	(void)v_str(&v, "callbackURL", 0);
 	pw = v_str(&v, "password", 0);
 	token = v_str(&v, "token", 0);

@@ -118,7 +118,7 @@ void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block	*b;
-	size_t			 align = sizeof(max_align_t), off;
+	size_t			 align = _Alignof(max_align_t), off;
 	void			*p;
 
 	if (n == 0)

@@ -82,8 +82,8 @@ body_parse(struct request *r, int form_ok, json_object **out)
 		return (0);
 	if (ct == NULL || *ct == '\0') {
 		reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", form_ok ?
-		    "Content-Type is required. Allowed types: application/json,"
-		    " application/x-www-form-urlencoded" :
+		    "Content-Type is required. Allowed types: "
+		    "application/x-www-form-urlencoded, application/json" :
 		    "Content-Type is required. Allowed types: application/json");
 		return (-1);
 	}
@@ -98,8 +98,10 @@ body_parse(struct request *r, int form_ok, json_object **out)
 			    "Invalid JSON in request body");
 			return (-1);
 		}
-		if (o == NULL)
-			return (0);	/* JSON null: treated as absent */
+		if (o == NULL) {
+			r->json_null = 1;	/* "received null" */
+			return (0);
+		}
 		arena_defer(r->a, put_json, o);
 		*out = o;
 		return (0);
@@ -113,7 +115,7 @@ body_parse(struct request *r, int form_ok, json_object **out)
 	}
 	reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", arena_printf(r->a,
 	    "Content-Type \"%.*s\" is not allowed. Allowed types: %s", (int)n,
-	    ct, form_ok ? "application/json, application/x-www-form-urlencoded"
+	    ct, form_ok ? "application/x-www-form-urlencoded, application/json"
 	    : "application/json"));
 	return (-1);
 }
@@ -151,19 +153,26 @@ issue(struct vctx *v, const char *key, const char *msg)
 }
 
 void
-v_begin(struct vctx *v, struct request *r, json_object *body)
+v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 {
+	json_object	*body = r->json;
+	const char	*got;
+
 	v->r = r;
 	v->body = body;
 	v->issues = NULL;
-	if (body == NULL)
-		issue(v, NULL, "Invalid input: expected object, received "
-		    "undefined");
-	else if (!json_object_is_type(body, json_type_object)) {
+	if (body != NULL && json_object_is_type(body, json_type_object))
+		return;
+	v->body = NULL;
+	if (body == NULL && !r->json_null && kind == V_OBJECT_OPT)
+		return;
+	got = body ? js_type(body) : r->json_null ? "null" : "undefined";
+	if (kind != V_RECORD)
 		issue(v, NULL, arena_printf(r->a, "Invalid input: expected "
-		    "object, received %s", js_type(body)));
-		v->body = NULL;
-	}
+		    "object, received %s", got));
+	if (kind == V_RECORD || kind == V_OBJECT_RECORD)
+		issue(v, NULL, arena_printf(r->a, "Invalid input: expected "
+		    "record, received %s", got));
 }
 
 /* 1 present (*val set, may be JSON null), 0 absent */

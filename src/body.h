@@ -24,8 +24,17 @@ struct vctx {
 	char		*issues;	/* "; "-joined, NULL when none */
 };
 
-/* v_begin: start validating body, which must be an object. */
-void		 v_begin(struct vctx *v, struct request *r, json_object *body);
+/* what the body schema is: zod object, optional object, record, or the
+ * sign-up intersection of an object and a record (two issues) */
+enum v_kind {
+	V_OBJECT,
+	V_OBJECT_OPT,
+	V_RECORD,
+	V_OBJECT_RECORD,
+};
+
+/* v_begin: start validating r->json against a schema of the given kind. */
+void		 v_begin(struct vctx *v, struct request *r, enum v_kind kind);
 /* v_str: a string field; NULL when absent (issue if required) or wrong. */
 const char	*v_str(struct vctx *v, const char *key, int required);
 /* v_bool: a boolean field; def when absent; issue when not a boolean. */

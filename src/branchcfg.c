@@ -519,6 +519,12 @@ branchcfg_acquire(struct request *r)
 		}
 		e->checked_conn = c;
 		e->schema_logged = 0;
+		/* a new connection: notifications sent meanwhile are lost */
+		if (e->valid) {
+			branchcfg_clear(&e->cfg);
+			e->valid = 0;
+		}
+		store_jwks_invalidate(b->name);
 	}
 	if (e->valid && ttl_ms > 0 && now - e->cfg.loaded_ms > ttl_ms) {
 		branchcfg_clear(&e->cfg);

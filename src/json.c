@@ -18,28 +18,67 @@ json_quote(struct arena *a, const char *s)
 	return (out);
 }
 
+/*
+ * json-c 0.16 accepts a few things JSON.parse refuses even in strict
+ * mode: single-quoted strings, Infinity/NaN, raw control characters in
+ * strings.  Refuse them before parsing.
+ */
+static int
+json_precheck(const char *text, size_t len)
+{
+	static const char	 outside[] = "{}[],:0123456789+-.eE \t\r\n"
+				    "truefalsn\"";
+	size_t			 i;
+	int			 in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	 c = (unsigned char)text[i];
+
+		if (in_str) {
+			if (c < 0x20)
+				return (-1);
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '\0' || strchr(outside, c) == NULL)
+			return (-1);
+		if (c == '"')
+			in_str = 1;
+	}
+	return (0);
+}
+
 json_object *
 json_parse(const char *text, size_t len, int *is_null)
 {
 	json_tokener	*tok;
 	json_object	*o;
 	size_t		 off;
+	int		 terminated = 0;
 
 	if (is_null)
 		*is_null = 0;
-	if (len > (size_t)INT32_MAX)
+	if (len > (size_t)INT32_MAX || json_precheck(text, len) == -1)
 		return (NULL);
 	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
 		return (NULL);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, text, (int)len);
+	/* a bare number or literal needs a terminator to be complete */
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, " ", 1);
+		terminated = 1;		/* all of text was consumed */
+	}
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		if (o)
 			json_object_put(o);
 		json_tokener_free(tok);
 		return (NULL);
 	}
-	off = json_tokener_get_parse_end(tok);
+	off = terminated ? len : json_tokener_get_parse_end(tok);
 	/* only whitespace may follow */
 	for (; off < len; off++)
 		if (!strchr(" \t\r\n", text[off])) {

@@ -52,6 +52,7 @@ struct request {
 	const struct branchcfg	*bcfg;
 
 	json_object	*json;		/* parsed body, NULL when none */
+	int		 json_null;	/* the body was JSON null */
 	int		 via_bearer;	/* session came from Authorization */
 	const char	*expose;	/* Access-Control-Expose-Headers list */
 

@@ -113,6 +113,10 @@ handle(struct worker_ctx *w, struct request *r)
 		return;
 	}
 	r->branch = branch_resolve(r->host, r->path, &r->route);
+	/* the JWKS at the host root, when the host names one branch */
+	if (r->branch == NULL && str_eq_c(r->path, "/.well-known/jwks.json") &&
+	    (r->branch = branch_host_only(r->host)) != NULL)
+		r->route = r->path;
 	if (r->branch == NULL) {
 		r->route_name = "-";
 		reply_error(r, 404, "BRANCH_NOT_FOUND",

@@ -87,9 +87,11 @@ test('sign-up/email errors: duplicate, short, long, empty, invalid input', async
   r = await call('POST', '/sign-up/email', { body: { email: uniqueEmail(), password: 12345678, name: 'X', rememberMe: 'yes' } });
   assert.equal(r.json.message, '[body.password] Invalid input: expected string, received number; [body.rememberMe] Invalid input: expected boolean, received string');
   r = await call('POST', '/sign-up/email', { body: ['a'] });
-  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected object, received array', code: 'VALIDATION_ERROR' }]);
+  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected object, received array; [body] Invalid input: expected record, received array', code: 'VALIDATION_ERROR' }]);
   r = await call('POST', '/sign-up/email');
-  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected object, received undefined', code: 'VALIDATION_ERROR' }]);
+  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected object, received undefined; [body] Invalid input: expected record, received undefined', code: 'VALIDATION_ERROR' }]);
+  r = await call('POST', '/sign-in/email', { raw: 'null', headers: { 'content-type': 'application/json' } });
+  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected object, received null', code: 'VALIDATION_ERROR' }]);
 });
 
 test('bodies: malformed JSON 400, wrong or missing media type 415, form-urlencoded accepted on sign-up', async () => {
@@ -366,7 +368,7 @@ test('update-user and update-session', async () => {
   r = await call('POST', '/update-user', { jar, headers: h, body: {} });
   assert.deepEqual([r.status, r.json], [400, { message: 'No fields to update' }]);
   r = await call('POST', '/update-user', { jar, headers: h, body: [1] });
-  assert.deepEqual([r.status, r.json], [400, { message: 'Body must be an object', code: 'BODY_MUST_BE_AN_OBJECT' }]);
+  assert.deepEqual([r.status, r.json], [400, { message: '[body] Invalid input: expected record, received array', code: 'VALIDATION_ERROR' }]);
   r = await call('POST', '/update-user', { jar, headers: h, body: { role: 'admin' } });
   assert.deepEqual([r.status, r.json], [400, { message: 'role is not allowed to be set', code: 'FIELD_NOT_ALLOWED' }]);
   r = await call('POST', '/update-user', { headers: h, body: { name: 'x' } });

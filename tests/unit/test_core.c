@@ -37,7 +37,7 @@ test_arena(void **state)
 	memset(big, 'x', 10000);
 	assert_string_equal(arena_printf(&a, "%d-%s", 42, "x"), "42-x");
 	assert_int_equal(((uintptr_t)arena_alloc(&a, 3)) %
-	    sizeof(max_align_t), 0);
+	    _Alignof(max_align_t), 0);
 	arena_reset(&a);
 	assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
 	arena_free(&a);
@@ -60,8 +60,27 @@ test_json(void **state)
 	assert_null(json_parse("{\"a\":1} x", 9, &is_null));
 	assert_null(json_parse("{\"a\":", 5, &is_null));
 	assert_null(json_parse("{'a':1}", 7, &is_null));
+	assert_null(json_parse("[Infinity]", 10, &is_null));
+	assert_null(json_parse("[\"\t\"]", 5, &is_null));
+	{
+		const char *q = "{\"a\":\"it's \\\"x\\\" \\u00e9\"}";
+
+		o = json_parse(q, strlen(q), &is_null);
+	}
+	assert_non_null(o);
+	json_object_put(o);
 	assert_null(json_parse("null", 4, &is_null));
 	assert_int_equal(is_null, 1);
+	o = json_parse("true", 4, &is_null);
+	assert_non_null(o);
+	assert_true(json_object_get_boolean(o));
+	json_object_put(o);
+	o = json_parse("15", 2, &is_null);
+	assert_non_null(o);
+	assert_int_equal(json_object_get_int(o), 15);
+	json_object_put(o);
+	assert_null(json_parse("15x", 3, &is_null));
+	assert_null(json_parse("", 0, &is_null));
 	{
 		/* nesting beyond the limit is refused */
 		char	 deep[200];

@@ -340,8 +340,8 @@ test_vector_resign(void **state)
 
 			CHECK_VERDICT(jwt_verify(&A, ks, 1, str_c(tok), &h,
 			    &p), JWT_VALID);
-			CHECK_STR(h.p, arena_printf(&A,
-			    "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+			CHECK_STR(h.p, arena_printf(&A, "{\"alg\":\"EdDSA\","
+			    "\"kid\":\"%s\",\"typ\":\"JWT\"}",
 			    jstr(v, "input.kid")));
 			CHECK_STR(p.p, jstr(v, "output.payload_json"));
 		}
