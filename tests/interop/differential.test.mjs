@@ -182,7 +182,7 @@ test('differential: user and password changes', async () => {
   await both('change-password wrong current', 'POST', '/change-password', (s) => ({ body: { currentPassword: 'nope-nope-nope', newPassword: 'brand-new-password' }, headers: h(s) }), st);
   await both('change-password short', 'POST', '/change-password', (s) => ({ body: { currentPassword: password, newPassword: 'short' }, headers: h(s) }), st);
   await both('change-password', 'POST', '/change-password', (s) => ({ body: { currentPassword: password, newPassword: 'brand-new-password' }, headers: h(s) }), st);
-  await both('change-email same', 'POST', '/change-email', (s) => ({ body: { newEmail: email }, headers: h(s) }), st);
+  // change-email is on in neon-authd (the Neon SDK calls it) and off in stock Better Auth: not compared
   await both('revoke-session unknown', 'POST', '/revoke-session', (s) => ({ body: { token: 'x'.repeat(32) }, headers: h(s) }), st);
   await both('revoke-other-sessions', 'POST', '/revoke-other-sessions', (s) => ({ headers: h(s) }), st);
   await both('delete-user disabled', 'POST', '/delete-user', (s) => ({ body: {}, headers: h(s) }), st);
