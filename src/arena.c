@@ -184,15 +184,19 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
 	int	 n;
-	char	*p;
+	char	*p, small[256];
 
+	/* one pass for short strings, two for long ones */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		oom();
 	p = arena_alloc(a, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(small))
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return (p);
 }
 
