@@ -10,7 +10,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { AUTH_URL, DATABASE_URL, TOP, STACK_DIR, setSettings, resetSettings } from './lib.mjs';
+import { AUTH_URL, DATABASE_URL, TOP, STACK_DIR, setSettings, resetSettings, sql } from './lib.mjs';
 
 const PEER_DIR = path.join(TOP, '..', 'shared', 'peer');
 const PEER_WORK = path.join(STACK_DIR, 'peer');
@@ -192,4 +192,36 @@ test('differential: sign-out', async () => {
   await both('sign-out', 'POST', '/sign-out', (s) => ({ body: {}, headers: { cookie: s.cookie, origin: ORIGIN } }), st);
   await both('get-session after sign-out', 'GET', '/get-session', (s) => ({ headers: { cookie: s.cookie } }), st);
   await both('sign-out again', 'POST', '/sign-out', { body: {}, headers: { origin: ORIGIN } });
+});
+
+test('password hashes move both ways between the reference server and neon-authd', async () => {
+  const pw1 = 'peer-made-password-1';
+  const pw2 = 'neon-made-password-2';
+  const e1 = `hash1-${stamp}@example.com`;
+  const e2 = `hash2-${stamp}@example.com`;
+  // a user on each side with the same email, one password each
+  for (const [base, pw] of [[PEER_URL, pw1], [AUTH_URL, pw2]]) {
+    const r = await req(base, 'POST', '/sign-up/email', { body: { email: e1, password: pw, name: 'H' } });
+    assert.equal(r.status, 200, r.text);
+  }
+  // the peer's hash, copied into neon-authd's credential account, verifies here
+  sql(`UPDATE neon_auth.account a SET password = p.password
+       FROM neon_auth."user" u, neon_auth_peer."user" pu, neon_auth_peer.account p
+       WHERE a."userId" = u.id AND u.email = '${e1}' AND pu.email = '${e1}'
+         AND p."userId" = pu.id AND p."providerId" = 'credential' AND a."providerId" = 'credential'`);
+  let r = await req(AUTH_URL, 'POST', '/sign-in/email', { body: { email: e1, password: pw1 } });
+  assert.equal(r.status, 200, 'a hash written by Better Auth verifies in neon-authd');
+  // and the other way round
+  for (const [base, pw] of [[PEER_URL, pw1], [AUTH_URL, pw2]]) {
+    r = await req(base, 'POST', '/sign-up/email', { body: { email: e2, password: pw, name: 'H' } });
+    assert.equal(r.status, 200, r.text);
+  }
+  sql(`UPDATE neon_auth_peer.account p SET password = a.password
+       FROM neon_auth."user" u, neon_auth_peer."user" pu, neon_auth.account a
+       WHERE a."userId" = u.id AND u.email = '${e2}' AND pu.email = '${e2}'
+         AND p."userId" = pu.id AND p."providerId" = 'credential' AND a."providerId" = 'credential'`);
+  r = await req(PEER_URL, 'POST', '/sign-in/email', { body: { email: e2, password: pw2 } });
+  assert.equal(r.status, 200, 'a hash written by neon-authd verifies in Better Auth');
+  r = await req(PEER_URL, 'POST', '/sign-in/email', { body: { email: e2, password: pw1 } });
+  assert.equal(r.status, 401);
 });
