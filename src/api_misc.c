@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "cookie.h"
 #include "json.h"
 #include "scoreboard.h"
 #include "worker.h"
@@ -53,53 +54,53 @@ api_url_decode(struct arena *a, const char *s, size_t n, int plus)
 	return (out);
 }
 
+int
+api_pair_next(struct arena *a, const char **p, const char *end, char **key,
+    char **val)
+{
+	const char	*amp, *eq;
+
+	while (*p < end) {
+		amp = memchr(*p, '&', (size_t)(end - *p));
+		if (amp == NULL)
+			amp = end;
+		eq = memchr(*p, '=', (size_t)(amp - *p));
+		if (eq == NULL)
+			eq = amp;
+		if (eq == *p && eq == amp) {	/* "&&" */
+			*p = amp + 1;
+			continue;
+		}
+		*key = api_url_decode(a, *p, (size_t)(eq - *p), 1);
+		*val = eq < amp ? api_url_decode(a, eq + 1,
+		    (size_t)(amp - eq - 1), 1) : arena_strdup(a, "");
+		*p = amp + 1;
+		return (1);
+	}
+	return (0);
+}
+
+char *
+api_query_get_n(struct request *r, const char *key, int *count)
+{
+	const char	*p = r->query.p, *end = r->query.p + r->query.len;
+	char		*k, *v, *first = NULL;
+
+	*count = 0;
+	if (p == NULL)
+		return (NULL);
+	while (api_pair_next(r->a, &p, end, &k, &v))
+		if (strcmp(k, key) == 0 && (*count)++ == 0)
+			first = v;
+	return (first);
+}
+
 char *
 api_query_get(struct request *r, const char *key)
 {
-	const char	*p = r->query.p, *end = r->query.p + r->query.len;
-	const char	*amp, *eq;
-	size_t		 kl = strlen(key);
+	int	 n;
 
-	while (p < end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (amp == NULL)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq == NULL)
-			eq = amp;
-		{
-			char *k = api_url_decode(r->a, p, (size_t)(eq - p), 1);
-
-			if (strlen(k) == kl && memcmp(k, key, kl) == 0)
-				return (eq < amp ? api_url_decode(r->a, eq + 1,
-				    (size_t)(amp - eq - 1), 1) :
-				    arena_strdup(r->a, ""));
-		}
-		p = amp + 1;
-	}
-	return (NULL);
-}
-
-static const char *
-url_encode(struct arena *a, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = strlen(s), i, o = 0;
-	char			*out = arena_alloc(a, n * 3 + 1);
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (isalnum(c) || strchr("-_.!~*'()", c))
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return (out);
+	return (api_query_get_n(r, key, &n));
 }
 
 /*
@@ -122,9 +123,9 @@ api_error_page(struct request *r)
 		}
 	if (desc && *desc)
 		loc = arena_printf(r->a, "/?error=%s&error_description=%s",
-		    url_encode(r->a, err), url_encode(r->a, desc));
+		    cookie_url_encode(r->a, err), cookie_url_encode(r->a, desc));
 	else
-		loc = arena_printf(r->a, "/?error=%s", url_encode(r->a, err));
+		loc = arena_printf(r->a, "/?error=%s", cookie_url_encode(r->a, err));
 	reply_header_add(r, "Location", loc);
 	reply_raw(r, 302, NULL, "", 0);
 }

@@ -47,25 +47,12 @@ static json_object *
 parse_form(struct request *r)
 {
 	json_object	*o = json_object_new_object();
-	const char	*p = r->body.p, *end = r->body.p + r->body.len;
-	const char	*amp, *eq;
+	const char	*p = r->body.p;
+	char		*k, *v;
 
-	while (p < end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (amp == NULL)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq == NULL)
-			eq = amp;
-		if (eq > p) {
-			char *k = api_url_decode(r->a, p, (size_t)(eq - p), 1);
-			char *v = eq < amp ? api_url_decode(r->a, eq + 1,
-			    (size_t)(amp - eq - 1), 1) : "";
-
+	while (api_pair_next(r->a, &p, r->body.p + r->body.len, &k, &v))
+		if (*k != '\0')
 			json_object_object_add(o, k, json_object_new_string(v));
-		}
-		p = amp + 1;
-	}
 	return (o);
 }
 

@@ -137,27 +137,6 @@ cookie_sign(struct request *r, const char *value)
 	return (crypto_cookie_sign_ctx(r->a, cookie_hmac(r), str_c(value)));
 }
 
-/* drop an earlier Set-Cookie of the same name from the reply */
-static void
-drop_earlier(struct request *r, const char *name)
-{
-	struct reply_header	*h, *prev = NULL;
-	size_t			 nl = strlen(name);
-
-	for (h = r->headers; h != NULL; prev = h, h = h->next) {
-		if (strcmp(h->name, "Set-Cookie") != 0 ||
-		    strncmp(h->value, name, nl) != 0 || h->value[nl] != '=')
-			continue;
-		if (prev)
-			prev->next = h->next;
-		else
-			r->headers = h->next;
-		if (r->headers_tail == h)
-			r->headers_tail = prev;
-		return;
-	}
-}
-
 void
 cookie_set(struct request *r, const char *name, const char *value,
     int64_t max_age)
@@ -168,7 +147,8 @@ cookie_set(struct request *r, const char *name, const char *value,
 
 	if (max_age >= 0)
 		snprintf(ma, sizeof(ma), "; Max-Age=%lld", (long long)max_age);
-	drop_earlier(r, name);
+	/* a cookie set twice in one reply is sent once, the last time */
+	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
 	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
 	    "%s=%s%s; Path=/; HttpOnly%s; SameSite=%s%s", name,
 	    cookie_url_encode(r->a, value), ma, secure || none ? "; Secure" :

@@ -22,6 +22,7 @@
 #include "branch.h"
 #include "branchcfg.h"
 #include "httpc.h"
+#include "api.h"
 #include "origin.h"
 
 const char *(*origin_header_fn)(struct request *, const char *) =
@@ -557,45 +558,6 @@ js_truthy(json_object *v)
 	}
 }
 
-/*
- * The query parameter key as better-call sees it: *count is how many
- * times it occurs (2+ makes an array); returns the first value decoded
- * in the arena, or NULL when absent.
- */
-static char *
-query_param(struct request *r, const char *key, int *count)
-{
-	const char	*p = r->query.p, *end, *amp, *eq;
-	char		*k, *first = NULL;
-	size_t		 kn;
-
-	*count = 0;
-	if (p == NULL)
-		return (NULL);
-	end = p + r->query.len;
-	while (p < end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (amp == NULL)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq == NULL)
-			eq = amp;
-		kn = (size_t)(eq - p);
-		k = arena_alloc(r->a, kn + 1);
-		pct_decode(p, kn, k, 1, 0);
-		if (strcmp(k, key) == 0) {
-			if ((*count)++ == 0) {
-				kn = eq < amp ? (size_t)(amp - eq - 1) : 0;
-				first = arena_alloc(r->a, kn + 1);
-				pct_decode(eq < amp ? eq + 1 : eq, kn, first,
-				    1, 0);
-			}
-		}
-		p = amp + 1;
-	}
-	return (first);
-}
-
 struct url_field {
 	const char	*field;		/* body member */
 	const char	*label;		/* Better Auth's label */
@@ -660,7 +622,7 @@ origin_check(struct request *r, json_object *body)
 		}
 		if (i != 0)	/* only callbackURL falls back to the query */
 			continue;
-		qv = query_param(r, f->field, &count);
+		qv = api_query_get_n(r, f->field, &count);
 		if (count == 0 || (count == 1 && *qv == '\0'))
 			continue;
 		if (check_url_value(r, f, qv, count == 1) == -1)
@@ -707,7 +669,7 @@ origin_check_query_callback(struct request *r)
 	char	*cb;
 	int	 count;
 
-	cb = query_param(r, "callbackURL", &count);
+	cb = api_query_get_n(r, "callbackURL", &count);
 	if (cb == NULL || *cb == '\0' || origin_trusted(r, cb, 1))
 		return (0);
 	reply_error(r, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");

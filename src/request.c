@@ -4,6 +4,7 @@
  * matches JSON.stringify.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "request.h"
@@ -23,22 +24,32 @@ reply_header_add(struct request *r, const char *name, const char *value)
 }
 
 void
+reply_header_remove(struct request *r, const char *name,
+    const char *value_prefix)
+{
+	struct reply_header	*h, *prev = NULL;
+	size_t			 pl = value_prefix ? strlen(value_prefix) : 0;
+
+	for (h = r->headers; h != NULL; prev = h, h = h->next) {
+		if (strcasecmp(h->name, name) != 0 ||
+		    (pl && strncmp(h->value, value_prefix, pl) != 0))
+			continue;
+		if (prev)
+			prev->next = h->next;
+		else
+			r->headers = h->next;
+		if (r->headers_tail == h)
+			r->headers_tail = prev;
+		return;
+	}
+}
+
+void
 reply_raw(struct request *r, int status, const char *ctype, const char *body,
     size_t len)
 {
-	struct reply_header	*h, *prev = NULL;
-
 	/* a later reply replaces an earlier one's content type */
-	for (h = r->headers; h != NULL; prev = h, h = h->next)
-		if (strcmp(h->name, "Content-Type") == 0) {
-			if (prev)
-				prev->next = h->next;
-			else
-				r->headers = h->next;
-			if (r->headers_tail == h)
-				r->headers_tail = prev;
-			break;
-		}
+	reply_header_remove(r, "Content-Type", NULL);
 	r->status = status;
 	if (ctype)
 		reply_header_add(r, "Content-Type", ctype);

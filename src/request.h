@@ -73,6 +73,12 @@ const char	*request_header(struct request *r, const char *cgi_name);
 /* reply_header_add: append a header (name and value copied to the arena). */
 void		 reply_header_add(struct request *r, const char *name,
 		    const char *value);
+/*
+ * reply_header_remove: drop the first reply header called name (any
+ * case) whose value starts with value_prefix (NULL: any value).
+ */
+void		 reply_header_remove(struct request *r, const char *name,
+		    const char *value_prefix);
 /* reply_expose: add a header name to Access-Control-Expose-Headers. */
 void		 reply_expose(struct request *r, const char *name);
 /* reply_raw: set status, content type (NULL = none) and body. */
