@@ -152,6 +152,56 @@ static const char *const known_top[] = {
 	"testing", NULL
 };
 
+/* the members each group may have */
+static const struct {
+	const char		*group;
+	const char *const	 keys[8];
+} known_sub[] = {
+	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
+	{ "pool", { "workers", "max_requests", "max_requests_jitter",
+	    "request_timeout", "shutdown_timeout", NULL } },
+	{ "status", { "enabled", "path", NULL } },
+	{ "database", { "connect_timeout", "statement_timeout",
+	    "max_branches", "config_ttl", NULL } },
+	{ "testing", { "sleep_endpoint", NULL } },
+	{ "branch_template", { "auth_url", "database", NULL } },
+};
+
+/* unknown members of the known groups; -1 with err set */
+static int
+check_groups(config_t *cf, const char *path, char *err, size_t errlen)
+{
+	config_setting_t	*g, *m;
+	size_t			 i;
+	int			 j, k, n;
+
+	for (i = 0; i < sizeof(known_sub) / sizeof(known_sub[0]); i++) {
+		if ((g = config_lookup(cf, known_sub[i].group)) == NULL)
+			continue;
+		if (!config_setting_is_group(g)) {
+			seterr(err, errlen, path, config_setting_source_line(g),
+			    "%s: must be a group { ... }", known_sub[i].group);
+			return (-1);
+		}
+		n = config_setting_length(g);
+		for (j = 0; j < n; j++) {
+			m = config_setting_get_elem(g, (unsigned)j);
+			for (k = 0; known_sub[i].keys[k] != NULL; k++)
+				if (strcmp(known_sub[i].keys[k],
+				    config_setting_name(m)) == 0)
+					break;
+			if (known_sub[i].keys[k] == NULL) {
+				seterr(err, errlen, path,
+				    config_setting_source_line(m),
+				    "%s.%s: unknown option", known_sub[i].group,
+				    config_setting_name(m));
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
@@ -194,6 +244,9 @@ config_load(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+
+	if (check_groups(&cf, path, err, errlen) == -1)
+		goto fail;
 
 #define STRO(name, def, field) \
 	if (get_str(&cf, name, def, &c->field, path, err, errlen) == -1) \

@@ -147,6 +147,10 @@ test_config(void **state)
 	assert_null(config_load(p, err, sizeof(err)));
 	assert_non_null(strstr(err, "secret"));
 	unlink(p);
+	p = write_conf(SECRET "\npool = {\n  workers = 2;\n  wrokers = 3;\n};\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":5: pool.wrokers: unknown option"));
+	unlink(p);
 	p = write_conf(SECRET "pool = { workers = ; };\n");
 	assert_null(config_load(p, err, sizeof(err)));
 	assert_non_null(strstr(err, ":2:"));
