@@ -298,6 +298,10 @@ template_resolve(const char *host, struct str path, struct str *route)
 	free(thost);
 	if (!tpl_match(tpath, path.p, path.len, br, db, &consumed, 1))
 		return (NULL);
+	/* PostgreSQL's own databases are never branches */
+	if (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0 ||
+	    strcmp(db, "postgres") == 0)
+		return (NULL);
 	n = snprintf(name, sizeof(name), "%s/%s", br, db);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return (NULL);

@@ -30,6 +30,7 @@ struct cache_entry {
 	int		 valid;
 	struct db_conn	*checked_conn;	/* schema verified on this conn */
 	int		 schema_logged;
+	int64_t		 down_logged_ms;	/* last "unavailable" log line */
 	int64_t		 used_ms;
 };
 
@@ -82,10 +83,148 @@ get_str(json_object *o, const char *k, const char *def, char *out,
 	snprintf(out, outlen, "%s", s);
 }
 
+/*
+ * The keys of `settings` (DESIGN.md "Branch settings"): type, default and
+ * accepted range, used both to read a row and to check `config set`.
+ */
+enum spec_type { S_BOOL, S_INT, S_STR };
+
+struct setting_spec {
+	const char		*group;		/* NULL: top-level key */
+	const char		*key;
+	enum spec_type		 type;
+	int64_t			 def, min, max;	/* S_INT; S_BOOL uses def */
+	const char		*sdef;		/* S_STR */
+	const char *const	*choices;	/* S_STR: NULL = any */
+};
+
+static const char *const same_site_choices[] = { "lax", "none", NULL };
+static const char *const storage_choices[] = { "memory", "database", NULL };
+static const char *const alg_choices[] = { "EdDSA", "ES256", "RS256", NULL };
+#define DAYS(n)	((int64_t)(n) * 86400)
+
+static const struct setting_spec specs[] = {
+	{ "session", "expires_in", S_INT, 604800, 60, DAYS(3650), NULL, NULL },
+	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
+	{ "session", "fresh_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
+	{ "session", "cookie_cache", S_BOOL, 0, 0, 0, NULL, NULL },
+	{ "session", "cookie_cache_max_age", S_INT, 300, 1, DAYS(365), NULL,
+	    NULL },
+	{ "cookies", "prefix", S_STR, 0, 0, 0, "neon-auth", NULL },
+	{ "cookies", "same_site", S_STR, 0, 0, 0, "lax", same_site_choices },
+	{ NULL, "bearer", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ NULL, "delete_user", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ NULL, "anonymous_token", S_BOOL, 0, 0, 0, NULL, NULL },
+	{ "rate_limit", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ "rate_limit", "window", S_INT, 10, 1, 86400, NULL, NULL },
+	{ "rate_limit", "max", S_INT, 100, 1, 1000000, NULL, NULL },
+	{ "rate_limit", "storage", S_STR, 0, 0, 0, "memory", storage_choices },
+	{ "jwt", "alg", S_STR, 0, 0, 0, "EdDSA", alg_choices },
+	{ "jwt", "ttl", S_INT, 900, 10, DAYS(30), NULL, NULL },
+	{ "lifetimes", "verification_link", S_INT, 900, 60, DAYS(30), NULL,
+	    NULL },
+	{ "lifetimes", "reset_link", S_INT, 900, 60, DAYS(30), NULL, NULL },
+	{ "lifetimes", "otp", S_INT, 300, 30, 86400, NULL, NULL },
+	{ "lifetimes", "magic_link", S_INT, 300, 60, 86400, NULL, NULL },
+	{ "password", "min_length", S_INT, 8, 1, 1024, NULL, NULL },
+	{ "password", "max_length", S_INT, 128, 1, 4096, NULL, NULL },
+};
+
+static const struct setting_spec *
+spec_find(const char *group, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (((group == NULL && specs[i].group == NULL) ||
+		    (group && specs[i].group &&
+		    strcmp(group, specs[i].group) == 0)) &&
+		    strcmp(key, specs[i].key) == 0)
+			return (&specs[i]);
+	return (NULL);
+}
+
+static int
+spec_is_group(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (specs[i].group && strcmp(specs[i].group, name) == 0)
+			return (1);
+	return (strcmp(name, "templates") == 0);
+}
+
+/* the value of one setting from the settings object, or its default */
+static int64_t
+s_int(json_object *st, const char *group, const char *key)
+{
+	const struct setting_spec	*sp = spec_find(group, key);
+	json_object			*sub = group ?
+					    member(st, group, json_type_object) :
+					    st;
+
+	if (sp->type == S_BOOL)
+		return (get_bool(sub, key, (int)sp->def));
+	return (get_int(sub, key, sp->def, sp->min, sp->max));
+}
+
+static void
+s_str(json_object *st, const char *group, const char *key, char *out,
+    size_t outlen)
+{
+	const struct setting_spec	*sp = spec_find(group, key);
+	json_object			*sub = member(st, group,
+					    json_type_object);
+	size_t				 i;
+
+	get_str(sub, key, sp->sdef, out, outlen);
+	if (sp->choices == NULL)
+		return;
+	for (i = 0; sp->choices[i] != NULL; i++)
+		if (strcmp(out, sp->choices[i]) == 0)
+			return;
+	snprintf(out, outlen, "%s", sp->sdef);
+}
+
+/* why v is not acceptable for the setting, or NULL */
+static const char *
+spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
+{
+	size_t	 i;
+
+	switch (sp->type) {
+	case S_BOOL:
+		return (json_object_is_type(v, json_type_boolean) ? NULL :
+		    arena_printf(a, "%s must be true or false", sp->key));
+	case S_INT:
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < sp->min ||
+		    json_object_get_int64(v) > sp->max)
+			return (arena_printf(a, "%s must be an integer from "
+			    "%lld to %lld", sp->key, (long long)sp->min,
+			    (long long)sp->max));
+		return (NULL);
+	case S_STR:
+		if (!json_object_is_type(v, json_type_string))
+			return (arena_printf(a, "%s must be a string",
+			    sp->key));
+		if (sp->choices == NULL)
+			return (NULL);
+		for (i = 0; sp->choices[i] != NULL; i++)
+			if (strcmp(json_object_get_string(v),
+			    sp->choices[i]) == 0)
+				return (NULL);
+		return (arena_printf(a, "%s must be one of the documented "
+		    "values", sp->key));
+	}
+	return (NULL);
+}
+
 void
 branchcfg_parse(struct branchcfg *c, json_object *row)
 {
-	json_object	*ep, *st, *sub;
+	json_object	*ep, *st;
 
 	memset(c, 0, sizeof(*c));
 	c->row = row;
@@ -106,53 +245,36 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	    c->verification_method, sizeof(c->verification_method));
 
 	st = member(row, "settings", json_type_object);
-	sub = member(st, "session", json_type_object);
-	c->session_expires_in = get_int(sub, "expires_in", 604800, 60,
-	    INT64_C(31536000) * 10);
-	c->session_update_age = get_int(sub, "update_age", 86400, 0,
-	    INT64_C(31536000) * 10);
-	c->session_fresh_age = get_int(sub, "fresh_age", 86400, 0,
-	    INT64_C(31536000) * 10);
-	c->cookie_cache = get_bool(sub, "cookie_cache", 0);
-	c->cookie_cache_max_age = get_int(sub, "cookie_cache_max_age", 300, 1,
-	    INT64_C(31536000));
-	sub = member(st, "cookies", json_type_object);
-	get_str(sub, "prefix", "neon-auth", c->cookie_prefix,
+	c->session_expires_in = s_int(st, "session", "expires_in");
+	c->session_update_age = s_int(st, "session", "update_age");
+	c->session_fresh_age = s_int(st, "session", "fresh_age");
+	c->cookie_cache = (int)s_int(st, "session", "cookie_cache");
+	c->cookie_cache_max_age = s_int(st, "session", "cookie_cache_max_age");
+	s_str(st, "cookies", "prefix", c->cookie_prefix,
 	    sizeof(c->cookie_prefix));
 	{
-		char	 ss[8];
+		char	 v[12];
 
-		get_str(sub, "same_site", "lax", ss, sizeof(ss));
-		c->same_site_none = strcmp(ss, "none") == 0;
+		s_str(st, "cookies", "same_site", v, sizeof(v));
+		c->same_site_none = strcmp(v, "none") == 0;
+		s_str(st, "rate_limit", "storage", v, sizeof(v));
+		c->rl_database = strcmp(v, "database") == 0;
 	}
-	c->bearer = get_bool(st, "bearer", 1);
-	c->delete_user = get_bool(st, "delete_user", 1);
-	c->anonymous_token = get_bool(st, "anonymous_token", 0);
-	sub = member(st, "rate_limit", json_type_object);
-	c->rl_enabled = get_bool(sub, "enabled", 1);
-	c->rl_window = (int)get_int(sub, "window", 10, 1, 86400);
-	c->rl_max = (int)get_int(sub, "max", 100, 1, 1000000);
-	{
-		char	 sto[12];
-
-		get_str(sub, "storage", "memory", sto, sizeof(sto));
-		c->rl_database = strcmp(sto, "database") == 0;
-	}
-	sub = member(st, "jwt", json_type_object);
-	get_str(sub, "alg", "EdDSA", c->jwt_alg, sizeof(c->jwt_alg));
-	if (strcmp(c->jwt_alg, "EdDSA") != 0 && strcmp(c->jwt_alg, "ES256") &&
-	    strcmp(c->jwt_alg, "RS256") != 0)
-		snprintf(c->jwt_alg, sizeof(c->jwt_alg), "EdDSA");
-	c->jwt_ttl = (int)get_int(sub, "ttl", 900, 10, 86400 * 30);
-	sub = member(st, "lifetimes", json_type_object);
-	c->lt_verification_link = (int)get_int(sub, "verification_link", 900,
-	    60, 86400 * 30);
-	c->lt_reset_link = (int)get_int(sub, "reset_link", 900, 60, 86400 * 30);
-	c->lt_otp = (int)get_int(sub, "otp", 300, 30, 86400);
-	c->lt_magic_link = (int)get_int(sub, "magic_link", 300, 60, 86400);
-	sub = member(st, "password", json_type_object);
-	c->pw_min = (int)get_int(sub, "min_length", 8, 1, 1024);
-	c->pw_max = (int)get_int(sub, "max_length", 128, 1, 4096);
+	c->bearer = (int)s_int(st, NULL, "bearer");
+	c->delete_user = (int)s_int(st, NULL, "delete_user");
+	c->anonymous_token = (int)s_int(st, NULL, "anonymous_token");
+	c->rl_enabled = (int)s_int(st, "rate_limit", "enabled");
+	c->rl_window = (int)s_int(st, "rate_limit", "window");
+	c->rl_max = (int)s_int(st, "rate_limit", "max");
+	s_str(st, "jwt", "alg", c->jwt_alg, sizeof(c->jwt_alg));
+	c->jwt_ttl = (int)s_int(st, "jwt", "ttl");
+	c->lt_verification_link = (int)s_int(st, "lifetimes",
+	    "verification_link");
+	c->lt_reset_link = (int)s_int(st, "lifetimes", "reset_link");
+	c->lt_otp = (int)s_int(st, "lifetimes", "otp");
+	c->lt_magic_link = (int)s_int(st, "lifetimes", "magic_link");
+	c->pw_min = (int)s_int(st, "password", "min_length");
+	c->pw_max = (int)s_int(st, "password", "max_length");
 	if (c->pw_max < c->pw_min)
 		c->pw_max = c->pw_min;
 }
@@ -167,100 +289,52 @@ branchcfg_clear(struct branchcfg *c)
 
 /* ---- validation of `config set` values ---- */
 
+/*
+ * One key of `settings`: a top-level flag, a group whose members are
+ * checked one by one, or the free-form templates.
+ */
 static const char *
-check_keys(json_object *v, const char *const *keys)
+validate_settings_key(struct arena *a, const char *key, json_object *v)
 {
-	json_object_iter	 it;
-	int			 i;
+	const struct setting_spec	*sp;
+	json_object_iter		 it;
+	const char			*e;
 
+	if ((sp = spec_find(NULL, key)) != NULL)
+		return (spec_check(a, sp, v));
+	if (!spec_is_group(key))
+		return ("unknown settings key");
+	if (!json_object_is_type(v, json_type_object))
+		return ("must be an object");
+	if (strcmp(key, "templates") == 0)
+		return (NULL);
 	json_object_object_foreachC(v, it) {
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], it.key) == 0)
-				break;
-		if (keys[i] == NULL)
-			return ("unknown key");
+		if ((sp = spec_find(key, it.key)) == NULL)
+			return (arena_printf(a, "unknown key %s", it.key));
+		if ((e = spec_check(a, sp, it.val)) != NULL)
+			return (e);
+	}
+	if (strcmp(key, "cookies") == 0 &&
+	    json_object_object_get_ex(v, "prefix", NULL)) {
+		json_object	*x = member(v, "prefix", json_type_string);
+		const char	*p = json_object_get_string(x);
+
+		if (*p == '\0' || strlen(p) > 40 ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(p))
+			return ("prefix: 1 to 40 of [A-Za-z0-9_-]");
 	}
 	return (NULL);
 }
 
-static const char *
-validate_settings_key(const char *key, json_object *v)
-{
-	static const char *const session_keys[] = { "expires_in",
-	    "update_age", "fresh_age", "cookie_cache", "cookie_cache_max_age",
-	    NULL };
-	static const char *const cookie_keys[] = { "prefix", "same_site",
-	    NULL };
-	static const char *const rl_keys[] = { "enabled", "window", "max",
-	    "storage", NULL };
-	static const char *const jwt_keys[] = { "alg", "ttl", NULL };
-	static const char *const lt_keys[] = { "verification_link",
-	    "reset_link", "otp", "magic_link", NULL };
-	static const char *const pw_keys[] = { "min_length", "max_length",
-	    NULL };
-	json_object	*x;
-
-	if (strcmp(key, "bearer") == 0 || strcmp(key, "delete_user") == 0 ||
-	    strcmp(key, "anonymous_token") == 0)
-		return (json_object_is_type(v, json_type_boolean) ? NULL :
-		    "must be true or false");
-	if (!json_object_is_type(v, json_type_object))
-		return (strcmp(key, "session") == 0 ||
-		    strcmp(key, "cookies") == 0 ||
-		    strcmp(key, "rate_limit") == 0 ||
-		    strcmp(key, "jwt") == 0 || strcmp(key, "lifetimes") == 0 ||
-		    strcmp(key, "password") == 0 ||
-		    strcmp(key, "templates") == 0 ? "must be an object" :
-		    "unknown settings key");
-	if (strcmp(key, "session") == 0)
-		return (check_keys(v, session_keys));
-	if (strcmp(key, "cookies") == 0) {
-		if (check_keys(v, cookie_keys))
-			return ("unknown key (prefix, same_site)");
-		if ((x = member(v, "prefix", json_type_string)) != NULL) {
-			const char *p = json_object_get_string(x);
-
-			if (*p == '\0' || strlen(p) > 40 ||
-			    strspn(p, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-			    strlen(p))
-				return ("cookies.prefix: 1-40 of [A-Za-z0-9_-]");
-		}
-		if ((x = member(v, "same_site", json_type_string)) != NULL &&
-		    strcmp(json_object_get_string(x), "lax") != 0 &&
-		    strcmp(json_object_get_string(x), "none") != 0)
-			return ("cookies.same_site: \"lax\" or \"none\"");
-		return (NULL);
-	}
-	if (strcmp(key, "rate_limit") == 0)
-		return (check_keys(v, rl_keys));
-	if (strcmp(key, "jwt") == 0) {
-		if (check_keys(v, jwt_keys))
-			return ("unknown key (alg, ttl)");
-		if ((x = member(v, "alg", json_type_string)) != NULL &&
-		    strcmp(json_object_get_string(x), "EdDSA") != 0 &&
-		    strcmp(json_object_get_string(x), "ES256") != 0 &&
-		    strcmp(json_object_get_string(x), "RS256") != 0)
-			return ("jwt.alg: \"EdDSA\", \"ES256\" or \"RS256\"");
-		return (NULL);
-	}
-	if (strcmp(key, "lifetimes") == 0)
-		return (check_keys(v, lt_keys));
-	if (strcmp(key, "password") == 0)
-		return (check_keys(v, pw_keys));
-	if (strcmp(key, "templates") == 0)
-		return (NULL);
-	return ("unknown settings key");
-}
-
 const char *
-branchcfg_validate(const char *field, json_object *v)
+branchcfg_validate(struct arena *a, const char *field, json_object *v)
 {
 	json_object_iter	 it;
 	size_t			 i;
 
 	if (strncmp(field, "settings.", 9) == 0)
-		return (validate_settings_key(field + 9, v));
+		return (validate_settings_key(a, field + 9, v));
 	if (strcmp(field, "name") == 0)
 		return (json_object_is_type(v, json_type_string) ? NULL :
 		    "must be a string");
@@ -304,7 +378,7 @@ branchcfg_validate(const char *field, json_object *v)
 		if (!json_object_is_type(v, json_type_object))
 			return ("must be an object");
 		json_object_object_foreachC(v, it)
-			if ((e = validate_settings_key(it.key, it.val)) != NULL)
+			if ((e = validate_settings_key(a, it.key, it.val)) != NULL)
 				return (e);
 		return (NULL);
 	}
@@ -364,7 +438,7 @@ branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
 			snprintf(err, errlen, "%s: null is not allowed", field);
 			return (-1);
 		}
-	} else if ((msg = branchcfg_validate(field, v)) != NULL) {
+	} else if ((msg = branchcfg_validate(a, field, v)) != NULL) {
 		snprintf(err, errlen, "%s: %s", field, msg);
 		json_object_put(v);
 		return (-1);
@@ -480,15 +554,20 @@ branchcfg_acquire(struct request *r)
 	int64_t			 now = scoreboard_now_ms();
 	json_object		*row;
 
+	e = cache_slot(b->name);
+	e->used_ms = now;
 	c = db_pool_get(pool, b->name, b->conninfo, &err);
 	if (c == NULL) {
-		log_warnx("branch %s: database unavailable: %s", b->name,
-		    db_pool_last_error(pool)->message);
+		/* at most one line a second per branch while it is down */
+		if (now - e->down_logged_ms >= 1000) {
+			log_warnx("branch %s: database unavailable: %s",
+			    b->name, db_pool_last_error(pool)->message);
+			e->down_logged_ms = now;
+		}
 		unavailable(r);
 		return (-1);
 	}
-	e = cache_slot(b->name);
-	e->used_ms = now;
+	e->down_logged_ms = 0;
 	if (db_drain_notifies(c, &flags) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
 	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {

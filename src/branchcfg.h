@@ -82,10 +82,11 @@ void	 branchcfg_clear(struct branchcfg *c);
 
 /*
  * branchcfg_validate: check a value for one field ("trusted_origins",
- * "settings", "settings.session", ...).  Returns NULL when valid, else a
- * static message.
+ * "settings", "settings.session", ...): names, types and ranges.
+ * Returns NULL when valid, else a message (static or in a).
  */
-const char *branchcfg_validate(const char *field, json_object *value);
+const char *branchcfg_validate(struct arena *a, const char *field,
+	    json_object *value);
 
 /*
  * branchcfg_load: read (creating it with defaults if missing) the

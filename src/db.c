@@ -341,7 +341,8 @@ conn_reset(struct db_conn *c)
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
-		log_warnx("%s: branch %s: reconnect failed: %s", __func__,
+		/* the caller reports it (throttled): no line per request */
+		log_debug("%s: branch %s: reconnect failed: %s", __func__,
 		    c->branch, c->err.message);
 		return (-1);
 	}
@@ -650,7 +651,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		err_set(&p->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
-		log_warnx("%s: branch %s: connect failed: %s", __func__,
+		log_debug("%s: branch %s: connect failed: %s", __func__,
 		    branch, p->err.message);
 		conn_free(c);
 		return (NULL);
@@ -664,7 +665,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 		conn_free(c);
 		return (NULL);
 	}
-	log_info("%s: branch %s: connected (server %d, backend pid %d)",
+	log_debug("%s: branch %s: connected (server %d, backend pid %d)",
 	    __func__, branch, PQserverVersion(c->pg), PQbackendPID(c->pg));
 	return (c);
 }

@@ -35,12 +35,6 @@ fcgi_init(int listen_fd)
 	return (0);
 }
 
-void
-fcgi_shutdown_pending(void)
-{
-	FCGX_ShutdownPending();
-}
-
 const char *
 fcgi_param(struct request *r, const char *name)
 {
@@ -142,8 +136,13 @@ fcgi_accept(struct request *r, size_t body_max)
 
 	if (!initialised)
 		return (-1);
-	if ((rc = FCGX_Accept_r(&freq)) < 0)
+	if ((rc = FCGX_Accept_r(&freq)) < 0) {
+		/* the listening socket is non-blocking: nothing to take */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
+			return (1);
+		log_warnx("%s: FCGX_Accept_r: %s", __func__, strerror(-rc));
 		return (-1);
+	}
 	r->transport = &freq;
 	r->method = param_dup(r, "REQUEST_METHOD");
 	if (r->method == NULL)

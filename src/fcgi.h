@@ -15,7 +15,9 @@ int	 fcgi_init(int listen_fd);
  * fcgi_accept: wait for the next request and fill r (params copied into
  * r->a; the body read up to body_max, r->body_error set to 413 when it is
  * larger and 400 when it disagrees with CONTENT_LENGTH).
- * Returns 0, or -1 on shutdown or a listening-socket error.
+ * Returns 0, 1 when there was no connection to take after all (the
+ * socket is non-blocking and another worker won), or -1 on a
+ * listening-socket error.
  */
 int	 fcgi_accept(struct request *r, size_t body_max);
 /* fcgi_param: a raw FastCGI parameter, borrowed until fcgi_finish. */
@@ -24,7 +26,5 @@ const char *fcgi_param(struct request *r, const char *name);
 int	 fcgi_send(struct request *r);
 /* fcgi_finish: end the request (closes the connection). */
 void	 fcgi_finish(struct request *r);
-/* fcgi_shutdown_pending: async-signal-safe; make the next accept fail. */
-void	 fcgi_shutdown_pending(void);
 
 #endif

@@ -1,11 +1,15 @@
 /*
  * worker.c -- the worker loop (fastcgi.md §1.4, §2.2).
  *
- * Signals: our handlers go in before FCGX_Init, with SA_RESTART, so
- * libfcgi leaves them alone and request I/O never fails with EINTR.  A
- * graceful stop (SIGQUIT, SIGTERM, or the master dying: PDEATHSIG) sets a
- * flag and dup2()s an unbound socket over the listening fd: a request in
- * flight completes, a blocked accept fails at once.
+ * Signals: our handlers go in before FCGX_Init (so libfcgi leaves them
+ * alone), and the signals that matter here (QUIT, TERM, INT, USR1) stay
+ * blocked except while the worker waits for a connection in epoll_pwait().
+ * libfcgi therefore never sees EINTR: not in accept, not in its AF_UNIX
+ * readiness check, not while reading a request.  A graceful stop (SIGQUIT,
+ * SIGTERM, or the master dying: PDEATHSIG) arriving mid-request waits
+ * until the reply is sent, then ends the loop.  The listening socket is
+ * non-blocking and watched with EPOLLEXCLUSIVE, so one idle worker wakes
+ * per connection; one that loses the race to accept() just waits again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -32,22 +38,13 @@
 
 static volatile sig_atomic_t	 quit;
 static volatile sig_atomic_t	 reopen;
-static int			 wlisten_fd = -1;
+static sigset_t			 waitmask;	/* what epoll_pwait unblocks */
 
 static void
 on_quit(int sig)
 {
-	int	 saved = errno, fd;
-
 	(void)sig;
 	quit = 1;
-	fcgi_shutdown_pending();
-	if (wlisten_fd != -1 &&
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
-		dup2(fd, wlisten_fd);
-		close(fd);
-	}
-	errno = saved;
 }
 
 static void
@@ -81,7 +78,50 @@ install_signals(void)
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&none);
-	return (sigprocmask(SIG_SETMASK, &none, NULL));
+	sigaddset(&none, SIGQUIT);
+	sigaddset(&none, SIGTERM);
+	sigaddset(&none, SIGINT);
+	sigaddset(&none, SIGUSR1);
+	if (sigprocmask(SIG_SETMASK, &none, &waitmask) == -1)
+		return (-1);
+	sigemptyset(&waitmask);
+	return (0);
+}
+
+/*
+ * Wait until the listening socket has a connection or a signal arrives.
+ * Returns 1 when accept() may succeed, 0 after a signal, -1 on error.
+ */
+static int
+wait_for_connection(int ep)
+{
+	struct epoll_event	 ev;
+	int			 n;
+
+	n = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+	if (n == -1)
+		return (errno == EINTR ? 0 : -1);
+	return (n > 0);
+}
+
+static int
+setup_listen_wait(int listen_fd)
+{
+	struct epoll_event	 ev;
+	int			 ep, fl;
+
+	fl = fcntl(listen_fd, F_GETFL);
+	if (fl == -1 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return (-1);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return (-1);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+		close(ep);
+		return (-1);
+	}
+	return (ep);
 }
 
 /* answer one request; the reply is left on r */
@@ -182,6 +222,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	struct request		 r;
 	pid_t			 ppid = getppid();
 	unsigned int		 seed;
+	int			 ep, rc;
 
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
@@ -189,7 +230,6 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	w.rl = rl;
 	w.slot = &sb->slots[slot];
 	w.listen_fd = listen_fd;
-	wlisten_fd = listen_fd;
 	seed = (unsigned int)getpid() ^ (unsigned int)scoreboard_now_ms();
 	w.max_requests = (unsigned long)cfg->max_requests;
 	if (w.max_requests > 0 && cfg->max_requests_jitter > 0)
@@ -208,6 +248,10 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init(listen_fd) == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	if ((ep = setup_listen_wait(listen_fd)) == -1) {
+		log_warn("worker: epoll on the listening socket");
+		return (NEON_AUTHD_EX_FATAL);
+	}
 	/* behind our own web server: X-Forwarded-For only from a proxy */
 	ratelimit_set_xff_mode(RATELIMIT_XFF_PRIVATE);
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
@@ -223,11 +267,19 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 			reopen = 0;
 			log_reopen();
 		}
+		if ((rc = wait_for_connection(ep)) == -1) {
+			log_warn("worker: epoll_pwait");
+			break;
+		}
+		if (rc == 0)
+			continue;	/* a signal: look at the flags again */
 		arena_reset(&arena);
 		memset(&r, 0, sizeof(r));
 		r.a = &arena;
 		r.w = &w;
-		if (fcgi_accept(&r, cfg->body_max) == -1)
+		if ((rc = fcgi_accept(&r, cfg->body_max)) == 1)
+			continue;	/* another worker took it */
+		if (rc == -1)
 			break;
 		r.start_ms = scoreboard_now_ms();
 		scoreboard_request_begin(w.slot, "-", 1);
@@ -245,6 +297,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 			break;
 	}
 	__atomic_store_n(&w.slot->state, SLOT_EXITING, __ATOMIC_RELEASE);
+	close(ep);
 	arena_free(&arena);
 	branchcfg_worker_free();
 	branch_map_free();

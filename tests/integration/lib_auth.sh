@@ -1,0 +1,207 @@
+# shellcheck shell=bash
+# lib_auth.sh -- helpers shared by test_config.sh, test_dbdown.sh and test_branching.sh
+# (sourced after tests/lib.sh; never run).
+#
+#   la_init NAME [own]        work directory T (under NA_TEST_TMP), watchdog (NA_TEST_TIMEOUT,
+#                             170 s), cleanup trap, PostgreSQL (NA_TEST_PGPORT when set, unless
+#                             "own": then always a private cluster in PG_DATA), nginx on a free
+#                             port in front of unix:$SOCK. Sets T LOG CONF SOCK NGX ORIGIN
+#                             NA_PG_PORT NA_NGINX_PORT STATUS_URL; NA_BIN becomes a copy in T.
+#   la_db_create NAME [TEMPLATE]   create a database (dropped again by the cleanup)
+#   la_psql DB ARGS...         psql on the test cluster
+#   la_branch NAME PATH DB     one entry of a branches list (Auth URL $ORIGIN/PATH)
+#   la_conf FILE WORKERS TTL BRANCHES [EXTRA]   a daemon configuration (max_requests 0, so
+#                             worker pids only change when a worker dies)
+#   la_up [CONF] / la_down    start the daemon (waits for a full pool) / stop it (sets MASTER)
+#   la_req METHOD URL [JSON] [CURL ARGS...]   one request; sets HTTP_CODE HTTP_BODY HTTP_HDRS
+#   la_sign_up URL EMAIL PASSWORD NAME / la_sign_in URL EMAIL PASSWORD
+#                             set COOKIE (value of neon-auth.session_token) and BEARER
+#                             (set-auth-token header) from the reply
+#   la_session URL COOKIE     GET get-session with that cookie; SESSION_USER = user.email or ""
+#   la_code                   .code of HTTP_BODY
+#   status_json, worker_pids, pool_full, log_mark, log_since, log_pids ROUTE
+#
+# Everything listens on 127.0.0.1; every wait is bounded.
+
+LA_SECRET="neon-authd-test-secret-0123456789abcdefghijklmnop"
+BG=() DAEMONS=() LA_DBS=() PG_DATA="" MASTER="" WATCHDOG=""
+
+la_cleanup() {
+  local p d
+  trap - EXIT
+  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
+  na_nginx_stop "$NGX" 2>/dev/null
+  if [ -z "$PG_DATA" ] && [ -n "${NA_PG_PORT:-}" ]; then
+    for d in "${LA_DBS[@]}"; do
+      na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1
+    done
+  fi
+  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
+  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
+  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
+  else
+    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
+    rm -rf "$T"
+  fi
+}
+
+la_init() {
+  local name=$1 own=${2:-}
+  t_init "$name"
+  [ -x "$NA_BIN" ] || { echo "Bail out! $NA_BIN not built"; exit 1; }
+  local c
+  for c in nginx curl jq python3; do
+    command -v "$c" >/dev/null || { echo "Bail out! $c missing (scripts/install-deps)"; exit 1; }
+  done
+  T=$(mktemp -d "${NA_TEST_TMP:-${TMPDIR:-/tmp}}/$name.XXXXXX") || exit 1
+  chmod 755 "$T"
+  LOG=$T/neon-authd.log CONF=$T/neon-authd.conf SOCK=$T/neon-authd.sock NGX=$T/nginx
+  : > "$LOG"
+  # a private copy of the binary: a rebuild of the tree during the run cannot swap it underneath
+  cp "$NA_BIN" "$T/neon-authd" && "$T/neon-authd" --version >/dev/null ||
+    { echo "Bail out! cannot copy $NA_BIN"; rm -rf "$T"; exit 1; }
+  NA_BIN=$T/neon-authd
+  trap la_cleanup EXIT
+  trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
+  ( trap 'kill $s 2>/dev/null; exit 0' TERM
+    sleep "${NA_TEST_TIMEOUT:-170}" >/dev/null 2>&1 & s=$!; wait $s
+    echo "Bail out! $name timed out after ${NA_TEST_TIMEOUT:-170}s"; kill -TERM $$ ) &
+  WATCHDOG=$!
+
+  NA_NGINX_PORT=$(na_free_port)
+  if [ -n "${NA_TEST_PGPORT:-}" ] && [ "$own" != own ]; then
+    NA_PG_PORT=$NA_TEST_PGPORT
+  else
+    NA_PG_PORT=$(na_free_port "$NA_NGINX_PORT")
+    PG_DATA=$(na_pg_datadir_for "$T")
+    PG_LOG=$T/postgres.log
+    na_pg_start "$PG_DATA" "$NA_PG_PORT" "$PG_LOG" || { echo "Bail out! postgres did not start"; exit 1; }
+  fi
+  export NA_NGINX_PORT NA_PG_PORT
+  na_nginx_conf "$NGX" "$NA_NGINX_PORT" "unix:$SOCK"
+  na_nginx_start "$NGX" || { echo "Bail out! nginx did not start"; exit 1; }
+  ORIGIN=http://127.0.0.1:$NA_NGINX_PORT
+  STATUS_URL=$ORIGIN/_neon-authd/status
+  # a suffix that keeps this run's database names apart from any other run's on a shared cluster
+  LA_SUFFIX=$$_$RANDOM
+}
+
+la_psql() { local db=$1; shift; na_psql "$NA_PG_PORT" "$db" "$@"; }
+
+la_db_create() {
+  local db=$1 tpl=${2:-}
+  LA_DBS+=("$db")
+  if [ -n "$tpl" ]; then
+    la_psql postgres -c "CREATE DATABASE \"$db\" TEMPLATE \"$tpl\"" >/dev/null
+  else
+    la_psql postgres -c "CREATE DATABASE \"$db\"" >/dev/null
+  fi
+}
+
+la_branch() { # NAME PATH DB
+  printf '  { name = "%s"; auth_url = "%s/%s"; database = "host=127.0.0.1 port=%s dbname=%s user=postgres"; }' \
+    "$1" "$ORIGIN" "${2#/}" "$NA_PG_PORT" "$3"
+}
+
+la_conf() { # FILE WORKERS TTL BRANCHES [EXTRA]
+  cat > "$1" <<EOF
+# generated by tests/integration/lib_auth.sh
+listen = { address = "unix:$SOCK"; mode = "0660"; backlog = 511; };
+pool = {
+  workers = $2;
+  max_requests = 0;
+  max_requests_jitter = 0;
+  request_timeout = 30;
+  shutdown_timeout = 5;
+};
+body_max = 65536;
+log_level = "info";
+log_file = "";
+status = { enabled = true; path = "/_neon-authd/status"; };
+secret = "$LA_SECRET";
+sql_dir = "$NA_TOP/sql";
+database = { connect_timeout = 2; statement_timeout = 5000; max_branches = 16; config_ttl = $3; };
+branches = (
+$4
+);
+${5:-}
+EOF
+}
+
+# ---------------------------------------------------------------- daemon
+
+status_json() { curl -s --max-time 3 "$STATUS_URL" 2>/dev/null; }
+worker_pids() { status_json | jq -r '.workers[].pid' 2>/dev/null | sort -n | xargs; }
+pool_full() {
+  local j n size p
+  j=$(status_json) || return 1
+  size=$(jq -r '.pool_size' <<<"$j" 2>/dev/null) || return 1
+  n=$(jq -r '.workers | length' <<<"$j" 2>/dev/null) || return 1
+  [ -n "$size" ] && [ "$n" = "$size" ] || return 1
+  for p in $(jq -r '.workers[].pid' <<<"$j"); do na_pid_alive "$p" || return 1; done
+}
+log_mark() { MARK=$(stat -c %s "$LOG"); }
+log_since() { tail -c +$((MARK + 1)) "$LOG"; }
+# log_pids ROUTE: distinct pids of the access lines for ROUTE logged since the mark
+log_pids() {
+  log_since | sed -n "s|^<[0-9]>pid=\([0-9]*\) method=[A-Z]* route=$1 status=.*|\1|p" | sort -un | xargs
+}
+# log_count ERE: lines since the mark matching ERE
+log_count() { log_since | grep -cE -- "$1"; }
+
+la_up() {
+  local conf=${1:-$CONF}
+  log_mark
+  na_start "$conf" "$LOG"
+  MASTER=$NA_PID; DAEMONS+=("$MASTER")
+  if ! na_wait_ms 10000 test -S "$SOCK" || ! na_wait_http "$STATUS_URL" 10 || ! na_wait_ms 5000 pool_full; then
+    LA_DIAG="daemon did not come up: $(status_json)"$'\n'$(log_since | tail -n 15)
+    na_stop "$MASTER" 5
+    return 1
+  fi
+}
+la_down() { [ -n "$MASTER" ] && na_stop "$MASTER" 10; MASTER=""; }
+
+# ---------------------------------------------------------------- HTTP
+
+la_req() { # METHOD URL [JSON] [CURL ARGS...]
+  local method=$1 url=$2 data=${3:-}
+  shift 2; [ $# -gt 0 ] && shift
+  : > "$T/.body"; : > "$T/.hdr"
+  if [ -n "$data" ]; then
+    HTTP_CODE=$(curl -s --max-time "${NA_HTTP_TIMEOUT:-10}" -X "$method" -D "$T/.hdr" -o "$T/.body" \
+      -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$data" "$@" "$url" 2>/dev/null) || true
+  else
+    HTTP_CODE=$(curl -s --max-time "${NA_HTTP_TIMEOUT:-10}" -X "$method" -D "$T/.hdr" -o "$T/.body" \
+      -w '%{http_code}' "$@" "$url" 2>/dev/null) || true
+  fi
+  HTTP_BODY=$(< "$T/.body"); HTTP_HDRS=$(< "$T/.hdr"); HTTP_HDRS=${HTTP_HDRS//$'\r'/}
+}
+# la_code: the "code" of a JSON error body (bash only: these helpers run hundreds of times)
+la_code() {
+  if [[ $HTTP_BODY =~ \"code\":\"([A-Za-z0-9_]*)\" ]]; then echo "${BASH_REMATCH[1]}"; fi
+}
+la_cookies_from_reply() {
+  local l re_c='^[Ss]et-[Cc]ookie: neon-auth\.session_token=([^;]*);' re_b='^[Ss]et-[Aa]uth-[Tt]oken: *(.*)$'
+  COOKIE="" BEARER=""
+  while IFS= read -r l; do
+    if [[ $l =~ $re_c ]]; then COOKIE=${BASH_REMATCH[1]}; fi
+    if [[ $l =~ $re_b ]]; then BEARER=${BASH_REMATCH[1]}; fi
+  done <<<"$HTTP_HDRS"
+}
+# (the test emails, passwords and names need no JSON escaping)
+la_sign_up() { # URL EMAIL PASSWORD NAME
+  la_req POST "$1/sign-up/email" "$(printf '{"email":"%s","password":"%s","name":"%s"}' "$2" "$3" "$4")"
+  la_cookies_from_reply
+}
+la_sign_in() { # URL EMAIL PASSWORD
+  la_req POST "$1/sign-in/email" "$(printf '{"email":"%s","password":"%s"}' "$2" "$3")"
+  la_cookies_from_reply
+}
+la_session() { # URL COOKIE
+  la_req GET "$1/get-session" "" -H "Cookie: neon-auth.session_token=$2"
+  SESSION_USER=""
+  if [[ $HTTP_BODY =~ \"user\":\{.*\"email\":\"([^\"]*)\" ]]; then SESSION_USER=${BASH_REMATCH[1]}; fi
+}
+la_diag() { echo "HTTP $HTTP_CODE $HTTP_BODY"; }
