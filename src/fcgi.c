@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -19,15 +22,35 @@
 
 static FCGX_Request	 freq;
 static int		 initialised;
+static int		 idle_listener = -1;
 
 int
-fcgi_init(int listen_fd)
+fcgi_init(void)
 {
+	struct sockaddr_un	 sun;
+
 	if (FCGX_Init() != 0) {
 		log_err("%s: FCGX_Init failed", __func__);
 		return (-1);
 	}
-	if (FCGX_InitRequest(&freq, listen_fd, 0) != 0) {
+	/*
+	 * The worker accepts connections itself (worker.c) and hands each one
+	 * to libfcgi as an open connection.  libfcgi still needs a listening
+	 * socket for its retry path (a connection that closed before sending
+	 * a request): give it a private, non-blocking one nobody connects to,
+	 * so that path returns at once instead of blocking in accept().
+	 */
+	idle_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	/* an address of just the family: the kernel picks an abstract name */
+	if (idle_listener == -1 || bind(idle_listener, (struct sockaddr *)&sun,
+	    sizeof(sa_family_t)) == -1 || listen(idle_listener, 1) == -1) {
+		log_warn("%s: private listener", __func__);
+		return (-1);
+	}
+	if (FCGX_InitRequest(&freq, idle_listener, 0) != 0) {
 		log_err("%s: FCGX_InitRequest failed", __func__);
 		return (-1);
 	}
@@ -129,16 +152,25 @@ read_body(struct request *r, size_t body_max)
 }
 
 int
-fcgi_accept(struct request *r, size_t body_max)
+fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 {
 	const char	*https, *q;
 	int		 rc;
 
-	if (!initialised)
+	if (!initialised) {
+		close(conn_fd);
 		return (-1);
+	}
+	/*
+	 * Hand libfcgi the accepted connection as if it were a kept one:
+	 * FCGX_Accept_r finishes the previous request without closing it,
+	 * then reads the new request from it.
+	 */
+	freq.ipcFd = conn_fd;
+	freq.keepConnection = 1;
 	if ((rc = FCGX_Accept_r(&freq)) < 0) {
-		/* the listening socket is non-blocking: nothing to take */
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
+		/* the connection closed before a request: nothing to serve */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
 			return (1);
 		log_warnx("%s: FCGX_Accept_r: %s", __func__, strerror(-rc));
 		return (-1);
@@ -236,6 +268,9 @@ fcgi_finish(struct request *r)
 {
 	(void)r;
 	FCGX_Finish_r(&freq);
+	/* FCGI_KEEP_CONN is not supported by a prefork worker: close anyway */
+	if (freq.ipcFd >= 0)
+		FCGX_Free(&freq, 1);
 }
 
 const char *

@@ -9,17 +9,17 @@
 
 #include "request.h"
 
-/* fcgi_init: FCGX_Init and one request object on listen_fd. 0 or -1. */
-int	 fcgi_init(int listen_fd);
+/* fcgi_init: FCGX_Init and the worker's request object. 0 or -1. */
+int	 fcgi_init(void);
 /*
- * fcgi_accept: wait for the next request and fill r (params copied into
+ * fcgi_accept: read the request on the accepted connection conn_fd (which
+ * it takes over) and fill r (params copied into
  * r->a; the body read up to body_max, r->body_error set to 413 when it is
  * larger and 400 when it disagrees with CONTENT_LENGTH).
- * Returns 0, 1 when there was no connection to take after all (the
- * socket is non-blocking and another worker won), or -1 on a
- * listening-socket error.
+ * Returns 0, 1 when the connection closed before sending a request (it
+ * is closed; nothing to answer), or -1 on an unexpected error.
  */
-int	 fcgi_accept(struct request *r, size_t body_max);
+int	 fcgi_accept(struct request *r, int conn_fd, size_t body_max);
 /* fcgi_param: a raw FastCGI parameter, borrowed until fcgi_finish. */
 const char *fcgi_param(struct request *r, const char *name);
 /* fcgi_send: write status, headers and body.  0, or -1 if the peer is gone. */

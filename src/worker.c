@@ -3,13 +3,15 @@
  *
  * Signals: our handlers go in before FCGX_Init (so libfcgi leaves them
  * alone), and the signals that matter here (QUIT, TERM, INT, USR1) stay
- * blocked except while the worker waits for a connection in epoll_pwait().
- * libfcgi therefore never sees EINTR: not in accept, not in its AF_UNIX
- * readiness check, not while reading a request.  A graceful stop (SIGQUIT,
- * SIGTERM, or the master dying: PDEATHSIG) arriving mid-request waits
- * until the reply is sent, then ends the loop.  The listening socket is
- * non-blocking and watched with EPOLLEXCLUSIVE, so one idle worker wakes
- * per connection; one that loses the race to accept() just waits again.
+ * blocked except while the worker sits in its own blocking accept() on
+ * the shared listening socket (fastcgi.md §2.2).  The connection is then
+ * handed to libfcgi, which never sees EINTR: not while reading a request,
+ * not while writing the reply.  Idle workers block in accept() and the
+ * kernel hands connections to them in turn (FIFO).  A graceful stop
+ * (SIGQUIT, SIGTERM, or the master dying: PDEATHSIG) arriving mid-request
+ * waits until the reply is sent; arriving in accept() it interrupts it,
+ * and the handler also dup2()s an unbound socket over the listening fd so
+ * that a signal landing just before accept() cannot be missed.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -38,13 +41,23 @@
 
 static volatile sig_atomic_t	 quit;
 static volatile sig_atomic_t	 reopen;
-static sigset_t			 waitmask;	/* what epoll_pwait unblocks */
+static sigset_t			 blocked;	/* outside accept() */
+static int			 wlisten_fd = -1;
 
 static void
 on_quit(int sig)
 {
+	int	 saved = errno, fd;
+
 	(void)sig;
 	quit = 1;
+	/* a later accept() on this fd fails at once (EINVAL) */
+	if (wlisten_fd != -1 &&
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		dup2(fd, wlisten_fd);
+		close(fd);
+	}
+	errno = saved;
 }
 
 static void
@@ -58,11 +71,10 @@ static int
 install_signals(void)
 {
 	struct sigaction	 sa;
-	sigset_t		 none;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = 0;	/* accept() returns EINTR: the loop looks */
 	sa.sa_handler = on_quit;
 	if (sigaction(SIGQUIT, &sa, NULL) == -1 ||
 	    sigaction(SIGTERM, &sa, NULL) == -1 ||
@@ -77,51 +89,43 @@ install_signals(void)
 		return (-1);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigaddset(&none, SIGQUIT);
-	sigaddset(&none, SIGTERM);
-	sigaddset(&none, SIGINT);
-	sigaddset(&none, SIGUSR1);
-	if (sigprocmask(SIG_SETMASK, &none, &waitmask) == -1)
-		return (-1);
-	sigemptyset(&waitmask);
-	return (0);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGQUIT);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGUSR1);
+	return (sigprocmask(SIG_SETMASK, &blocked, NULL));
 }
 
 /*
- * Wait until the listening socket has a connection or a signal arrives.
- * Returns 1 when accept() may succeed, 0 after a signal, -1 on error.
+ * Accept the next connection, with the worker's signals deliverable only
+ * here.  Returns the connection, or -1 (look at the flags, then call
+ * again; quit set means stop).
  */
 static int
-wait_for_connection(int ep)
+accept_connection(int listen_fd)
 {
-	struct epoll_event	 ev;
-	int			 n;
+	sigset_t	 none;
+	int		 fd, one = 1, saved;
 
-	n = epoll_pwait(ep, &ev, 1, -1, &waitmask);
-	if (n == -1)
-		return (errno == EINTR ? 0 : -1);
-	return (n > 0);
-}
-
-static int
-setup_listen_wait(int listen_fd)
-{
-	struct epoll_event	 ev;
-	int			 ep, fl;
-
-	fl = fcntl(listen_fd, F_GETFL);
-	if (fl == -1 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return (-1);
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		return (-1);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
-		close(ep);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = quit ? -1 : accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	if (fd == -1) {
+		if (!quit && saved != EINTR && saved != EAGAIN &&
+		    saved != ECONNABORTED && saved != EPROTO) {
+			errno = saved;
+			log_warn("worker: accept");
+			/* do not spin on a persistent error */
+			usleep(100000);
+		}
 		return (-1);
 	}
-	return (ep);
+	/* no replies wait on our small writes: disable Nagle on TCP */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return (fd);
 }
 
 /* answer one request; the reply is left on r */
@@ -222,7 +226,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	struct request		 r;
 	pid_t			 ppid = getppid();
 	unsigned int		 seed;
-	int			 ep, rc;
+	int			 conn, rc, fl;
 
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
@@ -230,6 +234,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	w.rl = rl;
 	w.slot = &sb->slots[slot];
 	w.listen_fd = listen_fd;
+	wlisten_fd = listen_fd;
 	seed = (unsigned int)getpid() ^ (unsigned int)scoreboard_now_ms();
 	w.max_requests = (unsigned long)cfg->max_requests;
 	if (w.max_requests > 0 && cfg->max_requests_jitter > 0)
@@ -246,12 +251,11 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		return (0);
 	if (branch_map_init(cfg) == -1)
 		return (NEON_AUTHD_EX_FATAL);
-	if (fcgi_init(listen_fd) == -1)
+	if (fcgi_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
-	if ((ep = setup_listen_wait(listen_fd)) == -1) {
-		log_warn("worker: epoll on the listening socket");
-		return (NEON_AUTHD_EX_FATAL);
-	}
+	/* idle workers block in accept(): the socket must be blocking */
+	if ((fl = fcntl(listen_fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
+		(void)fcntl(listen_fd, F_SETFL, fl & ~O_NONBLOCK);
 	/* behind our own web server: X-Forwarded-For only from a proxy */
 	ratelimit_set_xff_mode(RATELIMIT_XFF_PRIVATE);
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
@@ -267,18 +271,14 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 			reopen = 0;
 			log_reopen();
 		}
-		if ((rc = wait_for_connection(ep)) == -1) {
-			log_warn("worker: epoll_pwait");
-			break;
-		}
-		if (rc == 0)
-			continue;	/* a signal: look at the flags again */
+		if ((conn = accept_connection(listen_fd)) == -1)
+			continue;	/* a signal or a dropped connection */
 		arena_reset(&arena);
 		memset(&r, 0, sizeof(r));
 		r.a = &arena;
 		r.w = &w;
-		if ((rc = fcgi_accept(&r, cfg->body_max)) == 1)
-			continue;	/* another worker took it */
+		if ((rc = fcgi_accept(&r, conn, cfg->body_max)) == 1)
+			continue;	/* closed before sending a request */
 		if (rc == -1)
 			break;
 		r.start_ms = scoreboard_now_ms();
@@ -297,7 +297,6 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 			break;
 	}
 	__atomic_store_n(&w.slot->state, SLOT_EXITING, __ATOMIC_RELEASE);
-	close(ep);
 	arena_free(&arena);
 	branchcfg_worker_free();
 	branch_map_free();
