@@ -20,24 +20,26 @@
 #include "log.h"
 #include "store.h"
 
-#define TS(x) "to_char(" x " AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 #define MS(x) "floor(extract(epoch from " x ") * 1000)::bigint"
 
+/*
+ * Timestamps come back as milliseconds since the epoch (truncated, as a
+ * JS Date holds them) and are formatted here: cheaper than to_char in the
+ * server on the hot path, and one source for both forms.
+ */
 #define U_COLS(u) \
 	u ".id, " u ".name, " u ".email, " u ".\"emailVerified\", " \
-	u ".image, " TS(u ".\"createdAt\"") ", " TS(u ".\"updatedAt\"") ", " \
+	u ".image, " MS(u ".\"createdAt\"") ", " MS(u ".\"updatedAt\"") ", " \
 	u ".role, " u ".banned, " u ".\"banReason\", " \
-	TS(u ".\"banExpires\"") ", " MS(u ".\"updatedAt\"")
-#define U_NCOLS 12
+	MS(u ".\"banExpires\"")
+#define U_NCOLS 11
 
 #define S_COLS(s) \
-	s ".id, " s ".token, " s ".\"userId\", " TS(s ".\"expiresAt\"") ", " \
-	TS(s ".\"createdAt\"") ", " TS(s ".\"updatedAt\"") ", " \
+	s ".id, " s ".token, " s ".\"userId\", " MS(s ".\"expiresAt\"") ", " \
+	MS(s ".\"createdAt\"") ", " MS(s ".\"updatedAt\"") ", " \
 	s ".\"ipAddress\", " s ".\"userAgent\", " s ".\"impersonatedBy\", " \
-	s ".\"activeOrganizationId\", " MS(s ".\"expiresAt\"") ", " \
-	MS(s ".\"createdAt\"") ", " MS(s ".\"updatedAt\"")
-#define S_NCOLS 13
+	s ".\"activeOrganizationId\""
+#define S_NCOLS 10
 
 int64_t
 store_now_ms(void)
@@ -163,41 +165,56 @@ i64(const struct db_result *res, int row, int col)
 	return (strtoll(db_getvalue(res, row, col), NULL, 10));
 }
 
+/* an ISO date from a milliseconds column; NULL stays NULL */
+static const char *
+iso_col(struct arena *a, const struct db_result *res, int row, int col,
+    int64_t *ms)
+{
+	int64_t	 v;
+
+	if (db_isnull(res, row, col)) {
+		if (ms)
+			*ms = 0;
+		return (NULL);
+	}
+	v = i64(res, row, col);
+	if (ms)
+		*ms = v;
+	return (store_iso(a, v));
+}
+
 static void
-fill_user(const struct db_result *res, int row, int c, struct user_rec *u)
+fill_user(struct arena *a, const struct db_result *res, int row, int c,
+    struct user_rec *u)
 {
 	u->id = db_getvalue(res, row, c);
 	u->name = db_getvalue(res, row, c + 1);
 	u->email = db_getvalue(res, row, c + 2);
 	u->email_verified = db_getvalue(res, row, c + 3)[0] == 't';
 	u->image = nullable(res, row, c + 4);
-	u->created_at = db_getvalue(res, row, c + 5);
-	u->updated_at = db_getvalue(res, row, c + 6);
+	u->created_at = iso_col(a, res, row, c + 5, NULL);
+	u->updated_at = iso_col(a, res, row, c + 6, &u->updated_ms);
 	u->role = nullable(res, row, c + 7);
 	u->banned = db_isnull(res, row, c + 8) ? -1 :
 	    db_getvalue(res, row, c + 8)[0] == 't';
 	u->ban_reason = nullable(res, row, c + 9);
-	u->ban_expires = nullable(res, row, c + 10);
-	u->updated_ms = i64(res, row, c + 11);
+	u->ban_expires = iso_col(a, res, row, c + 10, NULL);
 }
 
 static void
-fill_session(const struct db_result *res, int row, int c,
+fill_session(struct arena *a, const struct db_result *res, int row, int c,
     struct session_rec *s)
 {
 	s->id = db_getvalue(res, row, c);
 	s->token = db_getvalue(res, row, c + 1);
 	s->user_id = db_getvalue(res, row, c + 2);
-	s->expires_at = db_getvalue(res, row, c + 3);
-	s->created_at = db_getvalue(res, row, c + 4);
-	s->updated_at = db_getvalue(res, row, c + 5);
+	s->expires_at = iso_col(a, res, row, c + 3, &s->expires_ms);
+	s->created_at = iso_col(a, res, row, c + 4, &s->created_ms);
+	s->updated_at = iso_col(a, res, row, c + 5, &s->updated_ms);
 	s->ip_address = db_getvalue(res, row, c + 6);
 	s->user_agent = db_getvalue(res, row, c + 7);
 	s->impersonated_by = nullable(res, row, c + 8);
 	s->active_organization_id = nullable(res, row, c + 9);
-	s->expires_ms = i64(res, row, c + 10);
-	s->created_ms = i64(res, row, c + 11);
-	s->updated_ms = i64(res, row, c + 12);
 }
 
 int
@@ -214,8 +231,8 @@ store_session_lookup(struct request *r, const char *token, struct auth *out)
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_session(res, 0, 0, &out->s);
-	fill_user(res, 0, S_NCOLS, &out->u);
+	fill_session(r->a, res, 0, 0, &out->s);
+	fill_user(r->a, res, 0, S_NCOLS, &out->u);
 	return (1);
 }
 
@@ -245,7 +262,7 @@ store_session_create(struct request *r, const char *user_id,
 	res = db_exec(r->db, r->a, "session_create", sql, 6, p);
 	if (res == NULL || db_ntuples(res) != 1)
 		return (-1);
-	fill_session(res, 0, 0, out);
+	fill_session(r->a, res, 0, 0, out);
 	return (1);
 }
 
@@ -267,7 +284,7 @@ store_session_extend(struct request *r, struct session_rec *s,
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_session(res, 0, 0, s);
+	fill_session(r->a, res, 0, 0, s);
 	return (1);
 }
 
@@ -303,7 +320,7 @@ store_session_list(struct request *r, const char *user_id, json_object **out)
 		return (-1);
 	*out = json_object_new_array();
 	for (i = 0; i < db_ntuples(res); i++) {
-		fill_session(res, i, 0, &s);
+		fill_session(r->a, res, i, 0, &s);
 		json_object_array_add(*out, session_json(&s));
 	}
 	return (1);
@@ -343,7 +360,7 @@ store_user_by_email(struct request *r, const char *email, struct user_rec *u,
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(res, 0, 0, u);
+	fill_user(r->a, res, 0, 0, u);
 	*password_hash = nullable(res, 0, U_NCOLS);
 	return (1);
 }
@@ -414,9 +431,9 @@ store_sign_up(struct request *r, const char *name, const char *email,
 	}
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(res, 0, 0, u);
+	fill_user(r->a, res, 0, 0, u);
 	if (with_session && !db_isnull(res, 0, U_NCOLS))
-		fill_session(res, 0, U_NCOLS, s);
+		fill_session(r->a, res, 0, U_NCOLS, s);
 	return (1);
 }
 
@@ -442,7 +459,7 @@ store_user_update(struct request *r, const char *user_id, const char *name,
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(res, 0, 0, u);
+	fill_user(r->a, res, 0, 0, u);
 	return (1);
 }
 
@@ -465,7 +482,7 @@ store_user_set_email(struct request *r, const char *user_id,
 		return (strcmp(db_sqlstate(r->db), "23505") == 0 ? 0 : -1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(res, 0, 0, u);
+	fill_user(r->a, res, 0, 0, u);
 	return (1);
 }
 
