@@ -285,8 +285,8 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("listen.backlog", 511, 1, 65535, listen_backlog);
 
 	INTO("pool.workers", 4, 1, 256, workers);
-	INTO("pool.max_requests", 10000, 0, 1000000000, max_requests);
-	INTO("pool.max_requests_jitter", 1000, 0, 1000000000,
+	INTO("pool.max_requests", 1000000, 0, 1000000000, max_requests);
+	INTO("pool.max_requests_jitter", 100000, 0, 1000000000,
 	    max_requests_jitter);
 	INTO("pool.request_timeout", 30, 1, 86400, request_timeout);
 	INTO("pool.shutdown_timeout", 10, 0, 86400, shutdown_timeout);

@@ -22,6 +22,7 @@
 
 static FCGX_Request	 freq;
 static int		 initialised;
+static int		 body_read;	/* stdin read to its end */
 static int		 idle_listener = -1;
 
 int
@@ -149,6 +150,7 @@ read_body(struct request *r, size_t body_max)
 	buf[len] = '\0';
 	r->body.p = buf;
 	r->body.len = len;
+	body_read = 1;
 }
 
 int
@@ -168,6 +170,7 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 	 */
 	freq.ipcFd = conn_fd;
 	freq.keepConnection = 1;
+	body_read = 0;
 	if ((rc = FCGX_Accept_r(&freq)) < 0) {
 		/* the connection closed before a request: nothing to serve */
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
@@ -258,15 +261,22 @@ fcgi_send(struct request *r)
 		return (-1);
 	if (put(r->reply_body, r->reply_len) == -1)
 		return (-1);
-	if (FCGX_FFlush(freq.out) != 0 || FCGX_GetError(freq.out) != 0)
-		return (-1);
-	return (0);
+	/* no flush: FCGX_Finish_r sends the data and END_REQUEST together */
+	return (FCGX_GetError(freq.out) != 0 ? -1 : 0);
 }
 
 void
 fcgi_finish(struct request *r)
 {
 	(void)r;
+	/*
+	 * When the whole request was read, nothing is left for a lingering
+	 * close to drain: detach so that libfcgi closes at once instead of
+	 * waiting for the web server to close first (fastcgi.md §2.1 #8).
+	 * A refused body (413 before reading) keeps the draining close.
+	 */
+	if (body_read)
+		FCGX_Detach(&freq);
 	FCGX_Finish_r(&freq);
 	/* FCGI_KEEP_CONN is not supported by a prefork worker: close anyway */
 	if (freq.ipcFd >= 0)

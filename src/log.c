@@ -12,6 +12,7 @@
 #include "log.h"
 
 static enum log_level	 threshold = LOG_LVL_INFO;
+static int		 cached_pid;	/* reset by log_after_fork() */
 static int		 log_fd = 2;
 static char		 log_path[4096];
 
@@ -81,7 +82,9 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 
 	if (lvl > threshold)
 		return;
-	n = snprintf(line, sizeof(line), "<%d>pid=%d ", (int)lvl, (int)getpid());
+	if (cached_pid == 0)
+		cached_pid = (int)getpid();
+	n = snprintf(line, sizeof(line), "<%d>pid=%d ", (int)lvl, cached_pid);
 	if (n < 0)
 		return;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
@@ -115,4 +118,10 @@ log_warn(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log_msg(LOG_LVL_WARN, "%s: %s", buf, strerror(saved));
+}
+
+void
+log_after_fork(void)
+{
+	cached_pid = 0;
 }

@@ -25,6 +25,9 @@ int	 log_reopen(void);
 /* log_level_parse: "err", "warn", "info", "debug"...; -1 when unknown. */
 int	 log_level_parse(const char *s);
 
+/* log_after_fork: the child calls it so that lines carry its own pid. */
+void	 log_after_fork(void);
+
 void	 log_msg(enum log_level lvl, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 log_vmsg(enum log_level lvl, const char *fmt, va_list ap);

@@ -152,6 +152,7 @@ spawn(void)
 			sigaction(sigs[i], &sa, NULL);
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
+		log_after_fork();
 		sdnotify_forget();
 		sb->slots[slot].pid = getpid();
 		/* worker_main unblocks signals once its handlers are in */
@@ -354,6 +355,7 @@ daemonize(void)
 		return (-1);
 	if (pid > 0)
 		_exit(0);
+	log_after_fork();
 	if (chdir("/") == -1)
 		return (-1);
 	if ((fd = open("/dev/null", O_RDWR)) == -1)

@@ -31,6 +31,7 @@
 #include "branch.h"
 #include "branchcfg.h"
 #include "config.h"
+#include "crypto.h"
 #include "fcgi.h"
 #include "log.h"
 #include "origin.h"
@@ -43,6 +44,7 @@ static volatile sig_atomic_t	 quit;
 static volatile sig_atomic_t	 reopen;
 static sigset_t			 blocked;	/* outside accept() */
 static int			 wlisten_fd = -1;
+static int			 listen_tcp;	/* set TCP_NODELAY on connections */
 
 static void
 on_quit(int sig)
@@ -124,7 +126,9 @@ accept_connection(int listen_fd)
 		return (-1);
 	}
 	/* no replies wait on our small writes: disable Nagle on TCP */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (listen_tcp)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	return (fd);
 }
 
@@ -252,6 +256,17 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	if (branch_map_init(cfg) == -1)
 		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init() == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	{
+		struct sockaddr_storage	 ss;
+		socklen_t		 sl = sizeof(ss);
+
+		listen_tcp = getsockname(listen_fd, (struct sockaddr *)&ss,
+		    &sl) == 0 && (ss.ss_family == AF_INET ||
+		    ss.ss_family == AF_INET6);
+	}
+	/* scrypt's 32 MiB buffer, fetched algorithms: once per worker */
+	if (crypto_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
 	/* idle workers block in accept(): the socket must be blocking */
 	if ((fl = fcntl(listen_fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))

@@ -125,7 +125,7 @@ test_config(void **state)
 	c = config_load(p, err, sizeof(err));
 	assert_non_null(c);
 	assert_int_equal(c->workers, 3);
-	assert_int_equal(c->max_requests, 10000);
+	assert_int_equal(c->max_requests, 1000000);
 	assert_int_equal(c->body_max, 65536);
 	assert_int_equal(c->listen_mode, 0660);
 	assert_int_equal(c->nbranches, 1);

@@ -1,0 +1,81 @@
+/*
+ * scrypt_time.c -- time neon-authd's own password hash (crypto_password_hash
+ * in src/crypto.c: scrypt N=16384 r=16 p=1 dkLen=64 through OpenSSL), one
+ * thread, to give the sign-in bound "cores / time of one hash".
+ *
+ *   cc -O2 -Isrc tests/bench/scrypt_time.c src/crypto.c src/arena.c src/log.c -lcrypto
+ *   ./scrypt_time [N]
+ *
+ * Prints one line of key=value pairs: wall-clock median and minimum of N
+ * hashes and N verifies, and the median CPU time of one hash (thread CPU
+ * clock), which stays meaningful when other processes share the cores.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "crypto.h"
+
+static double
+clock_ms(clockid_t id)
+{
+	struct timespec	 ts;
+
+	clock_gettime(id, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct arena	 a;
+	struct str	 pw = STR("bench-password-123");
+	char		*h = NULL;
+	double		*t, *v, *c, t0, c0;
+	int		 n = argc > 1 ? atoi(argv[1]) : 10, i;
+
+	if (n < 1 || n > 1000)
+		n = 10;
+	t = calloc((size_t)n, sizeof(*t));
+	v = calloc((size_t)n, sizeof(*v));
+	c = calloc((size_t)n, sizeof(*c));
+	if (t == NULL || v == NULL || c == NULL || crypto_init() == -1)
+		return (1);
+	arena_init(&a, 4096);
+	if (crypto_password_hash(&a, pw, &h) == -1)	/* warm-up */
+		return (1);
+	for (i = 0; i < n; i++) {
+		t0 = clock_ms(CLOCK_MONOTONIC);
+		c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+		if (crypto_password_hash(&a, pw, &h) == -1)
+			return (1);
+		c[i] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+		t[i] = clock_ms(CLOCK_MONOTONIC) - t0;
+	}
+	for (i = 0; i < n; i++) {
+		t0 = clock_ms(CLOCK_MONOTONIC);
+		if (crypto_password_verify(pw, h) != 1) {
+			fprintf(stderr, "verify failed\n");
+			return (1);
+		}
+		v[i] = clock_ms(CLOCK_MONOTONIC) - t0;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_d);
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	qsort(c, (size_t)n, sizeof(*c), cmp_d);
+	printf("hash_median_ms=%.2f hash_min_ms=%.2f hash_cpu_median_ms=%.2f "
+	    "verify_median_ms=%.2f verify_min_ms=%.2f n=%d\n", t[n / 2], t[0],
+	    c[n / 2], v[n / 2], v[0], n);
+	arena_free(&a);
+	return (0);
+}
