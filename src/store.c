@@ -71,13 +71,38 @@ valid_ip(const char *s)
 	    inet_pton(AF_INET6, s, buf) == 1);
 }
 
+/* a peer that may speak for the client: loopback or a private network */
+static int
+trusted_proxy(const char *ip)
+{
+	unsigned char	 b[16];
+
+	if (ip == NULL)
+		return (0);
+	if (inet_pton(AF_INET, ip, b) == 1)
+		return (b[0] == 127 || b[0] == 10 ||
+		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168));
+	if (inet_pton(AF_INET6, ip, b) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 };
+
+		return (memcmp(b, lo, 16) == 0 || (b[0] & 0xfe) == 0xfc);
+	}
+	return (0);
+}
+
+/*
+ * The client's address for the session row: X-Forwarded-For (a single
+ * valid IP, as Better Auth takes it) only when the web server in front
+ * is on a trusted network, else the connection's address.
+ */
 const char *
 store_ip(struct request *r)
 {
 	const char	*xff = request_header(r, "HTTP_X_FORWARDED_FOR");
 	char		*t;
 
-	if (xff) {
+	if (xff && trusted_proxy(r->remote_addr)) {
 		t = arena_strdup(r->a, xff);
 		while (*t == ' ')
 			t++;

@@ -531,6 +531,23 @@ test('non-ASCII passwords are NFKC-normalised like Better Auth', async () => {
   assert.equal(r.status, 200);
 });
 
+test('session ipAddress: the connection, or X-Forwarded-For from a trusted (loopback) proxy', async () => {
+  let jar = new Jar();
+  await signUp(jar);
+  let r = await call('GET', '/get-session', { jar });
+  assert.equal(r.json.session.ipAddress, '127.0.0.1');
+  jar = new Jar();
+  const email = uniqueEmail('xff');
+  r = await call('POST', '/sign-up/email', { jar, body: { email, password: 'correct-horse-battery', name: 'X' }, headers: { 'x-forwarded-for': '198.51.100.7' } });
+  assert.equal(r.status, 200);
+  r = await call('GET', '/get-session', { jar });
+  assert.equal(r.json.session.ipAddress, '198.51.100.7');
+  r = await call('POST', '/sign-in/email', { body: { email, password: 'correct-horse-battery' }, headers: { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' } });
+  const t = r.json.token;
+  r = await call('GET', '/get-session', { headers: { authorization: `Bearer ${t}` } });
+  assert.equal(r.json.session.ipAddress, '', 'a list of addresses is not trusted');
+});
+
 test('secrets never reach the log', async () => {
   const { token, password } = await signUp(new Jar());
   await call('GET', `/get-session?token=${token}`, { headers: { cookie: `x=${token}`, authorization: `Bearer ${token}` } });
