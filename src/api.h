@@ -61,6 +61,13 @@ char	*api_query_get_n(struct request *r, const char *key, int *count);
  */
 int	 api_pair_next(struct arena *a, const char **p, const char *end,
 	    char **key, char **val);
+/*
+ * api_pct_decode: percent-decode n bytes of s into out (n + 1 bytes);
+ * with plus, '+' is a space.  A malformed escape is copied as it is, or
+ * makes it return -1 when strict.
+ */
+int	 api_pct_decode(const char *s, size_t n, char *out, int plus,
+	    int strict);
 /* api_url_decode: percent- and '+'-decoding into the arena. */
 char	*api_url_decode(struct arena *a, const char *s, size_t n, int plus);
 

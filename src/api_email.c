@@ -48,8 +48,7 @@ reply_user_token(struct request *r, const char *token, const struct user_rec *u,
 	if (url)
 		json_object_object_add(o, "url", json_object_new_string(url));
 	json_object_object_add(o, "user", user_json(u));
-	reply_json_str(r, 200, json_dump(r->a, o));
-	json_object_put(o);
+	reply_json_obj(r, 200, o);
 }
 
 void

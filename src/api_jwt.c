@@ -308,12 +308,12 @@ cache_put(const char *key, size_t len, const char *token, int64_t exp)
 }
 
 /*
- * session_jwt: the JWT for a session, from the cache unless fresh is set
- * or the cached one is near its end.  In r->a; NULL on failure with the
+ * session_jwt: the JWT for a session, from the cache unless the cached one
+ * is near its end (the key covers every claim, the key id and the ttl).  In r->a; NULL on failure with the
  * error in *err (STORE_JWKS_OK when the org lookup failed).
  */
 static char *
-session_jwt(struct request *r, const struct auth *a, int fresh,
+session_jwt(struct request *r, const struct auth *a,
     enum store_jwks_err *err)
 {
 	const struct jwt_key	*k;
@@ -328,7 +328,7 @@ session_jwt(struct request *r, const struct auth *a, int fresh,
 		return (NULL);
 	key = cache_key(r, a, jwt_key_kid(k), ttl, &keylen);
 	iat = now / 1000;
-	if (!fresh && (hit = cache_get(key, keylen, iat)) != NULL)
+	if ((hit = cache_get(key, keylen, iat)) != NULL)
 		return (arena_strdup(r->a, hit));
 	exp = iat + ttl;
 	if ((payload = session_payload(r, a, iat, exp)) == NULL) {
@@ -355,14 +355,13 @@ api_token(struct request *r)
 
 	if (session_require(r, 0, &a) == -1)
 		return;
-	if ((tok = session_jwt(r, &a, 1, &err)) == NULL) {
+	if ((tok = session_jwt(r, &a, &err)) == NULL) {
 		key_failure(r, err);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(tok));
-	reply_json_str(r, 200, json_dump(r->a, o));
-	json_object_put(o);
+	reply_json_obj(r, 200, o);
 }
 
 void
@@ -373,7 +372,7 @@ api_jwt_attach(struct request *r, const struct auth *a)
 
 	if (r->db == NULL || r->bcfg == NULL || r->branch == NULL)
 		return;
-	if ((tok = session_jwt(r, a, 0, &err)) == NULL) {
+	if ((tok = session_jwt(r, a, &err)) == NULL) {
 		if (err == STORE_JWKS_DB)
 			log_warnx("branch %s: set-auth-jwt left out: %s",
 			    r->branch->name, db_last_error(r->db)->message);
@@ -439,8 +438,7 @@ api_token_anonymous(struct request *r)
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(tok));
 	json_object_object_add(o, "expires_at", json_object_new_int64(exp));
-	reply_json_str(r, 200, json_dump(r->a, o));
-	json_object_put(o);
+	reply_json_obj(r, 200, o);
 }
 
 void

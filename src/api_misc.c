@@ -32,25 +32,36 @@ hexval(int c)
 	return (-1);
 }
 
-char *
-api_url_decode(struct arena *a, const char *s, size_t n, int plus)
+int
+api_pct_decode(const char *s, size_t n, char *out, int plus, int strict)
 {
-	char	*out = arena_alloc(a, n + 1);
 	size_t	 i, o = 0;
 	int	 h, l;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
-			out[o++] = (char)(h * 16 + l);
-			i += 2;
-		} else if (plus && s[i] == '+')
-			out[o++] = ' ';
-		else
-			out[o++] = s[i];
+		if (s[i] == '%') {
+			if (i + 2 < n &&
+			    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+			    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+				out[o++] = (char)(h * 16 + l);
+				i += 2;
+				continue;
+			}
+			if (strict)
+				return (-1);
+		}
+		out[o++] = (plus && s[i] == '+') ? ' ' : s[i];
 	}
 	out[o] = '\0';
+	return (0);
+}
+
+char *
+api_url_decode(struct arena *a, const char *s, size_t n, int plus)
+{
+	char	*out = arena_alloc(a, n + 1);
+
+	(void)api_pct_decode(s, n, out, plus, 0);
 	return (out);
 }
 
@@ -199,6 +210,5 @@ api_status_page(struct request *r)
 	}
 	json_object_object_add(o, "workers", ws);
 	reply_header_add(r, "Cache-Control", "no-store");
-	reply_json_str(r, 200, json_dump(r->a, o));
-	json_object_put(o);
+	reply_json_obj(r, 200, o);
 }

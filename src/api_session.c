@@ -17,13 +17,6 @@
 #include "store.h"
 
 static void
-reply_obj(struct request *r, json_object *o)
-{
-	reply_json_str(r, 200, json_dump(r->a, o));
-	json_object_put(o);
-}
-
-static void
 reply_status_true(struct request *r)
 {
 	reply_json_str(r, 200, "{\"status\":true}");
@@ -66,7 +59,7 @@ api_get_session(struct request *r)
 	o = json_object_new_object();
 	json_object_object_add(o, "session", session_json(&a.s));
 	json_object_object_add(o, "user", user_json(&a.u));
-	reply_obj(r, o);
+	reply_json_obj(r, 200, o);
 }
 
 void
@@ -100,7 +93,7 @@ api_list_sessions(struct request *r)
 		store_fail(r, NULL, NULL);
 		return;
 	}
-	reply_obj(r, arr);
+	reply_json_obj(r, 200, arr);
 }
 
 void
@@ -397,7 +390,7 @@ api_change_password(struct request *r)
 	json_object_object_add(o, "token", revoke ?
 	    json_object_new_string(a.s.token) : NULL);
 	json_object_object_add(o, "user", user_json(&a.u));
-	reply_obj(r, o);
+	reply_json_obj(r, 200, o);
 	return;
  fail:
 	store_rollback(r);

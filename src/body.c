@@ -13,12 +13,6 @@
 #include "body.h"
 #include "json.h"
 
-static void
-put_json(void *o)
-{
-	json_object_put(o);
-}
-
 /* "application/json", "application/ld+json", ... case-insensitive */
 static int
 is_json_type(const char *ct, size_t n)
@@ -89,14 +83,14 @@ body_parse(struct request *r, int form_ok, json_object **out)
 			r->json_null = 1;	/* "received null" */
 			return (0);
 		}
-		arena_defer(r->a, put_json, o);
+		json_own(r->a, o);
 		*out = o;
 		return (0);
 	}
 	if (form_ok && n == 33 &&
 	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
 		o = parse_form(r);
-		arena_defer(r->a, put_json, o);
+		json_own(r->a, o);
 		*out = o;
 		return (0);
 	}

@@ -4,7 +4,7 @@
  * Listed branches match on the Host header (host[:port], case-insensitive,
  * default ports implied) and the base path as a whole-segment prefix.  A
  * template matches {branch} against the first label of the host and
- * {database} against one path segment; both placeholders accept only
+ * {database} against one path segment; both fields accept only
  * [A-Za-z0-9_-], so the derived connection string cannot be steered by
  * the request beyond picking a name.
  */
@@ -190,7 +190,7 @@ name_char(int c)
 }
 
 /*
- * Match text against pattern with {branch}/{database} placeholders.
+ * Match text against pattern with {branch}/{database} fields.
  * For the path, text may continue past the pattern with '/'.
  */
 static int
@@ -244,7 +244,7 @@ tpl_match(const char *pat, const char *text, size_t tlen, char *branch,
 	return (1);
 }
 
-/* replace placeholders in s */
+/* substitute {branch} and {database} in s */
 static char *
 subst(const char *s, const char *branch, const char *database)
 {

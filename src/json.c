@@ -92,6 +92,18 @@ json_parse(const char *text, size_t len, int *is_null)
 	return (o);
 }
 
+static void
+put_json(void *o)
+{
+	json_object_put(o);
+}
+
+void
+json_own(struct arena *a, json_object *o)
+{
+	arena_defer(a, put_json, o);
+}
+
 char *
 json_dump(struct arena *a, json_object *o)
 {

@@ -21,6 +21,8 @@ char		*json_quote(struct arena *a, const char *s);
  * gives NULL with *is_null set.
  */
 json_object	*json_parse(const char *text, size_t len, int *is_null);
+/* json_own: hand o to the arena, which frees it when it is reset. */
+void		 json_own(struct arena *a, json_object *o);
 /* json_dump: compact serialisation like JSON.stringify, copied to the arena. */
 char		*json_dump(struct arena *a, json_object *o);
 

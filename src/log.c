@@ -16,11 +16,24 @@ static int		 cached_pid;	/* reset by log_after_fork() */
 static int		 log_fd = 2;
 static char		 log_path[4096];
 
-int
-log_init(enum log_level level, const char *path)
+/* (re)open log_path in place of the current log fd */
+static int
+open_log(void)
 {
 	int	 fd;
 
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return (-1);
+	if (log_fd != 2)
+		close(log_fd);
+	log_fd = fd;
+	return (0);
+}
+
+int
+log_init(enum log_level level, const char *path)
+{
 	threshold = level;
 	if (path == NULL || *path == '\0') {
 		if (log_fd != 2)
@@ -32,29 +45,13 @@ log_init(enum log_level level, const char *path)
 	if ((size_t)snprintf(log_path, sizeof(log_path), "%s", path) >=
 	    sizeof(log_path))
 		return (-1);
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1)
-		return (-1);
-	if (log_fd != 2)
-		close(log_fd);
-	log_fd = fd;
-	return (0);
+	return (open_log());
 }
 
 int
 log_reopen(void)
 {
-	int	 fd;
-
-	if (log_path[0] == '\0')
-		return (0);
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1)
-		return (-1);
-	if (log_fd != 2)
-		close(log_fd);
-	log_fd = fd;
-	return (0);
+	return (log_path[0] == '\0' ? 0 : open_log());
 }
 
 int

@@ -151,47 +151,6 @@ scheme_is(const char *s, size_t n, const char *name)
 	return (strlen(name) == n && strncasecmp(s, name, n) == 0);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-/*
- * Percent-decode n bytes of s into out (at least n + 1 bytes).  With
- * plus, '+' becomes a space (form and query encoding).  Returns -1 on a
- * malformed escape when strict, else decodes it literally.
- */
-static int
-pct_decode(const char *s, size_t n, char *out, int plus, int strict)
-{
-	size_t	 i, o = 0;
-	int	 h, l;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 < n &&
-			    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-			    (l = hexval((unsigned char)s[i + 2])) >= 0) {
-				out[o++] = (char)(h * 16 + l);
-				i += 2;
-				continue;
-			}
-			if (strict)
-				return (-1);
-		}
-		out[o++] = (plus && s[i] == '+') ? ' ' : s[i];
-	}
-	out[o] = '\0';
-	return (0);
-}
-
 /* ---- safe relative URLs (§6.5, first rule) ---- */
 
 static int
@@ -307,7 +266,7 @@ custom_split(const char *s, struct custom_url *cu)
 	cu->path = dec + len + 2;
 	pl = strcspn(rest, "?#");
 	/* decodeURIComponent, falling back to the raw path if malformed */
-	if (pct_decode(rest, pl, dec, 0, 1) == -1) {
+	if (api_pct_decode(rest, pl, dec, 0, 1) == -1) {
 		memcpy(dec, rest, pl);
 		dec[pl] = '\0';
 	}

@@ -64,6 +64,13 @@ reply_json_str(struct request *r, int status, const char *json)
 }
 
 void
+reply_json_obj(struct request *r, int status, json_object *o)
+{
+	reply_json_str(r, status, json_dump(r->a, o));
+	json_object_put(o);
+}
+
+void
 reply_error(struct request *r, int status, const char *code,
     const char *message)
 {

@@ -86,6 +86,8 @@ void		 reply_raw(struct request *r, int status, const char *ctype,
 		    const char *body, size_t len);
 /* reply_json_str: status + a JSON text (already serialised). */
 void		 reply_json_str(struct request *r, int status, const char *json);
+/* reply_json_obj: status + the serialisation of o, which it frees. */
+void		 reply_json_obj(struct request *r, int status, json_object *o);
 /*
  * reply_error: the protocol's error body {"message":...,"code":...};
  * code NULL gives a body with the message only.

@@ -137,12 +137,6 @@ jstr(struct request *r, json_object *o, const char *k, int nullable)
 	return (arena_strdup(r->a, json_object_get_string(v)));
 }
 
-static void
-put_json(void *o)
-{
-	json_object_put(o);
-}
-
 /* 1 with a filled from a valid cache cookie, else 0 */
 static int
 cache_read(struct request *r, const char *token, struct auth *a)
@@ -159,7 +153,7 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	if (crypto_base64_decode_ba(r->a, str_c(raw), &dec) == -1 ||
 	    (outer = json_parse(dec.p, dec.len, NULL)) == NULL)
 		goto bad;
-	arena_defer(r->a, put_json, outer);
+	json_own(r->a, outer);
 	if (!json_object_object_get_ex(outer, "session", &sess) ||
 	    !json_object_is_type(sess, json_type_object) ||
 	    !json_object_object_get_ex(outer, "expiresAt", &exp) ||

@@ -154,6 +154,18 @@ store_fail(struct request *r, const char *code, const char *message)
 	return (-1);
 }
 
+/* run a statement; 1 when it changed (or returned) a row, 0 when not */
+static int
+exec_changed(struct request *r, const char *name, const char *sql,
+    int n, const char *const *p)
+{
+	struct db_result	*res = db_exec(r->db, r->a, name, sql, n, p);
+
+	if (res == NULL)
+		return (-1);
+	return (db_cmd_tuples(res) > 0 || db_ntuples(res) > 0);
+}
+
 int
 store_begin(struct request *r)
 {
@@ -317,13 +329,9 @@ int
 store_session_delete(struct request *r, const char *token)
 {
 	const char		*p[1] = { token };
-	struct db_result	*res;
 
-	res = db_exec(r->db, r->a, "session_delete",
-	    "DELETE FROM neon_auth.session WHERE token = $1", 1, p);
-	if (res == NULL)
-		return (-1);
-	return (db_cmd_tuples(res) > 0);
+	return (exec_changed(r, "session_delete",
+	    "DELETE FROM neon_auth.session WHERE token = $1", 1, p));
 }
 
 int
@@ -359,13 +367,12 @@ store_sessions_delete_user(struct request *r, const char *user_id,
 	    " WHERE \"userId\" = $1::uuid AND ($2::text IS NULL OR token <> $2)"
 	    " AND (NOT $3::boolean OR \"expiresAt\" > now())";
 	const char		*p[3];
-	struct db_result	*res;
 
 	p[0] = user_id;
 	p[1] = keep_token;
 	p[2] = only_live ? "true" : "false";
-	res = db_exec(r->db, r->a, "sessions_delete_user", sql, 3, p);
-	return (res == NULL ? -1 : 1);
+	return (exec_changed(r, "sessions_delete_user", sql, 3, p) == -1 ?
+	    -1 : 1);
 }
 
 int
@@ -518,42 +525,30 @@ store_password_set(struct request *r, const char *user_id, const char *hash)
 	    " \"updatedAt\" = $3::timestamptz WHERE \"userId\" = $1::uuid"
 	    " AND \"providerId\" = 'credential'";
 	const char		*p[3];
-	struct db_result	*res;
 
 	p[0] = user_id;
 	p[1] = hash;
 	p[2] = store_iso(r->a, store_now_ms());
-	res = db_exec(r->db, r->a, "password_set", sql, 3, p);
-	if (res == NULL)
-		return (-1);
-	return (db_cmd_tuples(res) > 0);
+	return (exec_changed(r, "password_set", sql, 3, p));
 }
 
 int
 store_user_delete(struct request *r, const char *user_id)
 {
 	const char		*p[1] = { user_id };
-	struct db_result	*res;
 
 	/* accounts, sessions and memberships go with it (ON DELETE CASCADE) */
-	res = db_exec(r->db, r->a, "user_delete",
-	    "DELETE FROM neon_auth.\"user\" WHERE id = $1::uuid", 1, p);
-	if (res == NULL)
-		return (-1);
-	return (db_cmd_tuples(res) > 0);
+	return (exec_changed(r, "user_delete",
+	    "DELETE FROM neon_auth.\"user\" WHERE id = $1::uuid", 1, p));
 }
 
 int
 store_email_taken(struct request *r, const char *email)
 {
 	const char		*p[1] = { email };
-	struct db_result	*res;
 
-	res = db_exec(r->db, r->a, "email_taken",
-	    "SELECT 1 FROM neon_auth.\"user\" WHERE email = $1", 1, p);
-	if (res == NULL)
-		return (-1);
-	return (db_ntuples(res) > 0);
+	return (exec_changed(r, "email_taken",
+	    "SELECT 1 FROM neon_auth.\"user\" WHERE email = $1", 1, p));
 }
 
 int

@@ -42,10 +42,15 @@ main(int argc, char **argv)
 	struct str	 pw = STR("bench-password-123");
 	char		*h = NULL;
 	double		*t, *v, *c, t0, c0;
-	int		 n = argc > 1 ? atoi(argv[1]) : 10, i;
+	int		 n = 10, i;
+	char		*end;
 
-	if (n < 1 || n > 1000)
-		n = 10;
+	if (argc > 1) {
+		long v = strtol(argv[1], &end, 10);
+
+		if (*argv[1] != '\0' && *end == '\0' && v >= 1 && v <= 1000)
+			n = (int)v;
+	}
 	t = calloc((size_t)n, sizeof(*t));
 	v = calloc((size_t)n, sizeof(*v));
 	c = calloc((size_t)n, sizeof(*c));

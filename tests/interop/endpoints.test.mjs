@@ -548,6 +548,21 @@ test('session ipAddress: the connection, or X-Forwarded-For from a trusted (loop
   assert.equal(r.json.session.ipAddress, '', 'a list of addresses is not trusted');
 });
 
+test('token and set-auth-jwt reuse one signed JWT while nothing in it changes', async () => {
+  const jar = new Jar();
+  await signUp(jar);
+  const g = await call('GET', '/get-session', { jar });
+  const jwt = g.headers.get('set-auth-jwt');
+  assert.match(jwt, /^eyJ/);
+  const t = await call('GET', '/token', { jar });
+  assert.equal(t.json.token, jwt);
+  // a change to a claim gives a new token
+  await call('POST', '/update-user', { jar, body: { name: 'Renamed For JWT' } });
+  const t2 = await call('GET', '/token', { jar });
+  assert.notEqual(t2.json.token, jwt);
+  assert.equal(JSON.parse(Buffer.from(t2.json.token.split('.')[1], 'base64url').toString()).name, 'Renamed For JWT');
+});
+
 test('secrets never reach the log', async () => {
   const { token, password } = await signUp(new Jar());
   await call('GET', `/get-session?token=${token}`, { headers: { cookie: `x=${token}`, authorization: `Bearer ${token}` } });
