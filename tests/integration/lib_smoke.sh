@@ -152,8 +152,12 @@ sm_suite() {
 
   { printf '{"email":"%s","password":"%s","name":"' "$email" "$SM_PASSWORD"
     head -c $((SM_BIG_KIB * 1024)) /dev/zero | tr '\0' a; printf '"}'; } > "$big"
-  # HTTP/1.1: over HTTP/2 lighttpd 1.4.69 resets the stream instead (curl then sees no status)
-  sm_req POST "$base/sign-up/email" "$@" --http1.1 -H 'Content-Type: application/json' --data-binary @"$big"
+  # HTTP/1.1: over HTTP/2 lighttpd 1.4.69 resets the stream instead (curl then sees no status).
+  # Expect: 100-continue lets the server refuse before the body is sent; without it a server that
+  # answers 413 early and closes can reset the connection while curl is still uploading (seen with
+  # lighttpd over TLS), and curl then reports no status at all.
+  sm_req POST "$base/sign-up/email" "$@" --http1.1 -H 'Expect: 100-continue' \
+    -H 'Content-Type: application/json' --data-binary @"$big"
   if [ "$SM_CODE" = 413 ]; then
     local who="the web server"
     jq -e 'type == "object"' <<<"$SM_BODY" >/dev/null 2>&1 && who="neon-authd"
