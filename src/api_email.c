@@ -8,6 +8,7 @@
 #include "body.h"
 #include "branchcfg.h"
 #include "crypto.h"
+#include "hashgate.h"
 #include "json.h"
 #include "log.h"
 #include "origin.h"
@@ -94,7 +95,7 @@ api_sign_up_email(struct request *r)
 	email = body_lower(r->a, email);
 	if ((pw = api_password_prepare(r, password)) == NULL)
 		return;
-	if (crypto_password_hash(r->a, str_c(pw), &hash) == -1) {
+	if (hashgate_password_hash(r->a, str_c(pw), &hash) == -1) {
 		reply_error(r, 422, "FAILED_TO_CREATE_USER",
 		    "Failed to create user");
 		return;
@@ -186,7 +187,7 @@ api_sign_in_email(struct request *r)
 		    "Invalid email or password");
 		return;
 	}
-	if (crypto_password_verify(str_c(pw), hash) != 1) {
+	if (hashgate_password_verify(str_c(pw), hash) != 1) {
 		reply_error(r, 401, "INVALID_EMAIL_OR_PASSWORD",
 		    "Invalid email or password");
 		return;

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "config.h"
 #include "cookie.h"
+#include "hashgate.h"
 #include "json.h"
 #include "scoreboard.h"
 #include "worker.h"
@@ -175,7 +176,7 @@ api_status_page(struct request *r)
 	struct scoreboard	*sb = r->w->sb;
 	json_object		*o, *ws, *w;
 	int64_t			 now = scoreboard_now_ms();
-	int			 i;
+	int			 i, slots, hfree, hwait;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(sb->master_pid));
@@ -209,6 +210,14 @@ api_status_page(struct request *r)
 		json_object_array_add(ws, w);
 	}
 	json_object_object_add(o, "workers", ws);
+	if (hashgate_stats(&slots, &hfree, &hwait) == 0) {
+		w = json_object_new_object();
+		json_object_object_add(w, "slots", json_object_new_int(slots));
+		json_object_object_add(w, "free", json_object_new_int(hfree));
+		json_object_object_add(w, "waiting",
+		    json_object_new_int(hwait));
+		json_object_object_add(o, "password_hashes", w);
+	}
 	reply_header_add(r, "Cache-Control", "no-store");
 	reply_json_obj(r, 200, o);
 }

@@ -10,6 +10,7 @@
 #include "branchcfg.h"
 #include "cookie.h"
 #include "crypto.h"
+#include "hashgate.h"
 #include "json.h"
 #include "origin.h"
 #include "log.h"
@@ -337,7 +338,7 @@ check_current(struct request *r, const char *user_id, const char *pw,
 	}
 	if ((p = api_password_prepare(r, pw)) == NULL)
 		return (-1);
-	return (crypto_password_verify(str_c(p), hash) == 1);
+	return (hashgate_password_verify(str_c(p), hash) == 1);
 }
 
 void
@@ -368,7 +369,7 @@ api_change_password(struct request *r)
 	}
 	if ((p = api_password_prepare(r, newpw)) == NULL)
 		return;
-	if (crypto_password_hash(r->a, str_c(p), &hash) == -1) {
+	if (hashgate_password_hash(r->a, str_c(p), &hash) == -1) {
 		reply_error(r, 500, "INTERNAL_SERVER_ERROR",
 		    "Internal Server Error");
 		return;

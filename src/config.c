@@ -159,7 +159,8 @@ static const struct {
 } known_sub[] = {
 	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
-	    "request_timeout", "shutdown_timeout", NULL } },
+	    "request_timeout", "shutdown_timeout", "hash_concurrency",
+	    NULL } },
 	{ "status", { "enabled", "path", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
 	    "max_branches", "config_ttl", NULL } },
@@ -290,6 +291,7 @@ config_load(const char *path, char *err, size_t errlen)
 	    max_requests_jitter);
 	INTO("pool.request_timeout", 30, 1, 86400, request_timeout);
 	INTO("pool.shutdown_timeout", 10, 0, 86400, shutdown_timeout);
+	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
 
 	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
 	{

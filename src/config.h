@@ -33,6 +33,7 @@ struct config {
 	long	 max_requests_jitter;
 	int	 request_timeout;	/* seconds */
 	int	 shutdown_timeout;	/* seconds */
+	int	 hash_concurrency;	/* 0: online CPUs */
 
 	size_t	 body_max;
 	int	 log_level;

@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hashgate.h"
 #include "listen.h"
 #include "log.h"
-#include "ratelimit.h"
 #include "master.h"
+#include "ratelimit.h"
 #include "scoreboard.h"
 #include "sdnotify.h"
 #include "worker.h"
@@ -302,6 +303,7 @@ reload(void)
 	sb->pool_size = cfg->workers;
 	quick_failures = 0;
 	next_spawn_ms = 0;
+	(void)hashgate_create(cfg->hash_concurrency);
 	/* new generation first, then retire the old one: nothing is refused */
 	while (live_kids(1) < cfg->workers)
 		if (spawn() == -1)
@@ -400,6 +402,7 @@ master_run(struct config *c, int foreground)
 	sb->pool_size = cfg->workers;
 	if (install_signals() == -1)
 		return (1);
+	(void)hashgate_create(cfg->hash_concurrency);
 
 	for (i = 0; i < cfg->workers; i++)
 		if (spawn() == -1)
@@ -473,6 +476,7 @@ master_run(struct config *c, int foreground)
 		listen_close(listen_fd, &laddr);
 	else
 		close(listen_fd);
+	hashgate_destroy();
 	log_notice("stopped");
 	config_free(cfg);
 	return (0);

@@ -315,7 +315,7 @@ na_build_steps() {
 na_conf() {
   local file=$1; shift
   local listen="unix:$(dirname "$file")/neon-authd.sock" workers=3 max_requests=10000 jitter=1000
-  local request_timeout=30 shutdown_timeout=10 body_max=65536 log_level=info log_file=""
+  local request_timeout=30 shutdown_timeout=10 hash_concurrency=0 body_max=65536 log_level=info log_file=""
   local status=true status_path=/_neon-authd/status sleep=false extra="" sql_dir=$NA_TOP/sql
   local secret="neon-authd-test-secret-0123456789abcdefghijklmnop"
   local auth_url="http://127.0.0.1:${NA_NGINX_PORT:-8080}$NA_BASE_PATH"
@@ -324,7 +324,7 @@ na_conf() {
   for kv in "$@"; do
     k=${kv%%=*}; v=${kv#*=}
     case "$k" in
-      listen|workers|max_requests|jitter|request_timeout|shutdown_timeout|body_max|log_level|\
+      listen|workers|max_requests|jitter|request_timeout|shutdown_timeout|hash_concurrency|body_max|log_level|\
       log_file|status|status_path|secret|auth_url|database|sleep|sql_dir|extra) printf -v "$k" '%s' "$v" ;;
       *) na_msg "na_conf: unknown key $k"; return 1 ;;
     esac
@@ -338,6 +338,7 @@ pool = {
   max_requests_jitter = $jitter;
   request_timeout = $request_timeout;
   shutdown_timeout = $shutdown_timeout;
+  hash_concurrency = $hash_concurrency;
 };
 body_max = $body_max;
 log_level = "$log_level";

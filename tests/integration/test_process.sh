@@ -16,6 +16,8 @@
 #   h  max_requests recycling: every worker replaced, no request fails
 #   i  body over body_max -> 413 JSON; unknown route / wrong method / unknown branch -> 404
 #   j  the access log never contains query strings, cookies or tokens
+#   k  password hashes: at most pool.hash_concurrency at once (the CPUs by default), the others
+#      wait and all succeed; a worker killed mid-hash gives its slot back; a reload resizes the gate
 #
 # Environment: NA_BIN (src/neon-authd), NA_TEST_PGPORT (use this running cluster instead of a
 # private one), NA_TEST_TMP (parent of the work directory), KEEP=1 (keep the work directory).
@@ -502,6 +504,80 @@ test_ij() {
   daemon_down
 }
 
+# ---------------------------------------------------------------- k: the password-hash gate
+
+gate() { status_json | jq -r '.password_hashes | "\(.slots) \(.free) \(.waiting)"' 2>/dev/null; }
+GATE_EMAIL="gate-$$-$RANDOM@example.com"
+gate_is() { [ "$(gate)" = "$1" ]; }
+sign_in_bg() { # N OUTPREFIX: N sign-ins at once in the background, each writes its status code
+  local i
+  for i in $(seq 1 "$1"); do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 -H 'Content-Type: application/json' \
+      --data '{"email":"'"$GATE_EMAIL"'","password":"gate-password-1"}' "$BASE/sign-in/email" >"$2.$i" 2>/dev/null &
+    BG+=("$!")
+  done
+}
+test_k() {
+  local g i f w codes seen_wait=0 end slots pid
+  if ! daemon_up workers=4; then t_fail "k: daemon starts" "$DAEMON_DIAG"; return; fi
+  read -r slots _ _ <<<"$(gate)"
+  t_is "$slots" "$(nproc)" "k: pool.hash_concurrency = 0: as many hash slots as CPUs"
+  daemon_down
+  if ! daemon_up workers=4 hash_concurrency=1; then t_fail "k: daemon starts (hash_concurrency=1)" "$DAEMON_DIAG"; return; fi
+  t_is "$(gate)" "1 1 0" "k: hash_concurrency = 1: status shows 1 slot, free, nobody waiting"
+  na_http "$BASE/sign-up/email" -X POST -H 'Content-Type: application/json' \
+    --data '{"email":"'"$GATE_EMAIL"'","password":"gate-password-1","name":"Gate"}'
+  t_is "$HTTP_CODE" 200 "k: sign-up (one hash)"
+  # three sign-ins at once, one slot: two wait in the kernel's queue while one hashes
+  sign_in_bg 3 "$T/k1"
+  end=$(( $(na_now_ms) + 5000 ))
+  while [ "$(na_now_ms)" -lt "$end" ]; do
+    g=$(gate); read -r _ f w <<<"$g"
+    [ "${f:-1}" -lt 0 ] && { t_fail "k: the free count never goes below 0" "$g"; break; }
+    [ "${w:-0}" -ge 1 ] && { seen_wait=1; break; }
+    sleep 0.01
+  done
+  for i in 1 2 3; do na_wait_ms 10000 test -s "$T/k1.$i"; done
+  codes=$(cat "$T"/k1.* | xargs)
+  t_is "$codes" "200 200 200" "k: three concurrent sign-ins through one slot all succeed"
+  if [ "$seen_wait" = 1 ]; then t_ok "k: with one slot, concurrent sign-ins waited for it (status: waiting >= 1)"
+  else t_fail "k: with one slot, concurrent sign-ins wait for it" "status never showed a waiter: $(gate)"; fi
+  # kill -9 the workers in sign-in while the slot is held (the holder is one of them): the
+  # kernel gives the slot back (SEM_UNDO)
+  sign_in_bg 6 "$T/k2"
+  pid=""
+  end=$(( $(na_now_ms) + 5000 ))
+  while [ -z "$pid" ] && [ "$(na_now_ms)" -lt "$end" ]; do
+    g=$(status_json)
+    [ "$(jq -r '.password_hashes.free' <<<"$g" 2>/dev/null)" = 0 ] &&
+      pid=$(jq -r '.workers[] | select((.route // "") | tostring | contains("sign-in")) | .pid' <<<"$g" 2>/dev/null | xargs)
+    [ -z "$pid" ] && sleep 0.005
+  done
+  if [ -n "$pid" ]; then
+    kill -9 $pid
+    for i in $(seq 1 6); do na_wait_ms 15000 test -s "$T/k2.$i"; done
+    if na_wait_ms 5000 gate_is "1 1 0"; then
+      t_ok "k: after kill -9 of a hashing worker the slot is free again ($(cat "$T"/k2.* | xargs))"
+    else
+      t_fail "k: after kill -9 of a hashing worker the slot is free again" "gate: $(gate); codes: $(cat "$T"/k2.* | xargs)"
+    fi
+    na_http "$BASE/sign-in/email" -X POST -H 'Content-Type: application/json' --max-time 10 \
+      --data '{"email":"'"$GATE_EMAIL"'","password":"gate-password-1"}'
+    t_is "$HTTP_CODE" 200 "k: a sign-in after the kill gets the slot"
+  else
+    t_fail "k: a worker busy with sign-in is seen while the slot is held" "gate: $(gate)"
+  fi
+  # a reload with another value resizes the gate
+  na_conf "$CONF" listen="unix:$SOCK" workers=4 hash_concurrency=3
+  kill -HUP "$MASTER"
+  if na_wait_ms 5000 gate_is "3 3 0"; then
+    t_ok "k: SIGHUP with hash_concurrency = 3: the gate has 3 free slots"
+  else
+    t_fail "k: SIGHUP with hash_concurrency = 3 resizes the gate" "$(gate)"
+  fi
+  daemon_down
+}
+
 test_a
 test_bc
 test_d
@@ -510,6 +586,7 @@ test_f
 test_g
 test_h
 test_ij
+test_k
 
 if errs=$(na_nginx_errors "$NGX"); then t_fail "nginx error.log has no [alert]/[emerg]" "$errs"
 else t_ok "nginx error.log has no [alert]/[emerg]"; fi
