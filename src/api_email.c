@@ -39,17 +39,25 @@ static void
 reply_user_token(struct request *r, const char *token, const struct user_rec *u,
     const char *url, int with_redirect)
 {
-	json_object	*o = json_object_new_object();
+	struct jbuf	 b;
 
-	if (with_redirect)
-		json_object_object_add(o, "redirect",
-		    json_object_new_boolean(url != NULL));
-	json_object_object_add(o, "token", token ?
-	    json_object_new_string(token) : NULL);
-	if (url)
-		json_object_object_add(o, "url", json_object_new_string(url));
-	json_object_object_add(o, "user", user_json(u));
-	reply_json_obj(r, 200, o);
+	jb_init(&b, r->a, 512);
+	jb_lit(&b, "{");
+	if (with_redirect) {
+		jb_lit(&b, "\"redirect\":");
+		jb_bool(&b, url != NULL);
+		jb_lit(&b, ",");
+	}
+	jb_lit(&b, "\"token\":");
+	jb_str(&b, token);
+	if (url) {
+		jb_lit(&b, ",\"url\":");
+		jb_str(&b, url);
+	}
+	jb_lit(&b, ",\"user\":");
+	user_write(&b, u);
+	jb_lit(&b, "}");
+	reply_json_str(r, 200, jb_done(&b));
 }
 
 void

@@ -36,7 +36,7 @@ void
 api_get_session(struct request *r)
 {
 	struct auth	 a;
-	json_object	*o;
+	struct jbuf	 b;
 	int		 rc;
 
 	reply_header_add(r, "Cache-Control", "no-store");
@@ -57,10 +57,13 @@ api_get_session(struct request *r)
 		return;
 	}
 	api_jwt_attach(r, &a);
-	o = json_object_new_object();
-	json_object_object_add(o, "session", session_json(&a.s));
-	json_object_object_add(o, "user", user_json(&a.u));
-	reply_json_obj(r, 200, o);
+	jb_init(&b, r->a, 1024);
+	jb_lit(&b, "{\"session\":");
+	session_write(&b, &a.s);
+	jb_lit(&b, ",\"user\":");
+	user_write(&b, &a.u);
+	jb_lit(&b, "}");
+	reply_json_str(r, 200, jb_done(&b));
 }
 
 void
@@ -86,15 +89,15 @@ void
 api_list_sessions(struct request *r)
 {
 	struct auth	 a;
-	json_object	*arr;
+	char		*list;
 
 	if (session_require(r, SESSION_FRESH, &a) == -1)
 		return;
-	if (store_session_list(r, a.u.id, &arr) == -1) {
+	if (store_session_list(r, a.u.id, &list) == -1) {
 		store_fail(r, NULL, NULL);
 		return;
 	}
-	reply_json_obj(r, 200, arr);
+	reply_json_str(r, 200, list);
 }
 
 void
@@ -349,7 +352,7 @@ api_change_password(struct request *r)
 	const char	*newpw, *cur, *p;
 	char		*hash;
 	int		 revoke, rc;
-	json_object	*o;
+	struct jbuf	 b;
 
 	v_begin(&v, r, V_OBJECT);
 	newpw = v_str(&v, "newPassword", 1);
@@ -387,11 +390,13 @@ api_change_password(struct request *r)
 		return;
 	if (revoke)
 		session_set_cookie(r, &a, -1);
-	o = json_object_new_object();
-	json_object_object_add(o, "token", revoke ?
-	    json_object_new_string(a.s.token) : NULL);
-	json_object_object_add(o, "user", user_json(&a.u));
-	reply_json_obj(r, 200, o);
+	jb_init(&b, r->a, 512);
+	jb_lit(&b, "{\"token\":");
+	jb_str(&b, revoke ? a.s.token : NULL);
+	jb_lit(&b, ",\"user\":");
+	user_write(&b, &a.u);
+	jb_lit(&b, "}");
+	reply_json_str(r, 200, jb_done(&b));
 	return;
  fail:
 	store_rollback(r);

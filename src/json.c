@@ -111,3 +111,110 @@ json_dump(struct arena *a, json_object *o)
 		return (arena_strdup(a, "null"));
 	return (arena_strdup(a, json_object_to_json_string_ext(o, DUMP_FLAGS)));
 }
+
+void
+jb_init(struct jbuf *b, struct arena *a, size_t hint)
+{
+	b->a = a;
+	b->cap = hint < 64 ? 64 : hint;
+	b->p = arena_alloc(a, b->cap);
+	b->len = 0;
+}
+
+static void
+jb_grow(struct jbuf *b, size_t n)
+{
+	char	*np;
+	size_t	 ncap = b->cap;
+
+	while (ncap - b->len < n + 1)
+		ncap *= 2;
+	np = arena_alloc(b->a, ncap);
+	memcpy(np, b->p, b->len);
+	b->p = np;
+	b->cap = ncap;
+}
+
+void
+jb_raw(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n + 1)
+		jb_grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void
+jb_str(struct jbuf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 run;
+	char			 esc[6];
+
+	if (s == NULL) {
+		jb_lit(b, "null");
+		return;
+	}
+	jb_lit(b, "\"");
+	while (*u != '\0') {
+		/* copy the run that needs no escape in one go */
+		for (run = 0; u[run] >= 0x20 && u[run] != '"' &&
+		    u[run] != '\\'; run++)
+			;
+		if (run > 0) {
+			jb_raw(b, (const char *)u, run);
+			u += run;
+			continue;
+		}
+		esc[0] = '\\';
+		switch (*u) {
+		case '"':
+		case '\\':
+			esc[1] = (char)*u;
+			jb_raw(b, esc, 2);
+			break;
+		case '\b':
+			jb_lit(b, "\\b");
+			break;
+		case '\f':
+			jb_lit(b, "\\f");
+			break;
+		case '\n':
+			jb_lit(b, "\\n");
+			break;
+		case '\r':
+			jb_lit(b, "\\r");
+			break;
+		case '\t':
+			jb_lit(b, "\\t");
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[*u >> 4];
+			esc[5] = hex[*u & 0xf];
+			jb_raw(b, esc, 6);
+			break;
+		}
+		u++;
+	}
+	jb_lit(b, "\"");
+}
+
+void
+jb_bool(struct jbuf *b, int v)
+{
+	if (v)
+		jb_lit(b, "true");
+	else
+		jb_lit(b, "false");
+}
+
+char *
+jb_done(struct jbuf *b)
+{
+	b->p[b->len] = '\0';
+	return (b->p);
+}

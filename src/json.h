@@ -26,4 +26,24 @@ void		 json_own(struct arena *a, json_object *o);
 /* json_dump: compact serialisation like JSON.stringify, copied to the arena. */
 char		*json_dump(struct arena *a, json_object *o);
 
+/*
+ * struct jbuf: JSON written straight into the arena, for the hot paths
+ * (get-session) where building json-c objects to serialise them cost a
+ * third of the worker's instructions.  Strings are escaped exactly as
+ * json_dump escapes them.  jb_done returns the NUL-terminated text.
+ */
+struct jbuf {
+	struct arena	*a;
+	char		*p;
+	size_t		 len;
+	size_t		 cap;
+};
+void		 jb_init(struct jbuf *b, struct arena *a, size_t hint);
+void		 jb_raw(struct jbuf *b, const char *s, size_t n);
+#define jb_lit(b, lit)	jb_raw((b), (lit), sizeof(lit) - 1)
+/* jb_str: a string literal, or null for NULL */
+void		 jb_str(struct jbuf *b, const char *s);
+void		 jb_bool(struct jbuf *b, int v);
+char		*jb_done(struct jbuf *b);
+
 #endif

@@ -20,58 +20,61 @@
 #include "session.h"
 #include "store.h"
 
-static json_object *
-str_or_null(const char *s)
+void
+user_write(struct jbuf *b, const struct user_rec *u)
 {
-	return (s ? json_object_new_string(s) : NULL);
+	jb_lit(b, "{\"name\":");
+	jb_str(b, u->name);
+	jb_lit(b, ",\"email\":");
+	jb_str(b, u->email);
+	jb_lit(b, ",\"emailVerified\":");
+	jb_bool(b, u->email_verified);
+	jb_lit(b, ",\"image\":");
+	jb_str(b, u->image);
+	jb_lit(b, ",\"createdAt\":");
+	jb_str(b, u->created_at);
+	jb_lit(b, ",\"updatedAt\":");
+	jb_str(b, u->updated_at);
+	jb_lit(b, ",\"role\":");
+	jb_str(b, u->role);
+	jb_lit(b, ",\"banned\":");
+	if (u->banned < 0)
+		jb_lit(b, "null");
+	else
+		jb_bool(b, u->banned);
+	jb_lit(b, ",\"banReason\":");
+	jb_str(b, u->ban_reason);
+	jb_lit(b, ",\"banExpires\":");
+	jb_str(b, u->ban_expires);
+	jb_lit(b, ",\"id\":");
+	jb_str(b, u->id);
+	jb_lit(b, "}");
 }
 
-json_object *
-user_json(const struct user_rec *u)
+void
+session_write(struct jbuf *b, const struct session_rec *s)
 {
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(u->name));
-	json_object_object_add(o, "email", json_object_new_string(u->email));
-	json_object_object_add(o, "emailVerified",
-	    json_object_new_boolean(u->email_verified));
-	json_object_object_add(o, "image", str_or_null(u->image));
-	json_object_object_add(o, "createdAt",
-	    json_object_new_string(u->created_at));
-	json_object_object_add(o, "updatedAt",
-	    json_object_new_string(u->updated_at));
-	json_object_object_add(o, "role", str_or_null(u->role));
-	json_object_object_add(o, "banned", u->banned < 0 ? NULL :
-	    json_object_new_boolean(u->banned));
-	json_object_object_add(o, "banReason", str_or_null(u->ban_reason));
-	json_object_object_add(o, "banExpires", str_or_null(u->ban_expires));
-	json_object_object_add(o, "id", json_object_new_string(u->id));
-	return (o);
-}
-
-json_object *
-session_json(const struct session_rec *s)
-{
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "expiresAt",
-	    json_object_new_string(s->expires_at));
-	json_object_object_add(o, "token", json_object_new_string(s->token));
-	json_object_object_add(o, "createdAt",
-	    json_object_new_string(s->created_at));
-	json_object_object_add(o, "updatedAt",
-	    json_object_new_string(s->updated_at));
-	json_object_object_add(o, "ipAddress",
-	    json_object_new_string(s->ip_address ? s->ip_address : ""));
-	json_object_object_add(o, "userAgent",
-	    json_object_new_string(s->user_agent ? s->user_agent : ""));
-	json_object_object_add(o, "userId", json_object_new_string(s->user_id));
-	json_object_object_add(o, "impersonatedBy",
-	    str_or_null(s->impersonated_by));
-	json_object_object_add(o, "activeOrganizationId",
-	    str_or_null(s->active_organization_id));
-	json_object_object_add(o, "id", json_object_new_string(s->id));
-	return (o);
+	jb_lit(b, "{\"expiresAt\":");
+	jb_str(b, s->expires_at);
+	jb_lit(b, ",\"token\":");
+	jb_str(b, s->token);
+	jb_lit(b, ",\"createdAt\":");
+	jb_str(b, s->created_at);
+	jb_lit(b, ",\"updatedAt\":");
+	jb_str(b, s->updated_at);
+	jb_lit(b, ",\"ipAddress\":");
+	jb_str(b, s->ip_address ? s->ip_address : "");
+	jb_lit(b, ",\"userAgent\":");
+	jb_str(b, s->user_agent ? s->user_agent : "");
+	jb_lit(b, ",\"userId\":");
+	jb_str(b, s->user_id);
+	jb_lit(b, ",\"impersonatedBy\":");
+	jb_str(b, s->impersonated_by);
+	jb_lit(b, ",\"activeOrganizationId\":");
+	jb_str(b, s->active_organization_id);
+	jb_lit(b, ",\"id\":");
+	jb_str(b, s->id);
+	jb_lit(b, "}");
 }
 
 /* "2026-11-27T13:45:13.422Z" -> ms since the epoch; -1 when malformed */
@@ -102,19 +105,22 @@ iso_ms(const char *s)
 static void
 cache_set(struct request *r, const struct auth *a, int dont_remember)
 {
-	json_object	*sd = json_object_new_object();
+	struct jbuf	 sd;
 	int64_t		 now = store_now_ms();
 	int64_t		 exp = now + (dont_remember ? 60 :
 			    r->bcfg->cookie_cache_max_age) * 1000;
 	unsigned char	 mac[CRYPTO_SHA256_LEN];
 	char		*sdj, *msg, *outer, *sig;
 
-	json_object_object_add(sd, "session", session_json(&a->s));
-	json_object_object_add(sd, "user", user_json(&a->u));
-	json_object_object_add(sd, "updatedAt", json_object_new_int64(now));
-	json_object_object_add(sd, "version", json_object_new_string("1"));
-	sdj = json_dump(r->a, sd);
-	json_object_put(sd);
+	jb_init(&sd, r->a, 1024);
+	jb_lit(&sd, "{\"session\":");
+	session_write(&sd, &a->s);
+	jb_lit(&sd, ",\"user\":");
+	user_write(&sd, &a->u);
+	sdj = arena_printf(r->a, ",\"updatedAt\":%lld,\"version\":\"1\"}",
+	    (long long)now);
+	jb_raw(&sd, sdj, strlen(sdj));
+	sdj = jb_done(&sd);
 	msg = arena_printf(r->a, "%.*s,\"expiresAt\":%lld}",
 	    (int)(strlen(sdj) - 1), sdj, (long long)exp);
 	if (crypto_hmac_sign(cookie_hmac(r), msg, strlen(msg), mac) == -1)

@@ -87,8 +87,9 @@ void		 session_clear_cookies(struct request *r);
  */
 const char	*session_token_of(struct request *r);
 
-/* user_json / session_json: the protocol's objects (protocol.md §0.6). */
-json_object	*user_json(const struct user_rec *u);
-json_object	*session_json(const struct session_rec *s);
+/* user_write / session_write: the protocol's objects (protocol.md §0.6),
+ * in the key order Better Auth writes them. */
+void		 user_write(struct jbuf *b, const struct user_rec *u);
+void		 session_write(struct jbuf *b, const struct session_rec *s);
 
 #endif

@@ -50,16 +50,78 @@ store_now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/* days since 1970-01-01 -> proleptic Gregorian y-m-d (H. Hinnant) */
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t		 era, yy;
+	unsigned	 doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yy + (*m <= 2);
+}
+
+static char *
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return (p + 2);
+}
+
+/*
+ * Date.prototype.toISOString: on the hot path (five dates a session
+ * lookup), so digits are written directly instead of through printf.
+ * Years outside 0..9999 get JavaScript's six-digit signed form.
+ */
 char *
 store_iso(struct arena *a, int64_t ms)
 {
-	time_t		 t = (time_t)(ms / 1000);
-	struct tm	 tm;
+	int64_t	 days, rem, y;
+	int	 mo, d, msec;
+	char	*out, *p;
 
-	gmtime_r(&t, &tm);
-	return (arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000)));
+	days = ms / 86400000;
+	rem = ms % 86400000;
+	if (rem < 0) {
+		rem += 86400000;
+		days--;
+	}
+	civil_from_days(days, &y, &mo, &d);
+	msec = (int)(rem % 1000);
+	rem /= 1000;
+	if (y < 0 || y > 9999)
+		return (arena_printf(a, "%c%06lld-%02d-%02dT%02d:%02d:%02d."
+		    "%03dZ", y < 0 ? '-' : '+', (long long)(y < 0 ? -y : y),
+		    mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+		    (int)(rem % 60), msec));
+	out = p = arena_alloc(a, sizeof("2026-11-27T13:45:13.422Z"));
+	p = put2(p, (int)(y / 100));
+	p = put2(p, (int)(y % 100));
+	*p++ = '-';
+	p = put2(p, mo);
+	*p++ = '-';
+	p = put2(p, d);
+	*p++ = 'T';
+	p = put2(p, (int)(rem / 3600));
+	*p++ = ':';
+	p = put2(p, (int)(rem / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (int)(rem % 60));
+	*p++ = '.';
+	*p++ = (char)('0' + msec / 100);
+	p = put2(p, msec % 100);
+	*p++ = 'Z';
+	*p = '\0';
+	return (out);
 }
 
 static int
@@ -335,7 +397,7 @@ store_session_delete(struct request *r, const char *token)
 }
 
 int
-store_session_list(struct request *r, const char *user_id, json_object **out)
+store_session_list(struct request *r, const char *user_id, char **out)
 {
 	static const char sql[] = "SELECT " S_COLS("s")
 	    " FROM neon_auth.session s WHERE s.\"userId\" = $1::uuid"
@@ -344,6 +406,7 @@ store_session_list(struct request *r, const char *user_id, json_object **out)
 	const char		*p[2];
 	struct db_result	*res;
 	struct session_rec	 s;
+	struct jbuf		 b;
 	int			 i;
 
 	p[0] = user_id;
@@ -351,11 +414,16 @@ store_session_list(struct request *r, const char *user_id, json_object **out)
 	res = db_exec(r->db, r->a, "session_list", sql, 2, p);
 	if (res == NULL)
 		return (-1);
-	*out = json_object_new_array();
+	jb_init(&b, r->a, 512);
+	jb_lit(&b, "[");
 	for (i = 0; i < db_ntuples(res); i++) {
+		if (i > 0)
+			jb_lit(&b, ",");
 		fill_session(r->a, res, i, 0, &s);
-		json_object_array_add(*out, session_json(&s));
+		session_write(&b, &s);
 	}
+	jb_lit(&b, "]");
+	*out = jb_done(&b);
 	return (1);
 }
 

@@ -43,9 +43,9 @@ int	 store_session_create(struct request *r, const char *user_id,
 int	 store_session_extend(struct request *r, struct session_rec *s,
 	    int64_t expires_ms, int64_t now_ms);
 int	 store_session_delete(struct request *r, const char *token);
-/* store_session_list: the user's live sessions as a JSON array. */
+/* store_session_list: the user's live sessions as a JSON array (text). */
 int	 store_session_list(struct request *r, const char *user_id,
-	    json_object **out);
+	    char **out);
 /* store_sessions_delete_user: all (except keep_token, when given). */
 int	 store_sessions_delete_user(struct request *r, const char *user_id,
 	    const char *keep_token, int only_live);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -19,6 +20,83 @@
 #include "json.h"
 #include "request.h"
 #include "router.h"
+#include "store.h"
+
+/* store_iso against Date.prototype.toISOString (values from node) */
+static void
+test_iso(void **state)
+{
+	static const struct { int64_t ms; const char *iso; } v[] = {
+		{ 0, "1970-01-01T00:00:00.000Z" },
+		{ -1, "1969-12-31T23:59:59.999Z" },
+		{ 1796409056744LL, "2026-12-04T18:30:56.744Z" },
+		{ 951782400000LL, "2000-02-29T00:00:00.000Z" },
+		{ 253402300799999LL, "9999-12-31T23:59:59.999Z" },
+		{ 253402300800000LL, "+010000-01-01T00:00:00.000Z" },
+		{ -62167219200001LL, "-000001-12-31T23:59:59.999Z" },
+		{ -62135596800000LL, "0001-01-01T00:00:00.000Z" },
+	};
+	struct arena	 a;
+	char		 want[64];
+	struct tm	 tm;
+	time_t		 t;
+	int64_t		 ms;
+	size_t		 i;
+
+	(void)state;
+	arena_init(&a, 1024);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_string_equal(store_iso(&a, v[i].ms), v[i].iso);
+	/* and against gmtime_r, one day and a bit apart, 1900 to 2200 */
+	for (ms = -2208988800000LL; ms < 7258118400000LL;
+	    ms += 86400000LL + 3601001LL) {
+		t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+		gmtime_r(&t, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (int)(((ms % 1000) + 1000) % 1000));
+		assert_string_equal(store_iso(&a, ms), want);
+		arena_reset(&a);
+	}
+	arena_free(&a);
+}
+
+/* jb_str escapes exactly as json_quote (json-c, as JSON.stringify) */
+static void
+test_jbuf(void **state)
+{
+	static const char *const v[] = { "", "plain", "quote\" back\\slash",
+		"a/b</script>", "tab\tnl\ncr\rbs\bff\f", "\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NULL };
+	struct arena	 a;
+	struct jbuf	 b;
+	char		 one[2] = { 0, 0 };
+	int		 c, i;
+
+	(void)state;
+	arena_init(&a, 256);
+	for (c = 1; c < 256; c++) {
+		one[0] = (char)c;
+		jb_init(&b, &a, 8);
+		jb_str(&b, one);
+		assert_string_equal(jb_done(&b), json_quote(&a, one));
+	}
+	for (i = 0; v[i] != NULL; i++) {
+		jb_init(&b, &a, 1);	/* forces growth */
+		jb_str(&b, v[i]);
+		assert_string_equal(jb_done(&b), json_quote(&a, v[i]));
+	}
+	jb_init(&b, &a, 8);
+	jb_lit(&b, "[");
+	jb_str(&b, NULL);
+	jb_lit(&b, ",");
+	jb_bool(&b, 1);
+	jb_lit(&b, ",");
+	jb_bool(&b, 0);
+	jb_lit(&b, "]");
+	assert_string_equal(jb_done(&b), "[null,true,false]");
+	arena_free(&a);
+}
 
 static void
 test_arena(void **state)
@@ -268,6 +346,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_jbuf),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_config),

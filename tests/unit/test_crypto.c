@@ -297,7 +297,8 @@ test_sha256_hmac_known(void **state)
 	CHECK(crypto_hmac_sign(h, "what do ya want for nothing?", 28,
 	    md2) == 0);
 	CHECK_MEM(md2, 32, md, 32);
-	/* the context is reusable */
+	/* the context is reusable, also after another message */
+	CHECK(crypto_hmac_sign(h, "another message", 15, md2) == 0);
 	CHECK(crypto_hmac_sign(h, "what do ya want for nothing?", 28,
 	    md2) == 0);
 	CHECK_MEM(md2, 32, md, 32);
