@@ -23,7 +23,7 @@
 # peer's own (../shared/peer/bench/*.lua: they read PEER_COOKIE, BENCH_EMAIL, BENCH_PASS and
 # take the path from the URL, so they drive both servers unchanged).
 #
-# Env: OUT (or $1; default a new temp dir), BENCH_WORKERS (6: best of 2..8 measured on 2 cores), WRK_THREADS (2), WRK_CONNS (32),
+# Env: OUT (or $1; default a new temp dir), BENCH_WORKERS (4: the shipped pool.workers, and the best of 3..8 measured on 2 cores after the hot-path changes), WRK_THREADS (2), WRK_CONNS (32),
 #      WRK_DURATION (10s), WRK_WARMUP (2s), WRK_TIMEOUT (10s), BENCH_CASES (all: "ok jwks
 #      get-session token sign-in get-session-cc"), BENCH_TIMEOUT (540 s: watchdog for the whole
 #      run), NA_BIN (skip the build), PEER_HOME (../shared/peer), PEER_NODE_MODULES (an installed
@@ -44,7 +44,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 PEER_HOME=${PEER_HOME:-$(cd "$NA_TOP/../shared/peer" 2>/dev/null && pwd -P || true)}
 [ -n "$PEER_HOME" ] && [ -x "$PEER_HOME/start.sh" ] || na_die "reference server not found (set PEER_HOME)"
-WORKERS=${BENCH_WORKERS:-6}
+WORKERS=${BENCH_WORKERS:-4}
 T=${WRK_THREADS:-2} C=${WRK_CONNS:-32} D=${WRK_DURATION:-10s} WARM=${WRK_WARMUP:-2s} TO=${WRK_TIMEOUT:-10s}
 CASES=${BENCH_CASES:-ok jwks get-session token sign-in get-session-cc}
 export BENCH_EMAIL=bench@example.com BENCH_PASS=bench-password-123
