@@ -343,6 +343,12 @@ test_d() {
   else t_fail "d: master and workers run as nobody with NoNewPrivs, seccomp and no capabilities" "$bad"; fi
 
   SM_413_FROM="neon-authd" sm_suite "d: hardened" "$BASE"
+  # semget/semctl/semop (@ipc, part of @system-service): any failure is logged as "hashgate:"
+  if grep -q 'hashgate' "$log"; then
+    t_fail "d: the password-hash gate works under the filter (no hashgate warning)" "$(grep hashgate "$log" | head -3)"
+  else
+    t_ok "d: the password-hash gate works under the filter (no hashgate warning after sign-up and sign-in)"
+  fi
 
   # a killed worker is respawned (fork under the filter), a reload rolls the pool
   local w1; w1=$(na_children "$master" | cut -d' ' -f1)
