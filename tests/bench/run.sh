@@ -29,7 +29,8 @@
 #      run), NA_BIN (skip the build), PEER_HOME (../shared/peer), PEER_NODE_MODULES (an installed
 #      node_modules to hard-link from instead of npm ci; default /tmp/neon-authd-peer/node_modules
 #      when its lock stamp matches), KEEP=1 (keep the temp dir: logs, stack, peer work dir),
-#      STACK_LOG_LEVEL (info, the shipped default: one log line per request),
+#      STACK_LOG_LEVEL (info, the shipped default: one log line per request), NA_NGINX_WORKERS (1:
+#      nginx worker processes of the stack),
 #      BENCH_MAX_REQUESTS (1000000: the shipped pool.max_requests, not the test stack's 10000;
 #      0 = never recycle workers),
 #      QUIET_MAX (5) / QUIET_BUDGET (30): seconds to wait for other load to go away before each
@@ -252,7 +253,7 @@ PEER_CC_URL=http://127.0.0.1:$PEER_CC_PORT/api/auth
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "neon-authd: $("$NA_BIN" --version 2>&1 | head -1), git $(git -C "$NA_TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$NA_TOP" diff --quiet -- src 2>/dev/null || echo ' (src modified)'); pool.workers=$WORKERS, max_requests=$(sed -n 's/^ *max_requests = \([0-9]*\);/\1/p' "$STACK_DIR/neon-authd.conf"), log_level=$(sed -n 's/^log_level = "\(.*\)";/\1/p' "$STACK_DIR/neon-authd.conf")"
-  echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), 2 workers, FastCGI over a unix socket, fastcgi_keep_conn off"
+  echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), ${NA_NGINX_WORKERS:-1} workers, FastCGI over a unix socket, fastcgi_keep_conn off"
   echo "peer: better-auth $(node -p "require('$PEER_WORK/node_modules/better-auth/package.json').version" 2>/dev/null), node $(node --version), NODE_ENV=production, rate limit off"
   echo "postgres: $(psql_db -tAc 'show server_version'), one cluster for both (fsync off, as tests/stack makes it)"
   echo "wrk: $({ wrk -v 2>&1 || true; } | awk 'NR==1{print $2}') -t$T -c$C -d$D --timeout $TO --latency, after a $WARM warm-up run (discarded)"
