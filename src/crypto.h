@@ -54,6 +54,14 @@
 struct crypto_hmac;
 
 /*
+ * crypto_preinit: first thing in main(), before anything allocates through
+ * OpenSSL: route its allocations of 16 MiB and more (scrypt's 32 MiB
+ * buffer) to one mapping per process that is kept between hashes and
+ * advised to use transparent huge pages.  Returns 0, or -1 when OpenSSL
+ * had already allocated (then crypto_init keeps the buffer in the heap).
+ */
+int		 crypto_preinit(void);
+/*
  * crypto_init: fetch the OpenSSL algorithms used here (HMAC, SHA-256,
  * SCRYPT, HKDF, ChaCha20-Poly1305).  Idempotent; other functions call it
  * lazily.  Returns 0, or -1 if a provider lacks one (logged).

@@ -12,6 +12,7 @@
 #include "branchcfg.h"
 #include "cli_keys.h"
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -188,6 +189,9 @@ main(int argc, char **argv)
 	const char	*path = NEON_AUTHD_DEFAULT_CONF, *cmd = "serve";
 	struct config	*c;
 	int		 foreground = 0;
+
+	/* before anything allocates through OpenSSL (libpq, libcurl) */
+	(void)crypto_preinit();
 
 	/*
 	 * Global options may stand anywhere; everything else is the command

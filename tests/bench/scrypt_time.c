@@ -54,6 +54,7 @@ main(int argc, char **argv)
 	t = calloc((size_t)n, sizeof(*t));
 	v = calloc((size_t)n, sizeof(*v));
 	c = calloc((size_t)n, sizeof(*c));
+	(void)crypto_preinit();	/* as neon-authd's main() does */
 	if (t == NULL || v == NULL || c == NULL || crypto_init() == -1)
 		return (1);
 	arena_init(&a, 4096);
