@@ -87,12 +87,12 @@ ssl_err(const char *fn, const char *what)
 /*
  * scrypt's buffer (N=16384, r=16: 32 MiB) from a mapping kept for the
  * life of the process.  Mapping it anew for each hash costs 8192 page
- * faults (a hash took 170 ms instead of 62); kept in the heap it reuses
- * whatever 4 KiB pages it got, and a worker that drew badly placed pages
- * kept them: on two cores with two hashes at once, hashes in such workers
- * took up to 25 % longer than in a fresh process.  Huge pages (MADV_HUGE-
- * PAGE; without THP the advice is a no-op) give every worker the same
- * layout: two concurrent hashes 64.3-65.5 ms against 65.4-70.0 ms.
+ * faults (a hash took 170 ms instead of 62).  Kept in the heap, it stays
+ * on whatever 4 KiB pages it first got; in one bench run hashes in the
+ * workers took 80 ms while a fresh process took 64-67 ms, and such pages
+ * are our likeliest suspect.  Huge pages (MADV_HUGEPAGE; without THP the
+ * advice is a no-op) give every worker the same layout, and measured two
+ * concurrent hashes at 64.3-65.5 ms against 65.4-70.0 ms.
  */
 #define BIG_MIN		(16u << 20)
 #define HUGE_SZ		(2u << 20)
