@@ -203,6 +203,13 @@ na_pg_createdb() {
 
 # na_nginx_conf PREFIX PORT UPSTREAM: write PREFIX/nginx.conf for nginx -p PREFIX, listening on
 # 127.0.0.1:PORT and passing every request to UPSTREAM ("unix:/path" or "127.0.0.1:9000").
+# na_nginx_paths PREFIX: the http{} lines every test nginx shares: access log and temp paths
+na_nginx_paths() {
+  local p=$1 t
+  echo "  access_log $p/logs/access.log;"
+  for t in client_body fastcgi proxy uwsgi scgi; do echo "  ${t}_temp_path $p/tmp/${t#client_};"; done
+}
+
 na_nginx_conf() {
   local p=$1 port=$2 up=$3 user=""
   mkdir -p "$p/tmp" "$p/logs"
@@ -226,12 +233,7 @@ pid $p/nginx.pid;
 error_log $p/logs/error.log notice;
 events { worker_connections 1024; }
 http {
-  access_log $p/logs/access.log;
-  client_body_temp_path $p/tmp/body;
-  fastcgi_temp_path $p/tmp/fastcgi;
-  proxy_temp_path $p/tmp/proxy;
-  uwsgi_temp_path $p/tmp/uwsgi;
-  scgi_temp_path $p/tmp/scgi;
+$(na_nginx_paths "$p")
   server {
     listen 127.0.0.1:$port;
     server_name 127.0.0.1;
@@ -455,6 +457,67 @@ t_skip() { T_N=$((T_N + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_N - $1 # SKIP $
 # t_check DESC CMD...: ok if CMD succeeds.
 t_check() { local d=$1; shift; if "$@"; then t_ok "$d"; else t_fail "$d"; fi; }
 # t_is GOT WANT DESC
+# A running daemon, seen by a test: its status page (STATUS_URL) and its log (LOG) since a mark.
+status_json() { curl -s --max-time 3 "$STATUS_URL" 2>/dev/null; }
+worker_pids() { status_json | jq -r '.workers[].pid' 2>/dev/null | sort -n | xargs; }
+# pool_full: every slot listed and alive, as many as pool_size
+pool_full() {
+  local j n size p
+  j=$(status_json) || return 1
+  size=$(jq -r '.pool_size' <<<"$j" 2>/dev/null) || return 1
+  n=$(jq -r '.workers | length' <<<"$j" 2>/dev/null) || return 1
+  [ -n "$size" ] && [ "$n" = "$size" ] || return 1
+  for p in $(jq -r '.workers[].pid' <<<"$j"); do na_pid_alive "$p" || return 1; done
+}
+log_mark() { MARK=$(stat -c %s "$LOG"); }
+log_since() { tail -c +$((MARK + 1)) "$LOG"; }
+
+# na_test_pg PORT [own]: the PostgreSQL server of a test file: the running cluster named by
+# NA_TEST_PGPORT unless "own" is given, else a private one in $T on PORT (PG_DATA and PG_LOG set;
+# na_test_release stops it). Sets NA_PG_PORT; 1 when the private cluster did not start.
+na_test_pg() {
+  if [ -n "${NA_TEST_PGPORT:-}" ] && [ "${2:-}" != own ]; then
+    NA_PG_PORT=$NA_TEST_PGPORT
+    return 0
+  fi
+  NA_PG_PORT=$1
+  PG_DATA=$(na_pg_datadir_for "$T")
+  PG_LOG=$T/postgres.log
+  na_pg_start "$PG_DATA" "$NA_PG_PORT" "$PG_LOG"
+}
+
+# na_test_release [DB...]: the end of a test file's cleanup: drop its databases on a shared
+# cluster (NA_TEST_PGPORT) or stop its private one (PG_DATA), stop the watchdog, and keep the
+# work directory $T when something failed or KEEP=1, else remove it (and a private cluster
+# that lives outside it).
+na_test_release() {
+  local d
+  if [ -n "${NA_PG_PORT:-}" ] && [ -z "${PG_DATA:-}" ]; then
+    for d in "$@"; do
+      na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1
+    done
+  fi
+  [ -n "${PG_DATA:-}" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
+  [ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
+  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
+  else
+    [ -n "${PG_DATA:-}" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
+    rm -rf "$T"
+  fi
+}
+
+# na_test_guard CLEANUP SECONDS NAME: on EXIT run CLEANUP, on INT/TERM bail out, and stop this
+# script after SECONDS (NA_TEST_TIMEOUT overrides) with a "Bail out!" line; sets WATCHDOG.
+na_test_guard() {
+  local secs=${NA_TEST_TIMEOUT:-$2} name=$3
+  trap "$1" EXIT
+  trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
+  ( trap 'kill $s 2>/dev/null; exit 0' TERM
+    sleep "$secs" >/dev/null 2>&1 & s=$!; wait $s
+    echo "Bail out! $name timed out after ${secs}s"; kill -TERM $$ ) &
+  WATCHDOG=$!
+}
+
 t_is() {
   if [ "$1" = "$2" ]; then t_ok "$3"; else t_fail "$3" "got:  '$1'" "want: '$2'"; fi
 }

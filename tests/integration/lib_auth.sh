@@ -19,7 +19,7 @@
 #                             (set-auth-token header) from the reply
 #   la_session URL COOKIE     GET get-session with that cookie; SESSION_USER = user.email or ""
 #   la_code                   .code of HTTP_BODY
-#   status_json, worker_pids, pool_full, log_mark, log_since, log_pids ROUTE
+#   log_pids ROUTE (status_json, worker_pids, pool_full, log_mark, log_since: tests/lib.sh)
 #
 # Everything listens on 127.0.0.1; every wait is bounded.
 
@@ -27,23 +27,12 @@ LA_SECRET="neon-authd-test-secret-0123456789abcdefghijklmnop"
 BG=() DAEMONS=() LA_DBS=() PG_DATA="" MASTER="" WATCHDOG=""
 
 la_cleanup() {
-  local p d
+  local p
   trap - EXIT
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
   na_nginx_stop "$NGX" 2>/dev/null
-  if [ -z "$PG_DATA" ] && [ -n "${NA_PG_PORT:-}" ]; then
-    for d in "${LA_DBS[@]}"; do
-      na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1
-    done
-  fi
-  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
-  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
-  else
-    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
-    rm -rf "$T"
-  fi
+  na_test_release "${LA_DBS[@]}"
 }
 
 la_init() {
@@ -62,22 +51,10 @@ la_init() {
   cp "$NA_BIN" "$T/neon-authd" && "$T/neon-authd" --version >/dev/null ||
     { echo "Bail out! cannot copy $NA_BIN"; rm -rf "$T"; exit 1; }
   NA_BIN=$T/neon-authd
-  trap la_cleanup EXIT
-  trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
-  ( trap 'kill $s 2>/dev/null; exit 0' TERM
-    sleep "${NA_TEST_TIMEOUT:-170}" >/dev/null 2>&1 & s=$!; wait $s
-    echo "Bail out! $name timed out after ${NA_TEST_TIMEOUT:-170}s"; kill -TERM $$ ) &
-  WATCHDOG=$!
+  na_test_guard la_cleanup 170 "$name"
 
   NA_NGINX_PORT=$(na_free_port)
-  if [ -n "${NA_TEST_PGPORT:-}" ] && [ "$own" != own ]; then
-    NA_PG_PORT=$NA_TEST_PGPORT
-  else
-    NA_PG_PORT=$(na_free_port "$NA_NGINX_PORT")
-    PG_DATA=$(na_pg_datadir_for "$T")
-    PG_LOG=$T/postgres.log
-    na_pg_start "$PG_DATA" "$NA_PG_PORT" "$PG_LOG" || { echo "Bail out! postgres did not start"; exit 1; }
-  fi
+  na_test_pg "$(na_free_port "$NA_NGINX_PORT")" "$own" || { echo "Bail out! postgres did not start"; exit 1; }
   export NA_NGINX_PORT NA_PG_PORT
   na_nginx_conf "$NGX" "$NA_NGINX_PORT" "unix:$SOCK"
   na_nginx_start "$NGX" || { echo "Bail out! nginx did not start"; exit 1; }
@@ -131,18 +108,6 @@ EOF
 
 # ---------------------------------------------------------------- daemon
 
-status_json() { curl -s --max-time 3 "$STATUS_URL" 2>/dev/null; }
-worker_pids() { status_json | jq -r '.workers[].pid' 2>/dev/null | sort -n | xargs; }
-pool_full() {
-  local j n size p
-  j=$(status_json) || return 1
-  size=$(jq -r '.pool_size' <<<"$j" 2>/dev/null) || return 1
-  n=$(jq -r '.workers | length' <<<"$j" 2>/dev/null) || return 1
-  [ -n "$size" ] && [ "$n" = "$size" ] || return 1
-  for p in $(jq -r '.workers[].pid' <<<"$j"); do na_pid_alive "$p" || return 1; done
-}
-log_mark() { MARK=$(stat -c %s "$LOG"); }
-log_since() { tail -c +$((MARK + 1)) "$LOG"; }
 # log_pids ROUTE: distinct pids of the access lines for ROUTE logged since the mark
 log_pids() {
   log_since | sed -n "s|^<[0-9]>pid=\([0-9]*\) method=[A-Z]* route=$1 status=.*|\1|p" | sort -un | xargs

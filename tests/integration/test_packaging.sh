@@ -41,23 +41,9 @@ cleanup() {
   for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
   [ -f "$NGX/nginx.pid" ] && na_nginx_stop "$NGX" 2>/dev/null
   [ "$INSTALLED" = 1 ] && dpkg_do --purge neon-authd >/dev/null 2>&1
-  if [ -n "${NA_PG_PORT:-}" ] && [ -z "$PG_DATA" ]; then
-    na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1
-  fi
-  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
-  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
-  else
-    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
-    rm -rf "$T"
-  fi
+  na_test_release "$DB"
 }
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
-( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep "${NA_TEST_TIMEOUT:-540}" >/dev/null 2>&1 & s=$!; wait $s
-  echo "Bail out! test_packaging.sh timed out after ${NA_TEST_TIMEOUT:-540}s"; kill -TERM $$ ) &
-WATCHDOG=$!
+na_test_guard cleanup 540 test_packaging.sh
 
 # dpkg_do ARGS...: dpkg, waiting (60 s at most) while another dpkg/apt holds the lock
 dpkg_do() {
@@ -199,13 +185,7 @@ test_install() {
 test_run() {
   local conf=$T/installed.conf log=$T/installed.log port out rc pid
   NA_NGINX_PORT=$(na_free_port)
-  if [ -n "${NA_TEST_PGPORT:-}" ]; then
-    NA_PG_PORT=$NA_TEST_PGPORT
-  else
-    NA_PG_PORT=$(na_free_port "$NA_NGINX_PORT")
-    PG_DATA=$(na_pg_datadir_for "$T")
-    na_pg_start "$PG_DATA" "$NA_PG_PORT" "$T/postgres.log" || { t_fail "postgres starts"; return; }
-  fi
+  na_test_pg "$(na_free_port "$NA_NGINX_PORT")" || { t_fail "postgres starts"; return; }
   na_pg_createdb "$NA_PG_PORT" "$DB" || { t_fail "create database $DB"; return; }
   port=$(na_free_port "$NA_NGINX_PORT" "$NA_PG_PORT")
   local base="http://127.0.0.1:$NA_NGINX_PORT$NA_BASE_PATH"
@@ -240,12 +220,7 @@ pid $NGX/nginx.pid;
 error_log $NGX/logs/error.log notice;
 events { worker_connections 64; }
 http {
-  access_log $NGX/logs/access.log;
-  client_body_temp_path $NGX/tmp/body;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  proxy_temp_path $NGX/tmp/proxy;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
+$(na_nginx_paths "$NGX")
   server {
     listen 127.0.0.1:$NA_NGINX_PORT;
     server_name 127.0.0.1;

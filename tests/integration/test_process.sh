@@ -42,31 +42,14 @@ cleanup() {
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
   na_nginx_stop "$NGX" 2>/dev/null
-  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
-  kill "$WATCHDOG" 2>/dev/null
-  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
-  else
-    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
-    rm -rf "$T"
-  fi
+  na_test_release
 }
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
-( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep "${NA_TEST_TIMEOUT:-300}" >/dev/null 2>&1 & s=$!; wait $s
-  echo "Bail out! test_process.sh timed out after ${NA_TEST_TIMEOUT:-300}s"; kill -TERM $$ ) &
-WATCHDOG=$!
+na_test_guard cleanup 300 test_process.sh
 
 # ---------------------------------------------------------------- stack
 
 NA_NGINX_PORT=$(na_free_port)
-if [ -n "${NA_TEST_PGPORT:-}" ]; then
-  NA_PG_PORT=$NA_TEST_PGPORT
-else
-  NA_PG_PORT=$(na_free_port "$NA_NGINX_PORT")
-  PG_DATA=$(na_pg_datadir_for "$T")
-  na_pg_start "$PG_DATA" "$NA_PG_PORT" "$T/postgres.log" || { echo "Bail out! postgres did not start"; exit 1; }
-fi
+na_test_pg "$(na_free_port "$NA_NGINX_PORT")" || { echo "Bail out! postgres did not start"; exit 1; }
 export NA_NGINX_PORT NA_PG_PORT
 na_pg_createdb "$NA_PG_PORT" "$NA_DBNAME" || { echo "Bail out! cannot create database"; exit 1; }
 na_nginx_conf "$NGX" "$NA_NGINX_PORT" "unix:$SOCK"
@@ -79,20 +62,7 @@ STATUS_URL=$ORIGIN/_neon-authd/status
 
 # ---------------------------------------------------------------- helpers
 
-status_json() { curl -s --max-time 3 "$STATUS_URL" 2>/dev/null; }
-worker_pids() { status_json | jq -r '.workers[].pid' 2>/dev/null | sort -n | xargs; }
 status_field() { status_json | jq -r "$1" 2>/dev/null; }
-# every slot listed and alive, as many as pool_size
-pool_full() {
-  local j n size p
-  j=$(status_json) || return 1
-  size=$(jq -r '.pool_size' <<<"$j" 2>/dev/null) || return 1
-  n=$(jq -r '.workers | length' <<<"$j" 2>/dev/null) || return 1
-  [ -n "$size" ] && [ "$n" = "$size" ] || return 1
-  for p in $(jq -r '.workers[].pid' <<<"$j"); do na_pid_alive "$p" || return 1; done
-}
-log_mark() { MARK=$(stat -c %s "$LOG"); }
-log_since() { tail -c +$((MARK + 1)) "$LOG"; }
 # log_has ERE: a line logged since the mark matches (grep reads everything: no SIGPIPE under pipefail)
 log_has() { log_since | grep -E -- "$1" >/dev/null; }
 log_tail() { echo "neon-authd log (last ${1:-15} lines):"; tail -n "${1:-15}" "$LOG"; }

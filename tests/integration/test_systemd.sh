@@ -43,23 +43,9 @@ cleanup() {
   for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   na_nginx_stop "$NGX" 2>/dev/null
-  if [ -n "${NA_PG_PORT:-}" ] && [ -z "$PG_DATA" ]; then
-    na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1
-  fi
-  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
-  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
-  else
-    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
-    rm -rf "$T"
-  fi
+  na_test_release "$DB"
 }
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
-( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep "${NA_TEST_TIMEOUT:-300}" >/dev/null 2>&1 & s=$!; wait $s
-  echo "Bail out! test_systemd.sh timed out after ${NA_TEST_TIMEOUT:-300}s"; kill -TERM $$ ) &
-WATCHDOG=$!
+na_test_guard cleanup 300 test_systemd.sh
 
 # a private copy: a rebuild of the tree during the test must not swap it
 mkdir -p "$T/root" && cp "$NA_BIN" "$T/root/neon-authd" && NA_BIN=$T/root/neon-authd
@@ -109,13 +95,7 @@ test_a() {
 # ---------------------------------------------------------------- stack
 
 NA_NGINX_PORT=$(na_free_port)
-if [ -n "${NA_TEST_PGPORT:-}" ]; then
-  NA_PG_PORT=$NA_TEST_PGPORT
-else
-  NA_PG_PORT=$(na_free_port "$NA_NGINX_PORT")
-  PG_DATA=$(na_pg_datadir_for "$T")
-  na_pg_start "$PG_DATA" "$NA_PG_PORT" "$T/postgres.log" || { echo "Bail out! postgres did not start"; exit 1; }
-fi
+na_test_pg "$(na_free_port "$NA_NGINX_PORT")" || { echo "Bail out! postgres did not start"; exit 1; }
 export NA_NGINX_PORT NA_PG_PORT
 na_pg_createdb "$NA_PG_PORT" "$DB" || { echo "Bail out! cannot create database $DB"; exit 1; }
 DBCONN="host=127.0.0.1 port=$NA_PG_PORT dbname=$DB user=postgres"

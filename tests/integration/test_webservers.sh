@@ -49,23 +49,9 @@ cleanup() {
   [ -f "$T/nginx/nginx.pid" ] && na_nginx_stop "$T/nginx" 2>/dev/null
   for p in "${DAEMONS[@]}"; do na_pid_alive "$p" && na_kill_wait "$p" 5 TERM >/dev/null 2>&1; done
   for p in $(spawned_pids); do kill -KILL "$p" 2>/dev/null; done
-  if [ -n "${NA_PG_PORT:-}" ] && [ -z "$PG_DATA" ]; then
-    na_psql "$NA_PG_PORT" postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1
-  fi
-  [ -n "$PG_DATA" ] && na_pg_stop "$PG_DATA" >/dev/null 2>&1
-  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-  if [ "$T_FAIL" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then echo "# work files kept in $T"
-  else
-    [ -n "$PG_DATA" ] && case "$PG_DATA" in "$T"/*) ;; *) rm -rf "$PG_DATA" ;; esac
-    rm -rf "$T"
-  fi
+  na_test_release "$DB"
 }
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted"; T_FAIL=$((T_FAIL + 1)); exit 1' INT TERM
-( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep "${NA_TEST_TIMEOUT:-400}" >/dev/null 2>&1 & s=$!; wait $s
-  echo "Bail out! test_webservers.sh timed out after ${NA_TEST_TIMEOUT:-400}s"; kill -TERM $$ ) &
-WATCHDOG=$!
+na_test_guard cleanup 400 test_webservers.sh
 
 # a private copy of the binary: lighttpd's bin-path splits on spaces, and a rebuild of the tree
 # during the test must not swap it
@@ -83,13 +69,7 @@ APA_SETENV=$(port); PORTS+=("$APA_SETENV"); APA_NOAUTH=$(port); PORTS+=("$APA_NO
 LTY_HTTP=$(port); PORTS+=("$LTY_HTTP"); LTY_HTTPS=$(port); PORTS+=("$LTY_HTTPS")
 LTY_SPAWN=$(port); PORTS+=("$LTY_SPAWN"); FCGI_TCP=$(port); PORTS+=("$FCGI_TCP")
 
-if [ -n "${NA_TEST_PGPORT:-}" ]; then
-  NA_PG_PORT=$NA_TEST_PGPORT
-else
-  NA_PG_PORT=$(port)
-  PG_DATA=$(na_pg_datadir_for "$T")
-  na_pg_start "$PG_DATA" "$NA_PG_PORT" "$T/postgres.log" || { echo "Bail out! postgres did not start"; exit 1; }
-fi
+na_test_pg "$(port)" || { echo "Bail out! postgres did not start"; exit 1; }
 na_pg_createdb "$NA_PG_PORT" "$DB" || { echo "Bail out! cannot create database $DB"; exit 1; }
 sm_cert "$T/tls" || { echo "Bail out! openssl could not make a certificate"; exit 1; }
 CURL_TLS=(--cacert "$T/tls/cert.pem")
@@ -205,12 +185,7 @@ pid $NGX/nginx.pid;
 error_log $NGX/logs/error.log notice;
 events { worker_connections 256; }
 http {
-  access_log $NGX/logs/access.log;
-  client_body_temp_path $NGX/tmp/body;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  proxy_temp_path $NGX/tmp/proxy;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
+$(na_nginx_paths "$NGX")
   server {
     listen 127.0.0.1:$NGX_HTTP;
     server_name 127.0.0.1;
