@@ -9,7 +9,7 @@
 #  3. starts the peer on the stack's PostgreSQL server (PEER_DATABASE_URL = the stack's
 #     DATABASE_URL, schema neon_auth_peer) and a second peer with PEER_COOKIE_CACHE=1;
 #  4. signs the bench user up on both and times a sign-in at concurrency 1; right before the
-#     sign-in runs, times one scrypt hash (tests/bench/scrypt_time.c built against src/crypto.c)
+#     sign-in runs, times one scrypt hash (tests/bench/scrypt_time.c built against src/lib/crypto.c)
 #     for the bound "cores / time of one hash";
 #  5. for each case, for each server: a warm-up wrk run (discarded), then
 #     wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --timeout $WRK_TIMEOUT --latency, while
@@ -331,9 +331,9 @@ kv() { echo "$SCRYPT_LINE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 mean2() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (a + b) / 2}'; }
 time_scrypt() {
   wait_idle 20
-  log "timing scrypt (tests/bench/scrypt_time.c against src/crypto.c)"
+  log "timing scrypt (tests/bench/scrypt_time.c against src/lib/crypto.c)"
   if cc -O2 -D_GNU_SOURCE -I"$NA_TOP/src" -o "$WORK/scrypt_time" "$HERE/scrypt_time.c" \
-       "$NA_TOP/src/crypto.c" "$NA_TOP/src/arena.c" "$NA_TOP/src/log.c" -lcrypto >>"$LOGF" 2>&1; then
+       "$NA_TOP/src/lib/crypto.c" "$NA_TOP/src/lib/arena.c" "$NA_TOP/src/lib/log.c" -lcrypto >>"$LOGF" 2>&1; then
     SCRYPT_LINE=$("$WORK/scrypt_time" 7)
     # NCPU hashes at once: what the cores really give together (memory bandwidth is shared)
     local pids="" i p

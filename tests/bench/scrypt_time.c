@@ -1,9 +1,9 @@
 /*
  * scrypt_time.c -- time neon-authd's own password hash (crypto_password_hash
- * in src/crypto.c: scrypt N=16384 r=16 p=1 dkLen=64 through OpenSSL), one
+ * in src/lib/crypto.c: scrypt N=16384 r=16 p=1 dkLen=64 through OpenSSL), one
  * thread, to give the sign-in bound "cores / time of one hash".
  *
- *   cc -O2 -Isrc tests/bench/scrypt_time.c src/crypto.c src/arena.c src/log.c -lcrypto
+ *   cc -O2 -Isrc tests/bench/scrypt_time.c src/lib/crypto.c src/lib/arena.c src/lib/log.c -lcrypto
  *   ./scrypt_time [N]
  *
  * Prints one line of key=value pairs: wall-clock median and minimum of N
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "crypto.h"
+#include "lib/arena.h"
+#include "lib/crypto.h"
 
 static double
 clock_ms(clockid_t id)

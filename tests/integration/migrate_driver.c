@@ -1,5 +1,5 @@
 /*
- * migrate_driver.c -- exercises src/db.c against a real PostgreSQL for
+ * migrate_driver.c -- exercises src/store/db.c against a real PostgreSQL for
  * tests/integration/test_schema.sh.
  *
  *   migrate_driver migrate CONNINFO SQLDIR
@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "log.h"
+#include "lib/arena.h"
+#include "store/db.h"
+#include "lib/log.h"
 
 static int	 failures;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_schema.sh -- the neon_auth migrations and src/db.c against a real,
+# test_schema.sh -- the neon_auth migrations and src/store/db.c against a real,
 # throwaway PostgreSQL cluster.  Prints TAP; exits non-zero on any failure.
 #
 # What it checks:
@@ -10,7 +10,7 @@
 #     the single project_config row (spec/neon.md §2, §9);
 #   * the project_config / jwks NOTIFY triggers;
 #   * the auth.* RLS helpers and an RLS policy run as role authenticated;
-#   * src/db.c itself: pool, prepared statements, errors, transactions,
+#   * src/store/db.c itself: pool, prepared statements, errors, transactions,
 #     reconnects, notifications (migrate_driver dbtest).
 #
 # Environment:
@@ -97,8 +97,8 @@ q() { psql_db -d "$DB" -c "$1" 2>&1; }	# one statement, unaligned tuples
 # ---- build the driver ---------------------------------------------------
 DRIVER=$TMP/migrate_driver
 # shellcheck disable=SC2046
-if (cd "$ROOT" && $CC -Wall -Wextra -O1 -g -Isrc -o "$DRIVER" src/db.c \
-    src/arena.c src/log.c tests/integration/migrate_driver.c \
+if (cd "$ROOT" && $CC -Wall -Wextra -O1 -g -Isrc -o "$DRIVER" src/store/db.c \
+    src/lib/arena.c src/lib/log.c tests/integration/migrate_driver.c \
     $(pkg-config --cflags --libs libpq)) >"$TMP/cc.out" 2>&1; then
 	ok 0 "driver builds"
 	if [ -s "$TMP/cc.out" ]; then
@@ -115,7 +115,7 @@ fi
 # ---- migrations ---------------------------------------------------------
 top=$(ls "$ROOT/sql" | sed -n 's/^\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
 V=$((10#$top))
-hv=$(sed -n 's/^#define[[:space:]]*NEON_AUTHD_SCHEMA_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$ROOT/src/db.h")
+hv=$(sed -n 's/^#define[[:space:]]*NEON_AUTHD_SCHEMA_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$ROOT/src/store/db.h")
 is "$hv" "$V" "NEON_AUTHD_SCHEMA_VERSION matches the highest sql/ file ($V)"
 
 out=$("$DRIVER" race "$CI" "$ROOT/sql" 2>"$TMP/race.err")
@@ -351,7 +351,7 @@ ok $r "authenticated has no access to neon_auth (as on Neon)"
 is "$(q "INSERT INTO neon_auth.audit_log (event, user_id, data) VALUES ('session.create', '$U', '{\"ip\":\"127.0.0.1\"}') RETURNING event || ' ' || (at IS NOT NULL) || ' ' || (data->>'ip')")" \
     "session.create true 127.0.0.1" "audit_log accepts an event"
 
-# ---- src/db.c ------------------------------------------------------------
+# ---- src/store/db.c ------------------------------------------------------------
 psql_db -d postgres -c "CREATE DATABASE $EMPTY_DB" >/dev/null 2>&1
 "$DRIVER" dbtest "$CI" "$CI_EMPTY" >"$TMP/dbtest.out" 2>"$TMP/dbtest.err"
 rc=$?

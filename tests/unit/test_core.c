@@ -13,14 +13,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "api.h"
-#include "arena.h"
-#include "branch.h"
-#include "config.h"
-#include "json.h"
-#include "request.h"
-#include "router.h"
-#include "store.h"
+#include "api/api.h"
+#include "lib/arena.h"
+#include "http/branch.h"
+#include "lib/config.h"
+#include "lib/json.h"
+#include "http/request.h"
+#include "api/router.h"
+#include "store/store.h"
 
 /* store_iso against Date.prototype.toISOString (values from node) */
 static void

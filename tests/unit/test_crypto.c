@@ -28,8 +28,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "crypto.h"
+#include "lib/arena.h"
+#include "lib/crypto.h"
 
 #define VECTORS_NAME	"better-auth-1.7.25.json"
 

@@ -27,11 +27,11 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "cli_keys.h"
-#include "crypto.h"
-#include "json.h"
-#include "jwt.h"
+#include "lib/arena.h"
+#include "proc/cli_keys.h"
+#include "lib/crypto.h"
+#include "lib/json.h"
+#include "lib/jwt.h"
 
 #define VECTORS_NAME	"better-auth-1.7.25.json"
 

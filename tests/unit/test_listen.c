@@ -1,5 +1,5 @@
 /*
- * test_listen.c -- unit tests for src/listen.c (cmocka, TAP output).
+ * test_listen.c -- unit tests for src/proc/listen.c (cmocka, TAP output).
  *
  * Real sockets, no mocks: TCP on loopback with port 0, unix sockets in a
  * private mkdtemp(3) directory, LISTEN_FDS by dup2()ing onto fd 3 (the
@@ -29,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "listen.h"
+#include "proc/listen.h"
 
 static char	 tmpdir[256];
 

@@ -17,12 +17,12 @@
 #include <strings.h>
 #include <cmocka.h>
 
-#include "arena.h"
-#include "branch.h"
-#include "branchcfg.h"
-#include "httpc.h"
-#include "origin.h"
-#include "request.h"
+#include "lib/arena.h"
+#include "http/branch.h"
+#include "http/branchcfg.h"
+#include "lib/httpc.h"
+#include "http/origin.h"
+#include "http/request.h"
 
 /* ---- fixture: one branch, its config, fake headers ---- */
 

@@ -18,12 +18,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "arena.h"
-#include "branch.h"
-#include "branchcfg.h"
-#include "crypto.h"
-#include "ratelimit.h"
-#include "request.h"
+#include "lib/arena.h"
+#include "http/branch.h"
+#include "http/branchcfg.h"
+#include "lib/crypto.h"
+#include "http/ratelimit.h"
+#include "http/request.h"
 
 static const char	*fake_xff;
 

@@ -1,5 +1,5 @@
 /*
- * test_sdnotify.c -- unit tests for src/sdnotify.c (cmocka, TAP output).
+ * test_sdnotify.c -- unit tests for src/proc/sdnotify.c (cmocka, TAP output).
  *
  * A real AF_UNIX datagram socket plays systemd: bound to a path in a
  * private mkdtemp(3) directory or to an abstract name, NOTIFY_SOCKET
@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "sdnotify.h"
+#include "proc/sdnotify.h"
 
 static char	 tmpdir[256];
 static char	 sockpath[300];

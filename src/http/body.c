@@ -1,0 +1,281 @@
+/*
+ * body.c -- body parsing and zod-like validation (see body.h).
+ *
+ * Messages are zod v4's English texts, prefixed "[body.<key>]" and joined
+ * with "; ", exactly as Better Auth reports them.
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "http/body.h"
+#include "lib/json.h"
+
+/* "application/json", "application/ld+json", ... case-insensitive */
+static int
+is_json_type(const char *ct, size_t n)
+{
+	size_t	 i;
+
+	if (n < 16 || strncasecmp(ct, "application/", 12) != 0)
+		return (0);
+	ct += 12;
+	n -= 12;
+	/* ([a-z0-9.+-]*\+)?json */
+	if (n >= 4 && strncasecmp(ct, "json", 4) == 0)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (ct[i] == '+')
+			return (i + 5 <= n && strncasecmp(ct + i + 1, "json",
+			    4) == 0);
+		if (!isalnum((unsigned char)ct[i]) && ct[i] != '.' &&
+		    ct[i] != '-')
+			return (0);
+	}
+	return (0);
+}
+
+static json_object *
+parse_form(struct request *r)
+{
+	json_object	*o = json_object_new_object();
+	const char	*p = r->body.p;
+	char		*k, *v;
+
+	while (api_pair_next(r->a, &p, r->body.p + r->body.len, &k, &v))
+		if (*k != '\0')
+			json_object_object_add(o, k, json_object_new_string(v));
+	return (o);
+}
+
+int
+body_parse(struct request *r, int form_ok, json_object **out)
+{
+	const char	*ct = r->content_type, *semi;
+	size_t		 n;
+	json_object	*o;
+	int		 is_null = 0;
+
+	*out = NULL;
+	if (r->body.len == 0)
+		return (0);
+	if (ct == NULL || *ct == '\0') {
+		reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", form_ok ?
+		    "Content-Type is required. Allowed types: "
+		    "application/x-www-form-urlencoded, application/json" :
+		    "Content-Type is required. Allowed types: application/json");
+		return (-1);
+	}
+	semi = strchr(ct, ';');
+	n = semi ? (size_t)(semi - ct) : strlen(ct);
+	while (n > 0 && ct[n - 1] == ' ')
+		n--;
+	if (is_json_type(ct, n)) {
+		o = json_parse(r->body.p, r->body.len, &is_null);
+		if (o == NULL && !is_null) {
+			reply_error(r, 400, "BAD_REQUEST",
+			    "Invalid JSON in request body");
+			return (-1);
+		}
+		if (o == NULL) {
+			r->json_null = 1;	/* "received null" */
+			return (0);
+		}
+		json_own(r->a, o);
+		*out = o;
+		return (0);
+	}
+	if (form_ok && n == 33 &&
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+		o = parse_form(r);
+		json_own(r->a, o);
+		*out = o;
+		return (0);
+	}
+	reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", arena_printf(r->a,
+	    "Content-Type \"%.*s\" is not allowed. Allowed types: %s", (int)n,
+	    ct, form_ok ? "application/x-www-form-urlencoded, application/json"
+	    : "application/json"));
+	return (-1);
+}
+
+static const char *
+js_type(json_object *o)
+{
+	if (o == NULL)
+		return ("null");
+	switch (json_object_get_type(o)) {
+	case json_type_boolean:
+		return ("boolean");
+	case json_type_int:
+	case json_type_double:
+		return ("number");
+	case json_type_string:
+		return ("string");
+	case json_type_array:
+		return ("array");
+	case json_type_object:
+		return ("object");
+	default:
+		return ("null");
+	}
+}
+
+static void
+issue(struct vctx *v, const char *key, const char *msg)
+{
+	const char	*one = key ? arena_printf(v->r->a, "[body.%s] %s", key,
+			    msg) : arena_printf(v->r->a, "[body] %s", msg);
+
+	v->issues = v->issues ? arena_printf(v->r->a, "%s; %s", v->issues,
+	    one) : (char *)one;
+}
+
+void
+v_begin(struct vctx *v, struct request *r, enum v_kind kind)
+{
+	json_object	*body = r->json;
+	const char	*got;
+
+	v->r = r;
+	v->body = body;
+	v->issues = NULL;
+	if (body != NULL && json_object_is_type(body, json_type_object))
+		return;
+	v->body = NULL;
+	if (body == NULL && !r->json_null && kind == V_OBJECT_OPT)
+		return;
+	got = body ? js_type(body) : r->json_null ? "null" : "undefined";
+	if (kind != V_RECORD)
+		issue(v, NULL, arena_printf(r->a, "Invalid input: expected "
+		    "object, received %s", got));
+	if (kind == V_RECORD || kind == V_OBJECT_RECORD)
+		issue(v, NULL, arena_printf(r->a, "Invalid input: expected "
+		    "record, received %s", got));
+}
+
+/* 1 present (*val set, may be JSON null), 0 absent */
+static int
+lookup(struct vctx *v, const char *key, json_object **val)
+{
+	*val = NULL;
+	if (v->body == NULL)
+		return (0);
+	return (json_object_object_get_ex(v->body, key, val));
+}
+
+int
+v_present(struct vctx *v, const char *key)
+{
+	json_object	*x;
+
+	return (lookup(v, key, &x));
+}
+
+const char *
+v_str(struct vctx *v, const char *key, int required)
+{
+	json_object	*x;
+
+	if (v->body == NULL)
+		return (NULL);
+	if (!lookup(v, key, &x)) {
+		if (required)
+			issue(v, key, "Invalid input: expected string, "
+			    "received undefined");
+		return (NULL);
+	}
+	if (x == NULL || !json_object_is_type(x, json_type_string)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
+		    "string, received %s", js_type(x)));
+		return (NULL);
+	}
+	return (json_object_get_string(x));
+}
+
+int
+v_bool(struct vctx *v, const char *key, int def)
+{
+	json_object	*x;
+
+	if (v->body == NULL || !lookup(v, key, &x))
+		return (def);
+	if (x == NULL || !json_object_is_type(x, json_type_boolean)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
+		    "boolean, received %s", js_type(x)));
+		return (def);
+	}
+	return (json_object_get_boolean(x));
+}
+
+const char *
+v_email(struct vctx *v, const char *key)
+{
+	const char	*s;
+	char		*saved = v->issues;
+
+	s = v_str(v, key, 1);
+	if (s == NULL)
+		return (NULL);
+	(void)saved;
+	if (!body_email_ok(s)) {
+		issue(v, key, "Invalid email address");
+		return (NULL);
+	}
+	return (s);
+}
+
+int
+v_end(struct vctx *v)
+{
+	if (v->issues == NULL)
+		return (0);
+	reply_error(v->r, 400, "VALIDATION_ERROR", v->issues);
+	return (-1);
+}
+
+int
+body_email_ok(const char *s)
+{
+	static regex_t	 re;
+	static int	 compiled;
+
+	if (!compiled) {
+		/* zod v4's email pattern, POSIX ERE (no (?:) groups) */
+		if (regcomp(&re, "^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*"
+		    "[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\\.)+"
+		    "[A-Za-z]{2,}$", REG_EXTENDED | REG_NOSUB) != 0)
+			return (0);
+		compiled = 1;
+	}
+	if (strlen(s) > 320)
+		return (0);
+	return (regexec(&re, s, 0, NULL, 0) == 0);
+}
+
+char *
+body_lower(struct arena *a, const char *s)
+{
+	char	*p = arena_strdup(a, s), *q;
+
+	for (q = p; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	return (p);
+}
+
+size_t
+body_js_length(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	for (; *p; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;		/* continuation byte */
+		n += (*p >= 0xf0) ? 2 : 1;	/* astral: surrogate pair */
+	}
+	return (n);
+}

@@ -1,0 +1,56 @@
+/*
+ * body.h -- request bodies and input validation as better-call and zod
+ * do them (protocol.md §0.4 step 5, §2.2).
+ */
+#ifndef NEON_AUTHD_BODY_H
+#define NEON_AUTHD_BODY_H
+
+#include <json-c/json.h>
+
+#include "http/request.h"
+
+/*
+ * body_parse: the request body as JSON.  JSON media types always, and
+ * application/x-www-form-urlencoded when form_ok (an object of strings).
+ * *out is NULL when there is no body ("undefined"); the object belongs to
+ * the request arena.  Returns 0, or sets the 415/400 reply and returns -1.
+ */
+int		 body_parse(struct request *r, int form_ok, json_object **out);
+
+/* A zod-style validation pass: collect issues, then fail once. */
+struct vctx {
+	struct request	*r;
+	json_object	*body;
+	char		*issues;	/* "; "-joined, NULL when none */
+};
+
+/* what the body schema is: zod object, optional object, record, or the
+ * sign-up intersection of an object and a record (two issues) */
+enum v_kind {
+	V_OBJECT,
+	V_OBJECT_OPT,
+	V_RECORD,
+	V_OBJECT_RECORD,
+};
+
+/* v_begin: start validating r->json against a schema of the given kind. */
+void		 v_begin(struct vctx *v, struct request *r, enum v_kind kind);
+/* v_str: a string field; NULL when absent (issue if required) or wrong. */
+const char	*v_str(struct vctx *v, const char *key, int required);
+/* v_bool: a boolean field; def when absent; issue when not a boolean. */
+int		 v_bool(struct vctx *v, const char *key, int def);
+/* v_email: a required zod email field; the value, or NULL with an issue. */
+const char	*v_email(struct vctx *v, const char *key);
+/* v_present: 1 when the key is in the body (any value). */
+int		 v_present(struct vctx *v, const char *key);
+/* v_end: 0 when no issue, else the 400 VALIDATION_ERROR reply and -1. */
+int		 v_end(struct vctx *v);
+
+/* body_email_ok: the zod email pattern (protocol.md §2.2). */
+int		 body_email_ok(const char *s);
+/* body_lower: ASCII lower-case copy in the arena (emails). */
+char		*body_lower(struct arena *a, const char *s);
+/* body_js_length: length in UTF-16 code units (JS string length). */
+size_t		 body_js_length(const char *s);
+
+#endif

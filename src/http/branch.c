@@ -1,0 +1,407 @@
+/*
+ * branch.c -- branch map and resolution (see branch.h).
+ *
+ * Listed branches match on the Host header (host[:port], case-insensitive,
+ * default ports implied) and the base path as a whole-segment prefix.  A
+ * template matches {branch} against the first label of the host and
+ * {database} against one path segment; both fields accept only
+ * [A-Za-z0-9_-], so the derived connection string cannot be steered by
+ * the request beyond picking a name.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/branch.h"
+#include "lib/config.h"
+#include "lib/log.h"
+
+#define TEMPLATE_CACHE_MAX	256
+
+static struct branch	*listed;
+static int		 nlisted;
+static char		*tpl_auth_url, *tpl_database;
+static struct branch	*tcache[TEMPLATE_CACHE_MAX];
+static int		 tcache_next;
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p = malloc(n + 1);
+
+	if (p == NULL) {
+		log_crit("out of memory");
+		exit(1);
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return (p);
+}
+
+static void
+lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* split "scheme://host[:port]/path" into origin, host, base path */
+static int
+branch_fill(struct branch *b, const char *auth_url)
+{
+	const char	*h, *slash;
+	size_t		 n;
+
+	b->auth_url = xstrndup(auth_url, strlen(auth_url));
+	b->secure = strncmp(auth_url, "https://", 8) == 0;
+	h = strstr(auth_url, "://");
+	if (h == NULL)
+		return (-1);
+	h += 3;
+	slash = strchr(h, '/');
+	n = slash ? (size_t)(slash - h) : strlen(h);
+	if (n == 0)
+		return (-1);
+	b->host = xstrndup(h, n);
+	lower(b->host);
+	/* drop a default port so "Host: example.com" matches */
+	n = strlen(b->host);
+	if (b->secure && n > 4 && strcmp(b->host + n - 4, ":443") == 0)
+		b->host[n - 4] = '\0';
+	if (!b->secure && n > 3 && strcmp(b->host + n - 3, ":80") == 0)
+		b->host[n - 3] = '\0';
+	b->origin = xstrndup(auth_url, (size_t)(h - auth_url) + (slash ?
+	    (size_t)(slash - h) : strlen(h)));
+	lower(b->origin);
+	b->base_path = xstrndup(slash ? slash : "", slash ? strlen(slash) : 0);
+	n = strlen(b->base_path);
+	while (n > 0 && b->base_path[n - 1] == '/')
+		b->base_path[--n] = '\0';
+	return (0);
+}
+
+static void
+branch_clear(struct branch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->name);
+	free(b->auth_url);
+	free(b->origin);
+	free(b->host);
+	free(b->base_path);
+	free(b->conninfo);
+}
+
+int
+branch_map_init(const struct config *cfg)
+{
+	int	 i;
+
+	branch_map_free();
+	if (cfg->nbranches > 0) {
+		listed = calloc((size_t)cfg->nbranches, sizeof(*listed));
+		if (listed == NULL)
+			return (-1);
+	}
+	for (i = 0; i < cfg->nbranches; i++) {
+		listed[i].name = xstrndup(cfg->branches[i].name,
+		    strlen(cfg->branches[i].name));
+		listed[i].conninfo = xstrndup(cfg->branches[i].database,
+		    strlen(cfg->branches[i].database));
+		if (branch_fill(&listed[i], cfg->branches[i].auth_url) == -1) {
+			log_err("%s: bad auth_url for branch %s", __func__,
+			    cfg->branches[i].name);
+			nlisted = i + 1;
+			return (-1);
+		}
+		nlisted = i + 1;
+	}
+	if (cfg->template_auth_url) {
+		tpl_auth_url = xstrndup(cfg->template_auth_url,
+		    strlen(cfg->template_auth_url));
+		tpl_database = xstrndup(cfg->template_database,
+		    strlen(cfg->template_database));
+	}
+	return (0);
+}
+
+void
+branch_map_free(void)
+{
+	int	 i;
+
+	for (i = 0; i < nlisted; i++)
+		branch_clear(&listed[i]);
+	free(listed);
+	listed = NULL;
+	nlisted = 0;
+	for (i = 0; i < TEMPLATE_CACHE_MAX; i++) {
+		branch_clear(tcache[i]);
+		free(tcache[i]);
+		tcache[i] = NULL;
+	}
+	free(tpl_auth_url);
+	free(tpl_database);
+	tpl_auth_url = tpl_database = NULL;
+}
+
+/* Host header compared with a branch host, default ports implied */
+static int
+host_eq(const char *want, const char *host, int secure)
+{
+	const char	*port = secure ? ":443" : ":80";
+	size_t		 wl = strlen(want), hl = strlen(host);
+
+	if (hl >= wl && strncasecmp(want, host, wl) == 0 &&
+	    (hl == wl || strcmp(host + wl, port) == 0))
+		return (1);
+	/*
+	 * A branch whose Auth URL names no port also answers a Host with
+	 * one (a proxy in front of a web server on another port).
+	 */
+	if (strchr(want, ':') == NULL && want[0] != '[' && hl > wl &&
+	    strncasecmp(want, host, wl) == 0 && host[wl] == ':')
+		return (1);
+	return (0);
+}
+
+/* path equals base or continues it with '/'; sets the remainder */
+static int
+prefix_match(const char *base, struct str path, struct str *route)
+{
+	size_t	 bl = strlen(base);
+
+	if (path.len < bl || memcmp(path.p, base, bl) != 0)
+		return (0);
+	if (path.len > bl && path.p[bl] != '/')
+		return (0);
+	route->p = path.p + bl;
+	route->len = path.len - bl;
+	return (1);
+}
+
+static int
+name_char(int c)
+{
+	return (isalnum(c) || c == '-' || c == '_');
+}
+
+/*
+ * Match text against pattern with {branch}/{database} fields.
+ * For the path, text may continue past the pattern with '/'.
+ */
+static int
+tpl_match(const char *pat, const char *text, size_t tlen, char *branch,
+    char *database, size_t *consumed, int is_path)
+{
+	size_t	 ti = 0, n;
+
+	while (*pat) {
+		if (*pat == '{') {
+			char		*dst;
+			const char	*end = strchr(pat, '}');
+
+			if (end == NULL)
+				return (0);
+			if ((size_t)(end - pat) == 7 &&
+			    strncmp(pat, "{branch}", 8) == 0)
+				dst = branch;
+			else if ((size_t)(end - pat) == 9 &&
+			    strncmp(pat, "{database}", 10) == 0)
+				dst = database;
+			else
+				return (0);
+			n = 0;
+			while (ti + n < tlen && name_char((unsigned char)
+			    text[ti + n]) && n < 63)
+				n++;
+			if (n == 0 || (ti + n < tlen && name_char(
+			    (unsigned char)text[ti + n])))
+				return (0);
+			if (dst[0] != '\0' && (strlen(dst) != n ||
+			    strncmp(dst, text + ti, n) != 0))
+				return (0);
+			memcpy(dst, text + ti, n);
+			dst[n] = '\0';
+			ti += n;
+			pat = end + 1;
+			continue;
+		}
+		if (ti >= tlen || tolower((unsigned char)*pat) !=
+		    tolower((unsigned char)text[ti]))
+			return (0);
+		pat++;
+		ti++;
+	}
+	if (!is_path && ti != tlen)
+		return (0);
+	if (is_path && ti < tlen && text[ti] != '/')
+		return (0);
+	*consumed = ti;
+	return (1);
+}
+
+/* substitute {branch} and {database} in s */
+static char *
+subst(const char *s, const char *branch, const char *database)
+{
+	char	 out[2048];
+	size_t	 o = 0, n;
+
+	while (*s && o < sizeof(out) - 1) {
+		const char *v = NULL;
+
+		if (strncmp(s, "{branch}", 8) == 0) {
+			v = branch;
+			s += 8;
+		} else if (strncmp(s, "{database}", 10) == 0) {
+			v = database;
+			s += 10;
+		}
+		if (v) {
+			n = strlen(v);
+			if (o + n >= sizeof(out) - 1)
+				return (NULL);
+			memcpy(out + o, v, n);
+			o += n;
+			continue;
+		}
+		out[o++] = *s++;
+	}
+	if (*s)
+		return (NULL);
+	return (xstrndup(out, o));
+}
+
+static struct branch *
+template_resolve(const char *host, struct str path, struct str *route)
+{
+	char		 br[64] = "", db[64] = "", name[160];
+	const char	*h, *slash, *tpath;
+	char		*thost;
+	size_t		 hlen, consumed = 0;
+	struct branch	*b;
+	int		 i, n;
+
+	h = strstr(tpl_auth_url, "://") + 3;
+	slash = strchr(h, '/');
+	hlen = slash ? (size_t)(slash - h) : strlen(h);
+	tpath = slash ? slash : "";
+	thost = xstrndup(h, hlen);
+	if (!tpl_match(thost, host, strlen(host), br, db, &consumed, 0)) {
+		free(thost);
+		return (NULL);
+	}
+	free(thost);
+	if (!tpl_match(tpath, path.p, path.len, br, db, &consumed, 1))
+		return (NULL);
+	/* PostgreSQL's own databases are never branches */
+	if (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0 ||
+	    strcmp(db, "postgres") == 0)
+		return (NULL);
+	n = snprintf(name, sizeof(name), "%s/%s", br, db);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return (NULL);
+	route->p = path.p + consumed;
+	route->len = path.len - consumed;
+	for (i = 0; i < TEMPLATE_CACHE_MAX; i++)
+		if (tcache[i] && strcmp(tcache[i]->name, name) == 0)
+			return (tcache[i]);
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	b->templated = 1;
+	b->name = xstrndup(name, (size_t)n);
+	b->conninfo = subst(tpl_database, br, db);
+	{
+		char	*au = subst(tpl_auth_url, br, db);
+
+		if (au == NULL || b->conninfo == NULL ||
+		    branch_fill(b, au) == -1) {
+			free(au);
+			branch_clear(b);
+			free(b);
+			return (NULL);
+		}
+		free(au);
+	}
+	if (tcache[tcache_next]) {
+		branch_clear(tcache[tcache_next]);
+		free(tcache[tcache_next]);
+	}
+	tcache[tcache_next] = b;
+	tcache_next = (tcache_next + 1) % TEMPLATE_CACHE_MAX;
+	return (b);
+}
+
+struct branch *
+branch_resolve(const char *host, struct str path, struct str *route)
+{
+	struct branch	*best = NULL;
+	struct str	 r, best_r = { NULL, 0 };
+	size_t		 best_len = 0;
+	int		 i;
+
+	if (host == NULL)
+		host = "";
+	for (i = 0; i < nlisted; i++) {
+		if (!host_eq(listed[i].host, host, listed[i].secure))
+			continue;
+		if (!prefix_match(listed[i].base_path, path, &r))
+			continue;
+		if (best == NULL || strlen(listed[i].base_path) > best_len) {
+			best = &listed[i];
+			best_len = strlen(listed[i].base_path);
+			best_r = r;
+		}
+	}
+	if (best) {
+		*route = best_r;
+		return (best);
+	}
+	if (tpl_auth_url)
+		return (template_resolve(host, path, route));
+	return (NULL);
+}
+
+struct branch *
+branch_by_name(const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < nlisted; i++)
+		if (strcmp(listed[i].name, name) == 0)
+			return (&listed[i]);
+	return (NULL);
+}
+
+int
+branch_count(void)
+{
+	return (nlisted);
+}
+
+struct branch *
+branch_at(int i)
+{
+	return (i >= 0 && i < nlisted ? &listed[i] : NULL);
+}
+
+struct branch *
+branch_host_only(const char *host)
+{
+	struct branch	*found = NULL;
+	int		 i;
+
+	if (host == NULL)
+		return (NULL);
+	for (i = 0; i < nlisted; i++)
+		if (host_eq(listed[i].host, host, listed[i].secure)) {
+			if (found)
+				return (NULL);
+			found = &listed[i];
+		}
+	return (found);
+}

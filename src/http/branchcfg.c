@@ -1,0 +1,632 @@
+/*
+ * branchcfg.c -- per-branch auth configuration from neon_auth.project_config
+ * (see branchcfg.h).  The row is read as one JSON document with a single
+ * query (row_to_json); the worker keeps a small cache keyed by branch name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/branch.h"
+#include "http/branchcfg.h"
+#include "store/db.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "http/request.h"
+#include "proc/scoreboard.h"
+#include "store/store_jwks.h"
+
+#define CACHE_MAX	64
+
+const char *const branchcfg_fields[] = {
+	"name", "trusted_origins", "allow_localhost", "email_and_password",
+	"email_provider", "social_providers", "plugin_configs",
+	"webhook_config", "settings", NULL
+};
+
+struct cache_entry {
+	char		 name[160];
+	struct branchcfg cfg;
+	int		 valid;
+	struct db_conn	*checked_conn;	/* schema verified on this conn */
+	int		 schema_logged;
+	int64_t		 down_logged_ms;	/* last "unavailable" log line */
+	int64_t		 used_ms;
+};
+
+static struct db_pool		*pool;
+static struct cache_entry	 cache[CACHE_MAX];
+static int64_t			 ttl_ms;
+
+static json_object *
+member(json_object *o, const char *k, json_type t)
+{
+	json_object	*v;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, k, &v) || v == NULL ||
+	    !json_object_is_type(v, t))
+		return (NULL);
+	return (v);
+}
+
+static int
+get_bool(json_object *o, const char *k, int def)
+{
+	json_object	*v = member(o, k, json_type_boolean);
+
+	return (v ? json_object_get_boolean(v) : def);
+}
+
+static int64_t
+get_int(json_object *o, const char *k, int64_t def, int64_t min,
+    int64_t max)
+{
+	json_object	*v = member(o, k, json_type_int);
+	int64_t		 n;
+
+	if (v == NULL)
+		return (def);
+	n = json_object_get_int64(v);
+	return (n < min || n > max ? def : n);
+}
+
+static void
+get_str(json_object *o, const char *k, const char *def, char *out,
+    size_t outlen)
+{
+	json_object	*v = member(o, k, json_type_string);
+	const char	*s = v ? json_object_get_string(v) : def;
+
+	if (strlen(s) >= outlen)
+		s = def;
+	snprintf(out, outlen, "%s", s);
+}
+
+/*
+ * The keys of `settings` (DESIGN.md "Branch settings"): type, default and
+ * accepted range, used both to read a row and to check `config set`.
+ */
+enum spec_type { S_BOOL, S_INT, S_STR };
+
+struct setting_spec {
+	const char		*group;		/* NULL: top-level key */
+	const char		*key;
+	enum spec_type		 type;
+	int64_t			 def, min, max;	/* S_INT; S_BOOL uses def */
+	const char		*sdef;		/* S_STR */
+	const char *const	*choices;	/* S_STR: NULL = any */
+};
+
+static const char *const same_site_choices[] = { "lax", "none", NULL };
+static const char *const storage_choices[] = { "memory", "database", NULL };
+static const char *const alg_choices[] = { "EdDSA", "ES256", "RS256", NULL };
+#define DAYS(n)	((int64_t)(n) * 86400)
+
+static const struct setting_spec specs[] = {
+	{ "session", "expires_in", S_INT, 604800, 60, DAYS(3650), NULL, NULL },
+	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
+	{ "session", "fresh_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
+	{ "session", "cookie_cache", S_BOOL, 0, 0, 0, NULL, NULL },
+	{ "session", "cookie_cache_max_age", S_INT, 300, 1, DAYS(365), NULL,
+	    NULL },
+	{ "cookies", "prefix", S_STR, 0, 0, 0, "neon-auth", NULL },
+	{ "cookies", "same_site", S_STR, 0, 0, 0, "lax", same_site_choices },
+	{ NULL, "bearer", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ NULL, "delete_user", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ NULL, "anonymous_token", S_BOOL, 0, 0, 0, NULL, NULL },
+	{ "rate_limit", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ "rate_limit", "window", S_INT, 10, 1, 86400, NULL, NULL },
+	{ "rate_limit", "max", S_INT, 100, 1, 1000000, NULL, NULL },
+	{ "rate_limit", "storage", S_STR, 0, 0, 0, "memory", storage_choices },
+	{ "jwt", "alg", S_STR, 0, 0, 0, "EdDSA", alg_choices },
+	{ "jwt", "ttl", S_INT, 900, 10, DAYS(30), NULL, NULL },
+	{ "lifetimes", "verification_link", S_INT, 900, 60, DAYS(30), NULL,
+	    NULL },
+	{ "lifetimes", "reset_link", S_INT, 900, 60, DAYS(30), NULL, NULL },
+	{ "lifetimes", "otp", S_INT, 300, 30, 86400, NULL, NULL },
+	{ "lifetimes", "magic_link", S_INT, 300, 60, 86400, NULL, NULL },
+	{ "password", "min_length", S_INT, 8, 1, 1024, NULL, NULL },
+	{ "password", "max_length", S_INT, 128, 1, 4096, NULL, NULL },
+};
+
+static const struct setting_spec *
+spec_find(const char *group, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (((group == NULL && specs[i].group == NULL) ||
+		    (group && specs[i].group &&
+		    strcmp(group, specs[i].group) == 0)) &&
+		    strcmp(key, specs[i].key) == 0)
+			return (&specs[i]);
+	return (NULL);
+}
+
+static int
+spec_is_group(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (specs[i].group && strcmp(specs[i].group, name) == 0)
+			return (1);
+	return (strcmp(name, "templates") == 0);
+}
+
+/* the value of one setting from the settings object, or its default */
+static int64_t
+s_int(json_object *st, const char *group, const char *key)
+{
+	const struct setting_spec	*sp = spec_find(group, key);
+	json_object			*sub = group ?
+					    member(st, group, json_type_object) :
+					    st;
+
+	if (sp->type == S_BOOL)
+		return (get_bool(sub, key, (int)sp->def));
+	return (get_int(sub, key, sp->def, sp->min, sp->max));
+}
+
+static void
+s_str(json_object *st, const char *group, const char *key, char *out,
+    size_t outlen)
+{
+	const struct setting_spec	*sp = spec_find(group, key);
+	json_object			*sub = member(st, group,
+					    json_type_object);
+	size_t				 i;
+
+	get_str(sub, key, sp->sdef, out, outlen);
+	if (sp->choices == NULL)
+		return;
+	for (i = 0; sp->choices[i] != NULL; i++)
+		if (strcmp(out, sp->choices[i]) == 0)
+			return;
+	snprintf(out, outlen, "%s", sp->sdef);
+}
+
+/* why v is not acceptable for the setting, or NULL */
+static const char *
+spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
+{
+	size_t	 i;
+
+	switch (sp->type) {
+	case S_BOOL:
+		return (json_object_is_type(v, json_type_boolean) ? NULL :
+		    arena_printf(a, "%s must be true or false", sp->key));
+	case S_INT:
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < sp->min ||
+		    json_object_get_int64(v) > sp->max)
+			return (arena_printf(a, "%s must be an integer from "
+			    "%lld to %lld", sp->key, (long long)sp->min,
+			    (long long)sp->max));
+		return (NULL);
+	case S_STR:
+		if (!json_object_is_type(v, json_type_string))
+			return (arena_printf(a, "%s must be a string",
+			    sp->key));
+		if (sp->choices == NULL)
+			return (NULL);
+		for (i = 0; sp->choices[i] != NULL; i++)
+			if (strcmp(json_object_get_string(v),
+			    sp->choices[i]) == 0)
+				return (NULL);
+		return (arena_printf(a, "%s must be one of the documented "
+		    "values", sp->key));
+	}
+	return (NULL);
+}
+
+void
+branchcfg_parse(struct branchcfg *c, json_object *row)
+{
+	json_object	*ep, *st;
+
+	memset(c, 0, sizeof(*c));
+	c->row = row;
+	get_str(row, "name", "", c->app_name, sizeof(c->app_name));
+	c->trusted_origins = member(row, "trusted_origins", json_type_array);
+	c->allow_localhost = get_bool(row, "allow_localhost", 1);
+
+	ep = member(row, "email_and_password", json_type_object);
+	c->ep_enabled = get_bool(ep, "enabled", 1);
+	c->require_email_verification = get_bool(ep,
+	    "require_email_verification", 0);
+	c->disable_sign_up = get_bool(ep, "disable_sign_up", 0);
+	c->auto_sign_in_after_verification = get_bool(ep,
+	    "auto_sign_in_after_verification", 1);
+	c->send_verification_email_on_sign_up = get_bool(ep,
+	    "send_verification_email_on_sign_up", 0);
+	get_str(ep, "email_verification_method", "otp",
+	    c->verification_method, sizeof(c->verification_method));
+
+	st = member(row, "settings", json_type_object);
+	c->session_expires_in = s_int(st, "session", "expires_in");
+	c->session_update_age = s_int(st, "session", "update_age");
+	c->session_fresh_age = s_int(st, "session", "fresh_age");
+	c->cookie_cache = (int)s_int(st, "session", "cookie_cache");
+	c->cookie_cache_max_age = s_int(st, "session", "cookie_cache_max_age");
+	s_str(st, "cookies", "prefix", c->cookie_prefix,
+	    sizeof(c->cookie_prefix));
+	{
+		char	 v[12];
+
+		s_str(st, "cookies", "same_site", v, sizeof(v));
+		c->same_site_none = strcmp(v, "none") == 0;
+		s_str(st, "rate_limit", "storage", v, sizeof(v));
+		c->rl_database = strcmp(v, "database") == 0;
+	}
+	c->bearer = (int)s_int(st, NULL, "bearer");
+	c->delete_user = (int)s_int(st, NULL, "delete_user");
+	c->anonymous_token = (int)s_int(st, NULL, "anonymous_token");
+	c->rl_enabled = (int)s_int(st, "rate_limit", "enabled");
+	c->rl_window = (int)s_int(st, "rate_limit", "window");
+	c->rl_max = (int)s_int(st, "rate_limit", "max");
+	s_str(st, "jwt", "alg", c->jwt_alg, sizeof(c->jwt_alg));
+	c->jwt_ttl = (int)s_int(st, "jwt", "ttl");
+	c->lt_verification_link = (int)s_int(st, "lifetimes",
+	    "verification_link");
+	c->lt_reset_link = (int)s_int(st, "lifetimes", "reset_link");
+	c->lt_otp = (int)s_int(st, "lifetimes", "otp");
+	c->lt_magic_link = (int)s_int(st, "lifetimes", "magic_link");
+	c->pw_min = (int)s_int(st, "password", "min_length");
+	c->pw_max = (int)s_int(st, "password", "max_length");
+	if (c->pw_max < c->pw_min)
+		c->pw_max = c->pw_min;
+}
+
+void
+branchcfg_clear(struct branchcfg *c)
+{
+	if (c->row)
+		json_object_put(c->row);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- validation of `config set` values ---- */
+
+/*
+ * One key of `settings`: a top-level flag, a group whose members are
+ * checked one by one, or the free-form templates.
+ */
+static const char *
+validate_settings_key(struct arena *a, const char *key, json_object *v)
+{
+	const struct setting_spec	*sp;
+	json_object_iter		 it;
+	const char			*e;
+
+	if ((sp = spec_find(NULL, key)) != NULL)
+		return (spec_check(a, sp, v));
+	if (!spec_is_group(key))
+		return ("unknown settings key");
+	if (!json_object_is_type(v, json_type_object))
+		return ("must be an object");
+	if (strcmp(key, "templates") == 0)
+		return (NULL);
+	json_object_object_foreachC(v, it) {
+		if ((sp = spec_find(key, it.key)) == NULL)
+			return (arena_printf(a, "unknown key %s", it.key));
+		if ((e = spec_check(a, sp, it.val)) != NULL)
+			return (e);
+	}
+	if (strcmp(key, "cookies") == 0 &&
+	    json_object_object_get_ex(v, "prefix", NULL)) {
+		json_object	*x = member(v, "prefix", json_type_string);
+		const char	*p = json_object_get_string(x);
+
+		if (*p == '\0' || strlen(p) > 40 ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(p))
+			return ("prefix: 1 to 40 of [A-Za-z0-9_-]");
+	}
+	return (NULL);
+}
+
+const char *
+branchcfg_validate(struct arena *a, const char *field, json_object *v)
+{
+	json_object_iter	 it;
+	size_t			 i;
+
+	if (strncmp(field, "settings.", 9) == 0)
+		return (validate_settings_key(a, field + 9, v));
+	if (strcmp(field, "name") == 0)
+		return (json_object_is_type(v, json_type_string) ? NULL :
+		    "must be a string");
+	if (strcmp(field, "allow_localhost") == 0)
+		return (json_object_is_type(v, json_type_boolean) ? NULL :
+		    "must be true or false");
+	if (strcmp(field, "trusted_origins") == 0) {
+		if (!json_object_is_type(v, json_type_array))
+			return ("must be an array of origin strings");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(e, json_type_string) ||
+			    json_object_get_string_len(e) == 0)
+				return ("must be an array of origin strings");
+		}
+		return (NULL);
+	}
+	if (strcmp(field, "social_providers") == 0) {
+		if (!json_object_is_type(v, json_type_array))
+			return ("must be an array of provider objects");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(e, json_type_object) ||
+			    member(e, "id", json_type_string) == NULL)
+				return ("each provider needs a string \"id\"");
+		}
+		return (NULL);
+	}
+	if (strcmp(field, "email_and_password") == 0 ||
+	    strcmp(field, "email_provider") == 0 ||
+	    strcmp(field, "plugin_configs") == 0 ||
+	    strcmp(field, "webhook_config") == 0)
+		return (json_object_is_type(v, json_type_object) ||
+		    json_object_is_type(v, json_type_null) ? NULL :
+		    "must be an object");
+	if (strcmp(field, "settings") == 0) {
+		const char	*e;
+
+		if (!json_object_is_type(v, json_type_object))
+			return ("must be an object");
+		json_object_object_foreachC(v, it)
+			if ((e = validate_settings_key(a, it.key, it.val)) != NULL)
+				return (e);
+		return (NULL);
+	}
+	return ("unknown field");
+}
+
+/* ---- database ---- */
+
+#define SQL_LOAD \
+	"SELECT row_to_json(p)::text FROM neon_auth.project_config p LIMIT 1"
+#define SQL_INSERT_DEFAULT \
+	"INSERT INTO neon_auth.project_config DEFAULT VALUES ON CONFLICT DO NOTHING"
+
+json_object *
+branchcfg_load(struct db_conn *c, struct arena *a)
+{
+	struct db_result	*res;
+	json_object		*row;
+	int			 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		res = db_exec(c, a, "cfg_load", SQL_LOAD, 0, NULL);
+		if (res == NULL)
+			return (NULL);
+		if (db_ntuples(res) == 1) {
+			struct str s = db_getstr(res, 0, 0);
+
+			row = json_parse(s.p, s.len, NULL);
+			return (row ? row : json_object_new_object());
+		}
+		if (db_exec(c, a, NULL, SQL_INSERT_DEFAULT, 0, NULL) == NULL)
+			return (NULL);
+	}
+	return (json_object_new_object());
+}
+
+int
+branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
+    const char *json_text, char *err, size_t errlen)
+{
+	json_object	*v;
+	const char	*msg, *col = NULL, *params[2];
+	char		*sql;
+	int		 i, is_null = 0;
+
+	v = json_parse(json_text, strlen(json_text), &is_null);
+	if (v == NULL && !is_null) {
+		snprintf(err, errlen, "%s: value is not valid JSON", field);
+		return (-1);
+	}
+	if (v == NULL) {
+		/* JSON null: only the nullable object columns take it */
+		if (strcmp(field, "email_provider") != 0 &&
+		    strcmp(field, "email_and_password") != 0 &&
+		    strcmp(field, "plugin_configs") != 0 &&
+		    strcmp(field, "webhook_config") != 0) {
+			snprintf(err, errlen, "%s: null is not allowed", field);
+			return (-1);
+		}
+	} else if ((msg = branchcfg_validate(a, field, v)) != NULL) {
+		snprintf(err, errlen, "%s: %s", field, msg);
+		json_object_put(v);
+		return (-1);
+	}
+	if (v)
+		json_object_put(v);
+	if (strncmp(field, "settings.", 9) == 0) {
+		params[0] = arena_printf(a, "{%s}", field + 9);
+		params[1] = json_text;
+		sql = "UPDATE neon_auth.project_config SET settings = "
+		    "jsonb_set(settings, $1::text[], $2::jsonb, true), "
+		    "updated_at = now()";
+		if (db_exec(c, a, NULL, SQL_INSERT_DEFAULT, 0, NULL) == NULL ||
+		    db_exec(c, a, NULL, sql, 2, params) == NULL)
+			goto dberr;
+		return (0);
+	}
+	for (i = 0; branchcfg_fields[i] != NULL; i++)
+		if (strcmp(branchcfg_fields[i], field) == 0)
+			col = branchcfg_fields[i];
+	if (col == NULL) {
+		snprintf(err, errlen, "%s: unknown field", field);
+		return (-1);
+	}
+	/* col comes from the whitelist above, never from the caller */
+	if (strcmp(col, "name") == 0)
+		sql = "UPDATE neon_auth.project_config SET name = "
+		    "$1::jsonb #>> '{}', updated_at = now()";
+	else if (strcmp(col, "allow_localhost") == 0)
+		sql = "UPDATE neon_auth.project_config SET allow_localhost = "
+		    "($1::jsonb)::boolean, updated_at = now()";
+	else
+		sql = arena_printf(a, "UPDATE neon_auth.project_config SET "
+		    "\"%s\" = NULLIF($1::jsonb, 'null'::jsonb), "
+		    "updated_at = now()", col);
+	params[0] = json_text;
+	if (db_exec(c, a, NULL, SQL_INSERT_DEFAULT, 0, NULL) == NULL ||
+	    db_exec(c, a, NULL, sql, 1, params) == NULL)
+		goto dberr;
+	return (0);
+ dberr:
+	snprintf(err, errlen, "%s: database error: %s", field,
+	    db_last_error(c)->message);
+	return (-1);
+}
+
+/* ---- per-worker cache ---- */
+
+int
+branchcfg_worker_init(int max_conns, int connect_timeout_s,
+    int statement_timeout_ms, int ttl_s)
+{
+	pool = db_pool_new(max_conns, connect_timeout_s, statement_timeout_ms);
+	ttl_ms = (int64_t)ttl_s * 1000;
+	return (pool ? 0 : -1);
+}
+
+void
+branchcfg_worker_free(void)
+{
+	int	 i;
+
+	for (i = 0; i < CACHE_MAX; i++)
+		if (cache[i].valid)
+			branchcfg_clear(&cache[i].cfg);
+	memset(cache, 0, sizeof(cache));
+	db_pool_free(pool);
+	pool = NULL;
+}
+
+static struct cache_entry *
+cache_slot(const char *name)
+{
+	struct cache_entry	*lru = &cache[0];
+	int			 i;
+
+	for (i = 0; i < CACHE_MAX; i++) {
+		if (cache[i].name[0] != '\0' &&
+		    strcmp(cache[i].name, name) == 0)
+			return (&cache[i]);
+		if (cache[i].used_ms < lru->used_ms)
+			lru = &cache[i];
+	}
+	if (lru->valid)
+		branchcfg_clear(&lru->cfg);
+	memset(lru, 0, sizeof(*lru));
+	snprintf(lru->name, sizeof(lru->name), "%s", name);
+	return (lru);
+}
+
+static void
+unavailable(struct request *r)
+{
+	reply_error(r, 503, "DATABASE_UNAVAILABLE",
+	    "The database is unavailable; try again shortly");
+}
+
+static void
+schema_not_ready(struct request *r)
+{
+	reply_error(r, 503, "SCHEMA_NOT_READY",
+	    "The neon_auth schema of this branch is missing or out of date");
+}
+
+int
+branchcfg_acquire(struct request *r)
+{
+	struct branch		*b = r->branch;
+	struct cache_entry	*e;
+	struct db_conn		*c;
+	unsigned		 flags = 0;
+	int			 err = 0, v;
+	int64_t			 now = scoreboard_now_ms();
+	json_object		*row;
+
+	e = cache_slot(b->name);
+	e->used_ms = now;
+	c = db_pool_get(pool, b->name, b->conninfo, &err);
+	if (c == NULL) {
+		/* at most one line a second per branch while it is down */
+		if (now - e->down_logged_ms >= 1000) {
+			log_warnx("branch %s: database unavailable: %s",
+			    b->name, db_pool_last_error(pool)->message);
+			e->down_logged_ms = now;
+		}
+		unavailable(r);
+		return (-1);
+	}
+	e->down_logged_ms = 0;
+	if (db_drain_notifies(c, &flags) == -1)
+		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
+		branchcfg_clear(&e->cfg);
+		e->valid = 0;
+	}
+	if (flags & DB_NOTIFY_JWKS)
+		store_jwks_invalidate(b->name);
+	if (e->checked_conn != c) {
+		enum db_schema_state st = db_schema_check(c, &v);
+
+		if (st == DB_SCHEMA_ERROR) {
+			log_warnx("branch %s: database error: %s", b->name,
+			    db_last_error(c)->message);
+			unavailable(r);
+			return (-1);
+		}
+		if (st == DB_SCHEMA_MISSING || st == DB_SCHEMA_BEHIND) {
+			if (!e->schema_logged)
+				log_err("branch %s: neon_auth schema %s "
+				    "(version %d, need %d): run neon-authd "
+				    "migrate", b->name, st == DB_SCHEMA_MISSING
+				    ? "missing" : "behind", v,
+				    NEON_AUTHD_SCHEMA_VERSION);
+			e->schema_logged = 1;
+			schema_not_ready(r);
+			return (-1);
+		}
+		e->checked_conn = c;
+		e->schema_logged = 0;
+		/* a new connection: notifications sent meanwhile are lost */
+		if (e->valid) {
+			branchcfg_clear(&e->cfg);
+			e->valid = 0;
+		}
+		store_jwks_invalidate(b->name);
+	}
+	if (e->valid && ttl_ms > 0 && now - e->cfg.loaded_ms > ttl_ms) {
+		branchcfg_clear(&e->cfg);
+		e->valid = 0;
+	}
+	if (!e->valid) {
+		if ((row = branchcfg_load(c, r->a)) == NULL) {
+			const struct db_error *de = db_last_error(c);
+
+			log_warnx("branch %s: cannot load project_config: %s",
+			    b->name, de->message);
+			e->checked_conn = NULL;
+			if (de->kind == DB_ERR_SCHEMA)
+				schema_not_ready(r);
+			else
+				unavailable(r);
+			return (-1);
+		}
+		branchcfg_parse(&e->cfg, row);
+		e->cfg.loaded_ms = now;
+		e->valid = 1;
+	}
+	r->db = c;
+	r->bcfg = &e->cfg;
+	return (0);
+}

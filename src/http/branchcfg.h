@@ -1,0 +1,118 @@
+/*
+ * branchcfg.h -- a branch's auth configuration: its neon_auth.project_config
+ * row (Neon's columns, spec/neon.md §9.2) plus neon-authd's own `settings`
+ * (DESIGN.md "Branch settings"), with every default filled in.
+ *
+ * Workers cache one per branch.  The table's trigger sends NOTIFY
+ * neon_auth_config; the notification is drained without a round trip at
+ * the start of each request and drops the cached copy.  config_ttl is the
+ * backstop.
+ */
+#ifndef NEON_AUTHD_BRANCHCFG_H
+#define NEON_AUTHD_BRANCHCFG_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "lib/arena.h"
+
+struct branch;
+struct db_conn;
+struct db_pool;
+struct request;
+
+struct branchcfg {
+	char		 app_name[128];
+	json_object	*trusted_origins;	/* array of strings, borrowed */
+	int		 allow_localhost;
+
+	/* email_and_password */
+	int		 ep_enabled;
+	int		 require_email_verification;
+	int		 disable_sign_up;
+	int		 auto_sign_in_after_verification;
+	int		 send_verification_email_on_sign_up;
+	char		 verification_method[8];	/* "otp" | "link" */
+
+	/* settings.session */
+	int64_t		 session_expires_in;
+	int64_t		 session_update_age;
+	int64_t		 session_fresh_age;
+	int		 cookie_cache;
+	int64_t		 cookie_cache_max_age;
+	/* settings.cookies */
+	char		 cookie_prefix[64];
+	int		 same_site_none;
+	/* settings flags */
+	int		 bearer;
+	int		 delete_user;
+	int		 anonymous_token;
+	/* settings.rate_limit */
+	int		 rl_enabled;
+	int		 rl_window;
+	int		 rl_max;
+	int		 rl_database;
+	/* settings.jwt */
+	char		 jwt_alg[8];
+	int		 jwt_ttl;
+	/* settings.lifetimes */
+	int		 lt_verification_link;
+	int		 lt_reset_link;
+	int		 lt_otp;
+	int		 lt_magic_link;
+	/* settings.password */
+	int		 pw_min;
+	int		 pw_max;
+
+	json_object	*row;		/* the whole row, owned */
+	int64_t		 loaded_ms;
+};
+
+/* The settings columns that `neon-authd config` may read and write. */
+extern const char *const branchcfg_fields[];
+
+/*
+ * branchcfg_parse: fill c from a project_config row given as a JSON object
+ * (takes ownership of row).  Missing or mistyped values take defaults.
+ */
+void	 branchcfg_parse(struct branchcfg *c, json_object *row);
+/* branchcfg_clear: free what c owns. */
+void	 branchcfg_clear(struct branchcfg *c);
+
+/*
+ * branchcfg_validate: check a value for one field ("trusted_origins",
+ * "settings", "settings.session", ...): names, types and ranges.
+ * Returns NULL when valid, else a message (static or in a).
+ */
+const char *branchcfg_validate(struct arena *a, const char *field,
+	    json_object *value);
+
+/*
+ * branchcfg_load: read (creating it with defaults if missing) the
+ * project_config row over c.  Returns the row as a new JSON object, or
+ * NULL on a database error (db_last_error(c) tells).
+ */
+json_object *branchcfg_load(struct db_conn *c, struct arena *a);
+
+/*
+ * branchcfg_set: validate and store one field.  Returns 0, or -1 with a
+ * message in err.
+ */
+int	 branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
+	    const char *json_text, char *err, size_t errlen);
+
+/*
+ * branchcfg_acquire: for r->branch, take this worker's connection, drain
+ * notifications, check the schema once per connection and make sure the
+ * cached configuration is current; sets r->db and r->bcfg.  On failure
+ * the 503 reply is already set on r and -1 is returned.
+ */
+int	 branchcfg_acquire(struct request *r);
+
+/* branchcfg_worker_init / _free: the per-worker pool and cache. */
+int	 branchcfg_worker_init(int max_conns, int connect_timeout_s,
+	    int statement_timeout_ms, int ttl_s);
+void	 branchcfg_worker_free(void);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * cookie.c -- Better Auth cookies: names, parsing, signing, Set-Cookie
+ * serialisation (protocol.md §3.1-3.2, neon.md §5, spec/README.md
+ * decisions 9 and 10).
+ *
+ * Wire format of a signed cookie: encodeURIComponent(value "." base64(
+ * HMAC-SHA256(secret, value))).  The HMAC context for the server secret is
+ * made once per worker.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "http/branch.h"
+#include "http/branchcfg.h"
+#include "lib/config.h"
+#include "http/cookie.h"
+#include "lib/crypto.h"
+#include "proc/worker.h"
+
+static struct crypto_hmac	*secret_hmac;
+static const char		*secret_for;
+
+const struct crypto_hmac *
+cookie_hmac(struct request *r)
+{
+	const char	*secret = r->w->cfg->secret;
+
+	if (secret_hmac == NULL || secret_for != secret) {
+		if (secret_hmac)
+			crypto_hmac_free(secret_hmac);
+		secret_hmac = crypto_hmac_new(secret, strlen(secret));
+		secret_for = secret;
+	}
+	return (secret_hmac);
+}
+
+const char *
+cookie_name(struct request *r, const char *short_name)
+{
+	const char	*prefix = r->bcfg ? r->bcfg->cookie_prefix : "neon-auth";
+
+	return (arena_printf(r->a, "%s%s.%s", r->branch && r->branch->secure ?
+	    "__Secure-" : "", prefix, short_name));
+}
+
+char *
+cookie_url_encode(struct arena *a, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 n = strlen(s), i, o = 0;
+	char			*out = arena_alloc(a, n * 3 + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if (isalnum(c) || strchr("-_.!~*'()", c))
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+char *
+cookie_get(struct request *r, const char *name)
+{
+	const char	*h = request_header(r, "HTTP_COOKIE");
+	const char	*p, *end, *eq, *vs, *ve;
+	size_t		 nl = strlen(name);
+
+	if (h == NULL)
+		return (NULL);
+	for (p = h; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq == NULL)
+			continue;
+		ve = eq;
+		while (ve > p && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if ((size_t)(ve - p) != nl || memcmp(p, name, nl) != 0)
+			continue;
+		vs = eq + 1;
+		ve = end;
+		while (vs < ve && (*vs == ' ' || *vs == '\t'))
+			vs++;
+		while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+			vs++;
+			ve--;
+		}
+		if (memchr(vs, '%', (size_t)(ve - vs)) != NULL)
+			return (api_url_decode(r->a, vs, (size_t)(ve - vs), 0));
+		return (arena_strndup(r->a, vs, (size_t)(ve - vs)));
+	}
+	return (NULL);
+}
+
+int
+cookie_verify(struct request *r, const char *signed_value, char **value)
+{
+	struct str	 v;
+	int		 rc;
+
+	*value = NULL;
+	rc = crypto_cookie_verify_ctx(cookie_hmac(r), str_c(signed_value), &v);
+	if (rc == CRYPTO_COOKIE_VALID)
+		*value = str_dup(r->a, v);
+	return (rc);
+}
+
+int
+cookie_get_signed(struct request *r, const char *name, char **value)
+{
+	char		*raw = cookie_get(r, name);
+
+	*value = NULL;
+	if (raw == NULL)
+		return (CRYPTO_COOKIE_ABSENT);
+	return (cookie_verify(r, raw, value));
+}
+
+char *
+cookie_sign(struct request *r, const char *value)
+{
+	return (crypto_cookie_sign_ctx(r->a, cookie_hmac(r), str_c(value)));
+}
+
+void
+cookie_set(struct request *r, const char *name, const char *value,
+    int64_t max_age)
+{
+	int		 secure = r->branch && r->branch->secure;
+	int		 none = r->bcfg && r->bcfg->same_site_none;
+	char		 ma[40] = "";
+
+	if (max_age >= 0)
+		snprintf(ma, sizeof(ma), "; Max-Age=%lld", (long long)max_age);
+	/* a cookie set twice in one reply is sent once, the last time */
+	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
+	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
+	    "%s=%s%s; Path=/; HttpOnly%s; SameSite=%s%s", name,
+	    cookie_url_encode(r->a, value), ma, secure || none ? "; Secure" :
+	    "", none ? "None" : "Lax", none ? "; Partitioned" : ""));
+}
+
+void
+cookie_set_signed(struct request *r, const char *name, const char *value,
+    int64_t max_age)
+{
+	cookie_set(r, name, cookie_sign(r, value), max_age);
+}
+
+void
+cookie_expire(struct request *r, const char *name)
+{
+	cookie_set(r, name, "", 0);
+}
+
+char *
+cookie_get_chunked(struct request *r, const char *name, int *nchunks)
+{
+	char	*v, *part, *all = NULL;
+	int	 i;
+
+	*nchunks = 0;
+	if ((v = cookie_get(r, name)) != NULL)
+		return (v);
+	for (i = 0; i < 100; i++) {
+		part = cookie_get(r, arena_printf(r->a, "%s.%d", name, i));
+		if (part == NULL)
+			break;
+		all = all ? arena_printf(r->a, "%s%s", all, part) : part;
+		*nchunks = i + 1;
+	}
+	return (all);
+}
+
+void
+cookie_expire_chunked(struct request *r, const char *name)
+{
+	int	 i;
+
+	if (cookie_get(r, name) != NULL)
+		cookie_expire(r, name);
+	for (i = 0; i < 100; i++) {
+		const char *cn = arena_printf(r->a, "%s.%d", name, i);
+
+		if (cookie_get(r, cn) == NULL)
+			break;
+		cookie_expire(r, cn);
+	}
+}
+
+void
+cookie_set_chunked(struct request *r, const char *name, const char *value,
+    int64_t max_age)
+{
+	size_t	 len = strlen(value), chunk, attrs, off;
+	int	 i, n;
+
+	/* the value is base64url: URL-encoding leaves it as it is */
+	attrs = strlen(name) + 3 + 60 + (max_age >= 0 ? 20 : 0);
+	if (len + attrs <= 4050) {
+		cookie_expire_chunked(r, name);
+		cookie_set(r, name, value, max_age);
+		return;
+	}
+	chunk = 4050 - attrs;
+	n = (int)((len + chunk - 1) / chunk);
+	if (n > 100)
+		return;		/* too large: no cache, as Better Auth */
+	for (i = 0, off = 0; i < n; i++, off += chunk)
+		cookie_set(r, arena_printf(r->a, "%s.%d", name, i),
+		    arena_strndup(r->a, value + off, len - off < chunk ?
+		    len - off : chunk), max_age);
+}

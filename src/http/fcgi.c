@@ -1,0 +1,290 @@
+/*
+ * fcgi.c -- FastCGI transport over libfcgi's reentrant API (fastcgi.md §2).
+ *
+ * Only this file includes fcgiapp.h.  Parameters that outlive
+ * FCGX_Finish_r are copied into the request arena.  The body is read until
+ * EOF into a capped buffer (fastcgi.md §2.4): CONTENT_LENGTH over the cap
+ * gives 413 without reading, a mismatch gives 400.  FCGX_FPrintF is never
+ * used (no %zu, §2.3 #5b).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "http/fcgi.h"
+#include "lib/log.h"
+
+static FCGX_Request	 freq;
+static int		 initialised;
+static int		 body_read;	/* stdin read to its end */
+static int		 idle_listener = -1;
+
+int
+fcgi_init(void)
+{
+	struct sockaddr_un	 sun;
+
+	if (FCGX_Init() != 0) {
+		log_err("%s: FCGX_Init failed", __func__);
+		return (-1);
+	}
+	/*
+	 * The worker accepts connections itself (worker.c) and hands each one
+	 * to libfcgi as an open connection.  libfcgi still needs a listening
+	 * socket for its retry path (a connection that closed before sending
+	 * a request): give it a private, non-blocking one nobody connects to,
+	 * so that path returns at once instead of blocking in accept().
+	 */
+	idle_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	/* an address of just the family: the kernel picks an abstract name */
+	if (idle_listener == -1 || bind(idle_listener, (struct sockaddr *)&sun,
+	    sizeof(sa_family_t)) == -1 || listen(idle_listener, 1) == -1) {
+		log_warn("%s: private listener", __func__);
+		return (-1);
+	}
+	if (FCGX_InitRequest(&freq, idle_listener, 0) != 0) {
+		log_err("%s: FCGX_InitRequest failed", __func__);
+		return (-1);
+	}
+	initialised = 1;
+	return (0);
+}
+
+const char *
+fcgi_param(struct request *r, const char *name)
+{
+	(void)r;
+	return (FCGX_GetParam(name, freq.envp));
+}
+
+static const char *
+param_dup(struct request *r, const char *name)
+{
+	return (arena_strdup(r->a, FCGX_GetParam(name, freq.envp)));
+}
+
+/* parse CONTENT_LENGTH: "" or absent = -1 (unknown), junk = -2 */
+static long long
+content_length(const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return (-1);
+	if (*s < '0' || *s > '9')
+		return (-2);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < 0)
+		return (-2);
+	return (v);
+}
+
+static void
+read_body(struct request *r, size_t body_max)
+{
+	long long	 cl = content_length(FCGX_GetParam("CONTENT_LENGTH",
+			    freq.envp));
+	char		*buf;
+	size_t		 cap, len = 0;
+	int		 n;
+
+	if (cl == -2) {
+		r->body_error = 400;
+		return;
+	}
+	if (cl > (long long)body_max) {
+		r->body_error = 413;
+		return;
+	}
+	cap = cl >= 0 ? (size_t)cl : 4096;
+	if (cap > body_max)
+		cap = body_max;
+	buf = arena_alloc(r->a, cap + 1);
+	for (;;) {
+		if (len == cap) {
+			char	 probe;
+
+			/* full: one more byte means too big or mismatched */
+			if (FCGX_GetStr(&probe, 1, freq.in) <= 0)
+				break;
+			if (cl >= 0 || cap >= body_max) {
+				r->body_error = cl >= 0 ? 400 : 413;
+				return;
+			}
+			{
+				size_t	 ncap = cap * 2 > body_max ?
+				    body_max : cap * 2;
+				char	*nb = arena_alloc(r->a, ncap + 1);
+
+				memcpy(nb, buf, len);
+				buf = nb;
+				cap = ncap;
+				buf[len++] = probe;
+			}
+			continue;
+		}
+		n = FCGX_GetStr(buf + len, (int)(cap - len), freq.in);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (FCGX_GetError(freq.in) != 0) {
+		r->body_error = 400;
+		return;
+	}
+	if (cl >= 0 && (size_t)cl != len) {
+		r->body_error = 400;
+		return;
+	}
+	buf[len] = '\0';
+	r->body.p = buf;
+	r->body.len = len;
+	body_read = 1;
+}
+
+int
+fcgi_accept(struct request *r, int conn_fd, size_t body_max)
+{
+	const char	*https, *q;
+	int		 rc;
+
+	if (!initialised) {
+		close(conn_fd);
+		return (-1);
+	}
+	/*
+	 * Hand libfcgi the accepted connection as if it were a kept one:
+	 * FCGX_Accept_r finishes the previous request without closing it,
+	 * then reads the new request from it.
+	 */
+	freq.ipcFd = conn_fd;
+	freq.keepConnection = 1;
+	body_read = 0;
+	if ((rc = FCGX_Accept_r(&freq)) < 0) {
+		/* the connection closed before a request: nothing to serve */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			return (1);
+		log_warnx("%s: FCGX_Accept_r: %s", __func__, strerror(-rc));
+		return (-1);
+	}
+	r->transport = &freq;
+	r->method = param_dup(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->uri.p = param_dup(r, "REQUEST_URI");
+	if (r->uri.p == NULL) {
+		/* servers that do not send REQUEST_URI: rebuild it */
+		const char *sn = FCGX_GetParam("SCRIPT_NAME", freq.envp);
+		const char *pi = FCGX_GetParam("PATH_INFO", freq.envp);
+		const char *qs = FCGX_GetParam("QUERY_STRING", freq.envp);
+
+		r->uri.p = arena_printf(r->a, "%s%s%s%s", sn ? sn : "",
+		    pi ? pi : "", qs && *qs ? "?" : "", qs && *qs ? qs : "");
+	}
+	r->uri.len = strlen(r->uri.p);
+	if ((q = memchr(r->uri.p, '?', r->uri.len)) != NULL) {
+		r->path.p = r->uri.p;
+		r->path.len = (size_t)(q - r->uri.p);
+		r->query.p = q + 1;
+		r->query.len = r->uri.len - r->path.len - 1;
+	} else {
+		r->path = r->uri;
+		r->query.p = "";
+		r->query.len = 0;
+	}
+	r->host = param_dup(r, "HTTP_HOST");
+	if (r->host == NULL)
+		r->host = param_dup(r, "SERVER_NAME");
+	https = FCGX_GetParam("HTTPS", freq.envp);
+	r->scheme = (https && (strcmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0)) ? "https" : "http";
+	/*
+	 * Debian's fastcgi_params sends HTTP_HOST as $host, without the
+	 * port: put back a non-default SERVER_PORT so that branches served
+	 * on other ports still match.
+	 */
+	if (r->host != NULL && strchr(r->host, ':') == NULL &&
+	    r->host[0] != '[') {
+		const char *sp = FCGX_GetParam("SERVER_PORT", freq.envp);
+
+		if (sp != NULL && *sp != '\0' && strspn(sp, "0123456789") ==
+		    strlen(sp) && strcmp(sp, r->scheme[4] == 's' ? "443" :
+		    "80") != 0)
+			r->host = arena_printf(r->a, "%s:%s", r->host, sp);
+	}
+	r->content_type = param_dup(r, "CONTENT_TYPE");
+	r->remote_addr = param_dup(r, "REMOTE_ADDR");
+	read_body(r, body_max);
+	return (0);
+}
+
+static int
+put(const char *s, size_t n)
+{
+	if (n == 0)
+		return (0);
+	return (FCGX_PutStr(s, (int)n, freq.out) == (int)n ? 0 : -1);
+}
+
+int
+fcgi_send(struct request *r)
+{
+	struct reply_header	*h;
+	char			 line[64];
+	int			 n;
+
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", r->status,
+	    reply_reason(r->status));
+	if (n < 0 || (size_t)n >= sizeof(line) || put(line, (size_t)n) == -1)
+		return (-1);
+	for (h = r->headers; h != NULL; h = h->next) {
+		if (put(h->name, strlen(h->name)) == -1 ||
+		    put(": ", 2) == -1 ||
+		    put(h->value, strlen(h->value)) == -1 ||
+		    put("\r\n", 2) == -1)
+			return (-1);
+	}
+	n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n",
+	    r->reply_len);
+	if (n < 0 || (size_t)n >= sizeof(line) || put(line, (size_t)n) == -1)
+		return (-1);
+	if (put(r->reply_body, r->reply_len) == -1)
+		return (-1);
+	/* no flush: FCGX_Finish_r sends the data and END_REQUEST together */
+	return (FCGX_GetError(freq.out) != 0 ? -1 : 0);
+}
+
+void
+fcgi_finish(struct request *r)
+{
+	(void)r;
+	/*
+	 * When the whole request was read, nothing is left for a lingering
+	 * close to drain: detach so that libfcgi closes at once instead of
+	 * waiting for the web server to close first (fastcgi.md §2.1 #8).
+	 * A refused body (413 before reading) keeps the draining close.
+	 */
+	if (body_read)
+		FCGX_Detach(&freq);
+	FCGX_Finish_r(&freq);
+	/* FCGI_KEEP_CONN is not supported by a prefork worker: close anyway */
+	if (freq.ipcFd >= 0)
+		FCGX_Free(&freq, 1);
+}
+
+const char *
+request_header(struct request *r, const char *cgi_name)
+{
+	return (fcgi_param(r, cgi_name));
+}

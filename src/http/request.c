@@ -1,0 +1,127 @@
+/*
+ * request.c -- reply construction shared by every handler (see request.h).
+ * JSON escaping of error messages goes through json.c so that the output
+ * matches JSON.stringify.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "lib/json.h"
+#include "http/request.h"
+
+void
+reply_header_add(struct request *r, const char *name, const char *value)
+{
+	struct reply_header	*h = arena_alloc(r->a, sizeof(*h));
+
+	h->name = arena_strdup(r->a, name);
+	h->value = arena_strdup(r->a, value);
+	if (r->headers_tail)
+		r->headers_tail->next = h;
+	else
+		r->headers = h;
+	r->headers_tail = h;
+}
+
+void
+reply_header_remove(struct request *r, const char *name,
+    const char *value_prefix)
+{
+	struct reply_header	*h, *prev = NULL;
+	size_t			 pl = value_prefix ? strlen(value_prefix) : 0;
+
+	for (h = r->headers; h != NULL; prev = h, h = h->next) {
+		if (strcasecmp(h->name, name) != 0 ||
+		    (pl && strncmp(h->value, value_prefix, pl) != 0))
+			continue;
+		if (prev)
+			prev->next = h->next;
+		else
+			r->headers = h->next;
+		if (r->headers_tail == h)
+			r->headers_tail = prev;
+		return;
+	}
+}
+
+void
+reply_raw(struct request *r, int status, const char *ctype, const char *body,
+    size_t len)
+{
+	/* a later reply replaces an earlier one's content type */
+	reply_header_remove(r, "Content-Type", NULL);
+	r->status = status;
+	if (ctype)
+		reply_header_add(r, "Content-Type", ctype);
+	r->reply_body = body;
+	r->reply_len = len;
+}
+
+void
+reply_json_str(struct request *r, int status, const char *json)
+{
+	reply_raw(r, status, "application/json", json, strlen(json));
+}
+
+void
+reply_json_obj(struct request *r, int status, json_object *o)
+{
+	reply_json_str(r, status, json_dump(r->a, o));
+	json_object_put(o);
+}
+
+void
+reply_error(struct request *r, int status, const char *code,
+    const char *message)
+{
+	const char	*body;
+
+	if (code)
+		body = arena_printf(r->a, "{\"message\":%s,\"code\":%s}",
+		    json_quote(r->a, message), json_quote(r->a, code));
+	else
+		body = arena_printf(r->a, "{\"message\":%s}",
+		    json_quote(r->a, message));
+	reply_json_str(r, status, body);
+}
+
+void
+reply_empty(struct request *r, int status)
+{
+	reply_raw(r, status, NULL, "", 0);
+}
+
+const char *
+reply_reason(int status)
+{
+	switch (status) {
+	case 200: return ("OK");
+	case 201: return ("Created");
+	case 204: return ("No Content");
+	case 302: return ("Found");
+	case 304: return ("Not Modified");
+	case 400: return ("Bad Request");
+	case 401: return ("Unauthorized");
+	case 403: return ("Forbidden");
+	case 404: return ("Not Found");
+	case 405: return ("Method Not Allowed");
+	case 409: return ("Conflict");
+	case 413: return ("Payload Too Large");
+	case 415: return ("Unsupported Media Type");
+	case 417: return ("Expectation Failed");
+	case 422: return ("Unprocessable Entity");
+	case 429: return ("Too Many Requests");
+	case 500: return ("Internal Server Error");
+	case 503: return ("Service Unavailable");
+	default: return ("Unknown");
+	}
+}
+
+void
+reply_expose(struct request *r, const char *name)
+{
+	if (r->expose == NULL)
+		r->expose = arena_strdup(r->a, name);
+	else if (strstr(r->expose, name) == NULL)
+		r->expose = arena_printf(r->a, "%s, %s", r->expose, name);
+}

@@ -1,0 +1,64 @@
+/*
+ * httpc.h -- everything that goes through libcurl.  For now: URL helpers
+ * over the curl_url API (absolute URL -> scheme, host, port, path and the
+ * WHATWG-style origin).  The outbound HTTP client lands here later.
+ *
+ * httpc.c is the only file that includes curl/curl.h.
+ */
+#ifndef NEON_AUTHD_HTTPC_H
+#define NEON_AUTHD_HTTPC_H
+
+#include "lib/arena.h"
+
+#define HTTPC_SCHEME_MAX	32
+#define HTTPC_HOST_MAX		256	/* DNS names stop at 253 */
+
+/*
+ * struct httpc_url: the parts of an absolute URL that origin checks need,
+ * normalised as browsers serialise url.origin / url.host:
+ *   scheme    lower case ("https")
+ *   host      lower case, IPv4 in dotted-quad form (curl normalises
+ *             "127.1" and "0x7f.1"), IPv6 in brackets ("[::1]")
+ *   port      the explicit port, 0 when absent or equal to the scheme's
+ *             default (80 for http, 443 for https)
+ *   hostport  host[":" port], what JavaScript calls url.host
+ *   origin    scheme "://" hostport, what JavaScript calls url.origin
+ *   path      the path ("/" at least), only when an arena was given
+ */
+struct httpc_url {
+	char	 scheme[HTTPC_SCHEME_MAX];
+	char	 host[HTTPC_HOST_MAX];
+	int	 port;
+	char	 hostport[HTTPC_HOST_MAX + 8];
+	char	 origin[HTTPC_SCHEME_MAX + HTTPC_HOST_MAX + 16];
+	char	*path;
+};
+
+/*
+ * httpc_url_parse: parse an absolute URL ("scheme://authority/...") into
+ * u.  The path is copied into a when a is not NULL (else u->path is NULL).
+ *
+ * Stricter than a browser on purpose: bytes outside printable ASCII
+ * (controls, spaces, non-ASCII, so no IDN), a backslash (which browsers
+ * read as '/', curl as data), and URLs curl refuses all fail, so the
+ * host reported here is never different from the one a browser would
+ * navigate to.  Returns 0, or -1 when the URL is not acceptable (not
+ * logged: callers treat it as untrusted input).
+ */
+int	 httpc_url_parse(struct arena *a, const char *url, struct httpc_url *u);
+
+/*
+ * httpc_url_relative_same_origin: 1 when the relative reference rel,
+ * resolved against a dummy origin, stays on that origin (protocol.md §6.5
+ * "safe relative URL", last rule), else 0.
+ */
+int	 httpc_url_relative_same_origin(const char *rel);
+
+/*
+ * httpc_origin_normalise: the normalised origin of an http or https URL
+ * ("https://app.example.com:8443"), allocated in a; NULL when url is not
+ * an acceptable http(s) URL.
+ */
+char	*httpc_origin_normalise(struct arena *a, const char *url);
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * master.c -- prefork master (fastcgi.md §1.4).
+ *
+ * Signals become events through a self-pipe; all work happens in the main
+ * loop.  The loop reaps and respawns workers (with exponential backoff
+ * when they die right after start), enforces the hard request timeout from
+ * the scoreboard, rolls the pool on SIGHUP (new generation up first, then
+ * the old one asked to quit, so no request fails), drains on
+ * SIGTERM/SIGINT/SIGQUIT, and talks to systemd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/hashgate.h"
+#include "proc/listen.h"
+#include "lib/log.h"
+#include "proc/master.h"
+#include "http/ratelimit.h"
+#include "proc/scoreboard.h"
+#include "proc/sdnotify.h"
+#include "proc/worker.h"
+
+#define NEON_AUTHD_RATELIMIT_SLOTS	65536	/* shared rate-limit records */
+#define QUICK_DEATH_MS		2000	/* a worker dying sooner counts as a failure */
+#define BACKOFF_BASE_MS		100
+#define BACKOFF_MAX_MS		30000
+
+struct kid {
+	pid_t		 pid;
+	unsigned	 generation;
+	int64_t		 started_ms;
+	int		 retiring;	/* asked to quit (reload, shutdown) */
+	int		 timed_out;	/* killed by the hard timeout */
+};
+
+static int			 sigpipe_fds[2] = { -1, -1 };
+static volatile sig_atomic_t	 got_chld, got_hup, got_term, got_usr1;
+
+static struct config		*cfg;
+static struct scoreboard	*sb;
+static struct ratelimit		*rl;
+static struct kid		 kids[SCOREBOARD_MAX_SLOTS];
+static int			 listen_fd = -1;
+static struct listen_addr	 laddr;
+static int			 laddr_owned;	/* we created the socket */
+static unsigned			 generation = 1;
+static int			 quick_failures;
+static int64_t			 next_spawn_ms;
+
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	switch (sig) {
+	case SIGCHLD:
+		got_chld = 1;
+		break;
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
+	default:
+		got_term = 1;
+		break;
+	}
+	(void)!write(sigpipe_fds[1], &c, 1);
+	errno = saved;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction	 sa;
+	int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1, SIGTERM,
+				    SIGINT, SIGQUIT };
+	size_t			 i;
+
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("%s: pipe2", __func__);
+		return (-1);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1) {
+			log_warn("%s: sigaction", __func__);
+			return (-1);
+		}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return (0);
+}
+
+static int
+live_kids(int current_only)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++)
+		if (kids[i].pid > 0 && (!current_only ||
+		    (kids[i].generation == generation && !kids[i].retiring)))
+			n++;
+	return (n);
+}
+
+static int
+spawn(void)
+{
+	sigset_t	 all, old;
+	pid_t		 pid;
+	int		 slot;
+
+	if ((slot = scoreboard_slot_claim(sb)) == -1) {
+		log_err("%s: no free scoreboard slot", __func__);
+		return (-1);
+	}
+	sb->slots[slot].generation = generation;
+	sb->slots[slot].started_ms = scoreboard_now_ms();
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		log_warn("%s: fork", __func__);
+		sb->slots[slot].state = SLOT_FREE;
+		return (-1);
+	}
+	if (pid == 0) {
+		struct sigaction	 sa;
+		int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1,
+					    SIGTERM, SIGINT, SIGQUIT };
+		size_t			 i;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		log_after_fork();
+		sdnotify_forget();
+		sb->slots[slot].pid = getpid();
+		/* worker_main unblocks signals once its handlers are in */
+		_exit(worker_main(cfg, sb, rl, slot, listen_fd));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sb->slots[slot].pid = pid;
+	kids[slot].pid = pid;
+	kids[slot].generation = generation;
+	kids[slot].started_ms = sb->slots[slot].started_ms;
+	kids[slot].retiring = 0;
+	kids[slot].timed_out = 0;
+	log_debug("worker %d started (generation %u)", (int)pid, generation);
+	return (0);
+}
+
+static void
+reap(int shutting_down)
+{
+	pid_t		 pid;
+	int		 status, i;
+	int64_t		 now = scoreboard_now_ms();
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		double		 up;
+		unsigned long	 served;
+		int		 failure;
+
+		for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++)
+			if (kids[i].pid == pid)
+				break;
+		if (i == SCOREBOARD_MAX_SLOTS)
+			continue;
+		up = (double)(now - kids[i].started_ms) / 1000.0;
+		served = (unsigned long)sb->slots[i].requests;
+		if (WIFSIGNALED(status))
+			log_msg(kids[i].retiring || kids[i].timed_out ?
+			    LOG_LVL_INFO : LOG_LVL_WARN,
+			    "worker %d exited on signal %d%s after %.1fs, "
+			    "%lu requests", (int)pid, WTERMSIG(status),
+			    WCOREDUMP(status) ? " (core dumped)" : "", up,
+			    served);
+		else
+			log_msg(WEXITSTATUS(status) == 0 ? LOG_LVL_INFO :
+			    LOG_LVL_WARN, "worker %d exited with status %d "
+			    "after %.1fs, %lu requests", (int)pid,
+			    WEXITSTATUS(status), up, served);
+		failure = !kids[i].retiring && !kids[i].timed_out &&
+		    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
+		    now - kids[i].started_ms < QUICK_DEATH_MS;
+		if (failure && !shutting_down) {
+			int64_t	 delay;
+
+			quick_failures++;
+			delay = BACKOFF_BASE_MS;
+			for (int k = 1; k < quick_failures &&
+			    delay < BACKOFF_MAX_MS; k++)
+				delay *= 2;
+			if (delay > BACKOFF_MAX_MS)
+				delay = BACKOFF_MAX_MS;
+			next_spawn_ms = now + delay;
+			log_warnx("worker %d died %.1fs after start (%d in a "
+			    "row): next start in %lld ms", (int)pid, up,
+			    quick_failures, (long long)delay);
+			sdnotify_status("workers failing at start; retrying "
+			    "in %lld ms", (long long)delay);
+		} else if (now - kids[i].started_ms >= QUICK_DEATH_MS ||
+		    (!WIFSIGNALED(status) && WEXITSTATUS(status) == 0)) {
+			if (quick_failures)
+				sdnotify_status("serving with %d workers",
+				    cfg->workers);
+			quick_failures = 0;
+		}
+		memset(&kids[i], 0, sizeof(kids[i]));
+		memset((void *)&sb->slots[i], 0, sizeof(sb->slots[i]));
+	}
+}
+
+static void
+signal_kids(int sig, int old_generations_only)
+{
+	int	 i;
+
+	for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++) {
+		if (kids[i].pid <= 0)
+			continue;
+		if (old_generations_only && kids[i].generation == generation)
+			continue;
+		if (sig == SIGQUIT)
+			kids[i].retiring = 1;
+		kill(kids[i].pid, sig);
+	}
+}
+
+static void
+check_timeouts(void)
+{
+	int64_t	 now = scoreboard_now_ms();
+	int64_t	 limit = (int64_t)cfg->request_timeout * 1000;
+	int	 i;
+
+	for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++) {
+		struct scoreboard_slot	*s = &sb->slots[i];
+		int64_t			 start;
+		char			 route[SCOREBOARD_ROUTE_MAX];
+
+		if (kids[i].pid <= 0 || kids[i].timed_out ||
+		    __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_BUSY)
+			continue;
+		start = s->req_start_ms;
+		if (start <= 0 || now - start <= limit)
+			continue;
+		memcpy(route, s->route, sizeof(route));
+		route[sizeof(route) - 1] = '\0';
+		log_warnx("worker %d killed: request timeout (%ds) route=%s",
+		    (int)kids[i].pid, cfg->request_timeout, route);
+		kids[i].timed_out = 1;
+		kill(kids[i].pid, SIGKILL);
+	}
+}
+
+static void
+reload(void)
+{
+	struct config	*ncfg;
+	char		 err[1024];
+
+	log_notice("reloading %s", cfg->path);
+	sdnotify_reloading();
+	ncfg = config_load(cfg->path, err, sizeof(err));
+	if (ncfg == NULL) {
+		log_err("reload failed, keeping the running configuration: %s",
+		    err);
+		sdnotify_ready("reload failed; running the old configuration");
+		return;
+	}
+	if (strcmp(ncfg->listen_address, cfg->listen_address) != 0 ||
+	    ncfg->listen_mode != cfg->listen_mode)
+		log_warnx("listen settings changed: they take effect on "
+		    "restart only");
+	if (log_init(ncfg->log_level, ncfg->log_file) == -1)
+		log_warn("cannot open log file %s", ncfg->log_file);
+	config_free(cfg);
+	cfg = ncfg;
+	generation++;
+	sb->generation = generation;
+	sb->pool_size = cfg->workers;
+	quick_failures = 0;
+	next_spawn_ms = 0;
+	(void)hashgate_create(cfg->hash_concurrency);
+	/* new generation first, then retire the old one: nothing is refused */
+	while (live_kids(1) < cfg->workers)
+		if (spawn() == -1)
+			break;
+	signal_kids(SIGQUIT, 1);
+	log_notice("reloaded: generation %u, %d workers", generation,
+	    cfg->workers);
+	sdnotify_ready(NULL);
+	sdnotify_status("serving with %d workers", cfg->workers);
+}
+
+static int
+open_socket(void)
+{
+	char	 err[256], desc[256];
+
+	listen_fd = listen_inherit();
+	if (listen_fd >= 0) {
+		laddr_owned = 0;
+	} else if (listen_fd == -1) {
+		if (listen_parse(cfg->listen_address, &laddr, err,
+		    sizeof(err)) == -1) {
+			log_err("listen.address: %s", err);
+			return (-1);
+		}
+		listen_fd = listen_open(&laddr, cfg->listen_mode,
+		    cfg->listen_owner, cfg->listen_group, cfg->listen_backlog);
+		if (listen_fd == -1)
+			return (-1);
+		laddr_owned = 1;
+	} else
+		return (-1);
+	if (listen_describe(listen_fd, desc, sizeof(desc)) == 0)
+		log_notice("listening on %s", desc);
+	return (0);
+}
+
+static int
+daemonize(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid > 0)
+		_exit(0);
+	if (setsid() == -1)
+		return (-1);
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid > 0)
+		_exit(0);
+	log_after_fork();
+	if (chdir("/") == -1)
+		return (-1);
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		return (-1);
+	if (listen_fd != 0)
+		dup2(fd, 0);
+	dup2(fd, 1);
+	if (cfg->log_file[0] != '\0')
+		dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return (0);
+}
+
+int
+master_run(struct config *c, int foreground)
+{
+	struct pollfd	 pfd;
+	int64_t		 shutdown_deadline = 0, now, wd_next = 0;
+	uint64_t	 wd_usec;
+	int		 shutting_down = 0, i;
+	char		 buf[64];
+
+	cfg = c;
+	if (log_init(cfg->log_level, cfg->log_file) == -1) {
+		log_warn("cannot open log file %s", cfg->log_file);
+		return (NEON_AUTHD_EX_CONFIG);
+	}
+	if (open_socket() == -1)
+		return (1);
+	if (!foreground && daemonize() == -1) {
+		log_warn("daemonize");
+		return (1);
+	}
+	sdnotify_init();
+	if ((sb = scoreboard_create()) == NULL)
+		return (1);
+	if ((rl = ratelimit_create(NEON_AUTHD_RATELIMIT_SLOTS)) == NULL)
+		return (1);
+	sb->master_pid = getpid();
+	sb->generation = generation;
+	sb->pool_size = cfg->workers;
+	if (install_signals() == -1)
+		return (1);
+	(void)hashgate_create(cfg->hash_concurrency);
+
+	for (i = 0; i < cfg->workers; i++)
+		if (spawn() == -1)
+			break;
+	log_notice("neon-authd " PACKAGE_VERSION " started: master %d, %d "
+	    "workers", (int)getpid(), cfg->workers);
+	sdnotify_ready(NULL);
+	sdnotify_status("serving with %d workers", cfg->workers);
+	wd_usec = sdnotify_watchdog_usec();
+
+	pfd.fd = sigpipe_fds[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 100) > 0)
+			while (read(sigpipe_fds[0], buf, sizeof(buf)) > 0)
+				;
+		now = scoreboard_now_ms();
+		if (got_chld) {
+			got_chld = 0;
+			reap(shutting_down);
+		}
+		if (got_term && !shutting_down) {
+			got_term = 0;
+			shutting_down = 1;
+			shutdown_deadline = now +
+			    (int64_t)cfg->shutdown_timeout * 1000;
+			log_notice("shutting down: draining %d workers",
+			    live_kids(0));
+			sdnotify_stopping();
+			signal_kids(SIGQUIT, 0);
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			if (log_reopen() == -1)
+				log_warn("cannot reopen %s", cfg->log_file);
+			signal_kids(SIGUSR1, 0);
+		}
+		if (got_hup && !shutting_down) {
+			got_hup = 0;
+			reload();
+		}
+		if (shutting_down) {
+			if (live_kids(0) == 0)
+				break;
+			if (now >= shutdown_deadline) {
+				log_warnx("shutdown timeout: killing %d "
+				    "workers", live_kids(0));
+				signal_kids(SIGKILL, 0);
+				shutdown_deadline = now + 60000;
+			}
+			continue;
+		}
+		check_timeouts();
+		if (now >= next_spawn_ms)
+			while (live_kids(1) < cfg->workers) {
+				if (spawn() == -1)
+					break;
+				if (quick_failures > 0) {
+					/* one at a time while failing */
+					next_spawn_ms = now + BACKOFF_BASE_MS;
+					break;
+				}
+			}
+		if (wd_usec > 0 && now >= wd_next) {
+			if (live_kids(0) > 0)
+				sdnotify_watchdog();
+			wd_next = now + (int64_t)(wd_usec / 2000);
+		}
+	}
+	if (laddr_owned)
+		listen_close(listen_fd, &laddr);
+	else
+		close(listen_fd);
+	hashgate_destroy();
+	log_notice("stopped");
+	config_free(cfg);
+	return (0);
+}

@@ -1,0 +1,319 @@
+/*
+ * worker.c -- the worker loop (fastcgi.md §1.4, §2.2).
+ *
+ * Signals: our handlers go in before FCGX_Init (so libfcgi leaves them
+ * alone), and the signals that matter here (QUIT, TERM, INT, USR1) stay
+ * blocked except while the worker sits in its own blocking accept() on
+ * the shared listening socket (fastcgi.md §2.2).  The connection is then
+ * handed to libfcgi, which never sees EINTR: not while reading a request,
+ * not while writing the reply.  Idle workers block in accept() and the
+ * kernel hands connections to them in turn (FIFO).  A graceful stop
+ * (SIGQUIT, SIGTERM, or the master dying: PDEATHSIG) arriving mid-request
+ * waits until the reply is sent; arriving in accept() it interrupts it,
+ * and the handler also dup2()s an unbound socket over the listening fd so
+ * that a signal landing just before accept() cannot be missed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "http/body.h"
+#include "lib/arena.h"
+#include "http/branch.h"
+#include "http/branchcfg.h"
+#include "lib/config.h"
+#include "lib/crypto.h"
+#include "http/fcgi.h"
+#include "lib/log.h"
+#include "http/origin.h"
+#include "http/ratelimit.h"
+#include "http/request.h"
+#include "api/router.h"
+#include "proc/worker.h"
+
+static volatile sig_atomic_t	 quit;
+static volatile sig_atomic_t	 reopen;
+static sigset_t			 blocked;	/* outside accept() */
+static int			 wlisten_fd = -1;
+static int			 listen_tcp;	/* set TCP_NODELAY on connections */
+
+static void
+on_quit(int sig)
+{
+	int	 saved = errno, fd;
+
+	(void)sig;
+	quit = 1;
+	/* a later accept() on this fd fails at once (EINVAL) */
+	if (wlisten_fd != -1 &&
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		dup2(fd, wlisten_fd);
+		close(fd);
+	}
+	errno = saved;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	reopen = 1;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* accept() returns EINTR: the loop looks */
+	sa.sa_handler = on_quit;
+	if (sigaction(SIGQUIT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = on_usr1;
+	if (sigaction(SIGUSR1, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		return (-1);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGQUIT);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGUSR1);
+	return (sigprocmask(SIG_SETMASK, &blocked, NULL));
+}
+
+/*
+ * Accept the next connection, with the worker's signals deliverable only
+ * here.  Returns the connection, or -1 (look at the flags, then call
+ * again; quit set means stop).
+ */
+static int
+accept_connection(int listen_fd)
+{
+	sigset_t	 none;
+	int		 fd, one = 1, saved;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = quit ? -1 : accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	if (fd == -1) {
+		if (!quit && saved != EINTR && saved != EAGAIN &&
+		    saved != ECONNABORTED && saved != EPROTO) {
+			errno = saved;
+			log_warn("worker: accept");
+			/* do not spin on a persistent error */
+			usleep(100000);
+		}
+		return (-1);
+	}
+	/* no replies wait on our small writes: disable Nagle on TCP */
+	if (listen_tcp)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	return (fd);
+}
+
+/* answer one request; the reply is left on r */
+static void
+handle(struct worker_ctx *w, struct request *r)
+{
+	const struct route	*rt;
+	int			 known;
+
+	if (r->body_error == 413) {
+		r->route_name = "-";
+		reply_error(r, 413, "PAYLOAD_TOO_LARGE",
+		    "Request body is too large");
+		return;
+	}
+	if (r->body_error) {
+		r->route_name = "-";
+		reply_error(r, 400, "BAD_REQUEST", "Invalid request body");
+		return;
+	}
+	if (w->cfg->status_enabled &&
+	    str_eq_c(r->path, w->cfg->status_path)) {
+		r->route_name = "status";
+		scoreboard_request_begin(w->slot, "status", 6);
+		if (strcmp(r->method, "GET") == 0)
+			api_status_page(r);
+		else
+			reply_empty(r, 404);
+		return;
+	}
+	r->branch = branch_resolve(r->host, r->path, &r->route);
+	/* the JWKS at the host root, when the host names one branch */
+	if (r->branch == NULL && str_eq_c(r->path, "/.well-known/jwks.json") &&
+	    (r->branch = branch_host_only(r->host)) != NULL)
+		r->route = r->path;
+	if (r->branch == NULL) {
+		r->route_name = "-";
+		reply_error(r, 404, "BRANCH_NOT_FOUND",
+		    "No auth service is configured at this address");
+		return;
+	}
+	/* the path must continue the base path with '/' (protocol.md §0.4) */
+	if (r->route.len == 0 || memmem(r->route.p, r->route.len, "//",
+	    2) != NULL) {
+		r->route_name = "-";
+		reply_empty(r, 404);
+		return;
+	}
+	rt = router_match(r->method, r->route, &known);
+	if (rt == NULL && strcmp(r->method, "OPTIONS") == 0 && known) {
+		/* CORS preflight for a known path (neon.md §13) */
+		r->route_name = "preflight";
+		if (branchcfg_acquire(r) == -1)
+			return;
+		cors_preflight(r);
+		return;
+	}
+	if (rt == NULL) {
+		r->route_name = known ? "wrong-method" : "unknown";
+		reply_empty(r, 404);
+		return;
+	}
+	r->route_name = rt->name;
+	scoreboard_request_begin(w->slot, rt->name, strlen(rt->name));
+	if (!(rt->flags & ROUTE_DB)) {
+		cors_headers(r);
+		rt->handler(r);
+		return;
+	}
+	if (branchcfg_acquire(r) == -1)
+		return;
+	cors_headers(r);
+	if (ratelimit_guard(r, w->rl) == -1)
+		return;
+	if (strcmp(r->method, "GET") != 0) {
+		if (body_parse(r, rt->flags & ROUTE_FORM_OK, &r->json) == -1)
+			return;
+		if (origin_check(r, r->json) == -1)
+			return;
+	}
+	rt->handler(r);
+}
+
+/* headers every reply gets once the handler is done */
+static void
+finish_headers(struct request *r)
+{
+	if (r->expose != NULL)
+		reply_header_add(r, "Access-Control-Expose-Headers", r->expose);
+}
+
+int
+worker_main(const struct config *cfg, struct scoreboard *sb,
+    struct ratelimit *rl, int slot, int listen_fd)
+{
+	struct worker_ctx	 w;
+	struct arena		 arena;
+	struct request		 r;
+	pid_t			 ppid = getppid();
+	unsigned int		 seed;
+	int			 conn, rc, fl;
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.sb = sb;
+	w.rl = rl;
+	w.slot = &sb->slots[slot];
+	w.listen_fd = listen_fd;
+	wlisten_fd = listen_fd;
+	seed = (unsigned int)getpid() ^ (unsigned int)scoreboard_now_ms();
+	w.max_requests = (unsigned long)cfg->max_requests;
+	if (w.max_requests > 0 && cfg->max_requests_jitter > 0)
+		w.max_requests += (unsigned long)rand_r(&seed) %
+		    ((unsigned long)cfg->max_requests_jitter + 1);
+
+	if (install_signals() == -1) {
+		log_warn("worker: sigaction");
+		return (NEON_AUTHD_EX_FATAL);
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		log_warn("worker: prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != ppid)	/* master died before prctl */
+		return (0);
+	if (branch_map_init(cfg) == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	if (fcgi_init() == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	{
+		struct sockaddr_storage	 ss;
+		socklen_t		 sl = sizeof(ss);
+
+		listen_tcp = getsockname(listen_fd, (struct sockaddr *)&ss,
+		    &sl) == 0 && (ss.ss_family == AF_INET ||
+		    ss.ss_family == AF_INET6);
+	}
+	/* scrypt's 32 MiB buffer, fetched algorithms: once per worker */
+	if (crypto_init() == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	/* idle workers block in accept(): the socket must be blocking */
+	if ((fl = fcntl(listen_fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
+		(void)fcntl(listen_fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* behind our own web server: X-Forwarded-For only from a proxy */
+	ratelimit_set_xff_mode(RATELIMIT_XFF_PRIVATE);
+	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
+	    cfg->db_statement_timeout, cfg->config_ttl) == -1)
+		return (NEON_AUTHD_EX_FATAL);
+
+	arena_init(&arena, 32 * 1024);
+	w.slot->heartbeat_ms = scoreboard_now_ms();
+	__atomic_store_n(&w.slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
+
+	while (!quit) {
+		if (reopen) {
+			reopen = 0;
+			log_reopen();
+		}
+		if ((conn = accept_connection(listen_fd)) == -1)
+			continue;	/* a signal or a dropped connection */
+		arena_reset(&arena);
+		memset(&r, 0, sizeof(r));
+		r.a = &arena;
+		r.w = &w;
+		if ((rc = fcgi_accept(&r, conn, cfg->body_max)) == 1)
+			continue;	/* closed before sending a request */
+		if (rc == -1)
+			break;
+		r.start_ms = scoreboard_now_ms();
+		scoreboard_request_begin(w.slot, "-", 1);
+		handle(&w, &r);
+		finish_headers(&r);
+		if (fcgi_send(&r) == -1)
+			log_info("route=%s client went away", r.route_name);
+		fcgi_finish(&r);
+		scoreboard_request_end(sb, w.slot);
+		log_info("method=%s route=%s status=%d dur_ms=%lld",
+		    r.method, r.route_name ? r.route_name : "-", r.status,
+		    (long long)(scoreboard_now_ms() - r.start_ms));
+		w.served++;
+		if (w.max_requests > 0 && w.served >= w.max_requests)
+			break;
+	}
+	__atomic_store_n(&w.slot->state, SLOT_EXITING, __ATOMIC_RELEASE);
+	arena_free(&arena);
+	branchcfg_worker_free();
+	branch_map_free();
+	return (0);
+}

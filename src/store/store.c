@@ -1,0 +1,633 @@
+/*
+ * store.c -- SQL for users, accounts and sessions (see store.h).
+ *
+ * Dates are formatted by PostgreSQL (to_char ... "MS"), truncated to the
+ * millisecond like JS Dates, and written from C as ISO text, so what goes
+ * in comes back byte for byte.  Sign-up is one statement (user, account
+ * and session through data-modifying CTEs), so it is atomic without an
+ * explicit transaction and costs one round trip.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "http/branchcfg.h"
+#include "lib/crypto.h"
+#include "store/db.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+#define MS(x) "floor(extract(epoch from " x ") * 1000)::bigint"
+
+/*
+ * Timestamps come back as milliseconds since the epoch (truncated, as a
+ * JS Date holds them) and are formatted here: cheaper than to_char in the
+ * server on the hot path, and one source for both forms.
+ */
+#define U_COLS(u) \
+	u ".id, " u ".name, " u ".email, " u ".\"emailVerified\", " \
+	u ".image, " MS(u ".\"createdAt\"") ", " MS(u ".\"updatedAt\"") ", " \
+	u ".role, " u ".banned, " u ".\"banReason\", " \
+	MS(u ".\"banExpires\"")
+#define U_NCOLS 11
+
+#define S_COLS(s) \
+	s ".id, " s ".token, " s ".\"userId\", " MS(s ".\"expiresAt\"") ", " \
+	MS(s ".\"createdAt\"") ", " MS(s ".\"updatedAt\"") ", " \
+	s ".\"ipAddress\", " s ".\"userAgent\", " s ".\"impersonatedBy\", " \
+	s ".\"activeOrganizationId\""
+#define S_NCOLS 10
+
+int64_t
+store_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* days since 1970-01-01 -> proleptic Gregorian y-m-d (H. Hinnant) */
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t		 era, yy;
+	unsigned	 doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yy + (*m <= 2);
+}
+
+static char *
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return (p + 2);
+}
+
+/*
+ * Date.prototype.toISOString: on the hot path (five dates a session
+ * lookup), so digits are written directly instead of through printf.
+ * Years outside 0..9999 get JavaScript's six-digit signed form.
+ */
+char *
+store_iso(struct arena *a, int64_t ms)
+{
+	int64_t	 days, rem, y;
+	int	 mo, d, msec;
+	char	*out, *p;
+
+	days = ms / 86400000;
+	rem = ms % 86400000;
+	if (rem < 0) {
+		rem += 86400000;
+		days--;
+	}
+	civil_from_days(days, &y, &mo, &d);
+	msec = (int)(rem % 1000);
+	rem /= 1000;
+	if (y < 0 || y > 9999)
+		return (arena_printf(a, "%c%06lld-%02d-%02dT%02d:%02d:%02d."
+		    "%03dZ", y < 0 ? '-' : '+', (long long)(y < 0 ? -y : y),
+		    mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+		    (int)(rem % 60), msec));
+	out = p = arena_alloc(a, sizeof("2026-11-27T13:45:13.422Z"));
+	p = put2(p, (int)(y / 100));
+	p = put2(p, (int)(y % 100));
+	*p++ = '-';
+	p = put2(p, mo);
+	*p++ = '-';
+	p = put2(p, d);
+	*p++ = 'T';
+	p = put2(p, (int)(rem / 3600));
+	*p++ = ':';
+	p = put2(p, (int)(rem / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (int)(rem % 60));
+	*p++ = '.';
+	*p++ = (char)('0' + msec / 100);
+	p = put2(p, msec % 100);
+	*p++ = 'Z';
+	*p = '\0';
+	return (out);
+}
+
+static int
+valid_ip(const char *s)
+{
+	unsigned char	 buf[16];
+
+	return (inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1);
+}
+
+/* a peer that may speak for the client: loopback or a private network */
+static int
+trusted_proxy(const char *ip)
+{
+	unsigned char	 b[16];
+
+	if (ip == NULL)
+		return (0);
+	if (inet_pton(AF_INET, ip, b) == 1)
+		return (b[0] == 127 || b[0] == 10 ||
+		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168));
+	if (inet_pton(AF_INET6, ip, b) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 };
+
+		return (memcmp(b, lo, 16) == 0 || (b[0] & 0xfe) == 0xfc);
+	}
+	return (0);
+}
+
+/*
+ * The client's address for the session row: X-Forwarded-For (a single
+ * valid IP, as Better Auth takes it) only when the web server in front
+ * is on a trusted network, else the connection's address.
+ */
+const char *
+store_ip(struct request *r)
+{
+	const char	*xff = request_header(r, "HTTP_X_FORWARDED_FOR");
+	char		*t;
+
+	if (xff && trusted_proxy(r->remote_addr)) {
+		t = arena_strdup(r->a, xff);
+		while (*t == ' ')
+			t++;
+		t[strcspn(t, " ")] = '\0';
+		if (strchr(t, ',') == NULL && valid_ip(t))
+			return (t);
+		return ("");
+	}
+	if (r->remote_addr && valid_ip(r->remote_addr))
+		return (r->remote_addr);
+	return ("");
+}
+
+const char *
+store_ua(struct request *r)
+{
+	const char	*ua = request_header(r, "HTTP_USER_AGENT");
+
+	return (ua ? arena_strdup(r->a, ua) : "");
+}
+
+int
+store_fail(struct request *r, const char *code, const char *message)
+{
+	const struct db_error	*e = db_last_error(r->db);
+
+	switch (e->kind) {
+	case DB_ERR_UNAVAILABLE:
+		log_warnx("route=%s database unavailable: %s", r->route_name,
+		    e->message);
+		reply_error(r, 503, "DATABASE_UNAVAILABLE",
+		    "The database is unavailable; try again shortly");
+		break;
+	case DB_ERR_SCHEMA:
+		log_err("route=%s neon_auth schema problem (%s): %s",
+		    r->route_name, e->sqlstate, e->message);
+		reply_error(r, 503, "SCHEMA_NOT_READY", "The neon_auth schema "
+		    "of this branch is missing or out of date");
+		break;
+	default:
+		log_err("route=%s query failed (%s): %s", r->route_name,
+		    e->sqlstate, e->message);
+		if (code)
+			reply_error(r, 500, code, message);
+		else
+			reply_raw(r, 500, "application/json", "", 0);
+		break;
+	}
+	return (-1);
+}
+
+/* run a statement; 1 when it changed (or returned) a row, 0 when not */
+static int
+exec_changed(struct request *r, const char *name, const char *sql,
+    int n, const char *const *p)
+{
+	struct db_result	*res = db_exec(r->db, r->a, name, sql, n, p);
+
+	if (res == NULL)
+		return (-1);
+	return (db_cmd_tuples(res) > 0 || db_ntuples(res) > 0);
+}
+
+int
+store_begin(struct request *r)
+{
+	if (db_begin(r->db) == -1)
+		return (store_fail(r, "INTERNAL_SERVER_ERROR",
+		    "Internal Server Error"));
+	return (0);
+}
+
+int
+store_commit(struct request *r)
+{
+	if (db_commit(r->db) == -1)
+		return (store_fail(r, "INTERNAL_SERVER_ERROR",
+		    "Internal Server Error"));
+	return (0);
+}
+
+void
+store_rollback(struct request *r)
+{
+	(void)db_rollback(r->db);
+}
+
+static const char *
+nullable(const struct db_result *res, int row, int col)
+{
+	return (db_isnull(res, row, col) ? NULL : db_getvalue(res, row, col));
+}
+
+static int64_t
+i64(const struct db_result *res, int row, int col)
+{
+	return (strtoll(db_getvalue(res, row, col), NULL, 10));
+}
+
+/* an ISO date from a milliseconds column; NULL stays NULL */
+static const char *
+iso_col(struct arena *a, const struct db_result *res, int row, int col,
+    int64_t *ms)
+{
+	int64_t	 v;
+
+	if (db_isnull(res, row, col)) {
+		if (ms)
+			*ms = 0;
+		return (NULL);
+	}
+	v = i64(res, row, col);
+	if (ms)
+		*ms = v;
+	return (store_iso(a, v));
+}
+
+static void
+fill_user(struct arena *a, const struct db_result *res, int row, int c,
+    struct user_rec *u)
+{
+	u->id = db_getvalue(res, row, c);
+	u->name = db_getvalue(res, row, c + 1);
+	u->email = db_getvalue(res, row, c + 2);
+	u->email_verified = db_getvalue(res, row, c + 3)[0] == 't';
+	u->image = nullable(res, row, c + 4);
+	u->created_at = iso_col(a, res, row, c + 5, NULL);
+	u->updated_at = iso_col(a, res, row, c + 6, &u->updated_ms);
+	u->role = nullable(res, row, c + 7);
+	u->banned = db_isnull(res, row, c + 8) ? -1 :
+	    db_getvalue(res, row, c + 8)[0] == 't';
+	u->ban_reason = nullable(res, row, c + 9);
+	u->ban_expires = iso_col(a, res, row, c + 10, NULL);
+}
+
+static void
+fill_session(struct arena *a, const struct db_result *res, int row, int c,
+    struct session_rec *s)
+{
+	s->id = db_getvalue(res, row, c);
+	s->token = db_getvalue(res, row, c + 1);
+	s->user_id = db_getvalue(res, row, c + 2);
+	s->expires_at = iso_col(a, res, row, c + 3, &s->expires_ms);
+	s->created_at = iso_col(a, res, row, c + 4, &s->created_ms);
+	s->updated_at = iso_col(a, res, row, c + 5, &s->updated_ms);
+	s->ip_address = db_getvalue(res, row, c + 6);
+	s->user_agent = db_getvalue(res, row, c + 7);
+	s->impersonated_by = nullable(res, row, c + 8);
+	s->active_organization_id = nullable(res, row, c + 9);
+}
+
+int
+store_session_lookup(struct request *r, const char *token, struct auth *out)
+{
+	static const char sql[] = "SELECT " S_COLS("s") ", " U_COLS("u")
+	    " FROM neon_auth.session s JOIN neon_auth.\"user\" u"
+	    " ON u.id = s.\"userId\" WHERE s.token = $1";
+	const char		*p[1] = { token };
+	struct db_result	*res;
+
+	res = db_exec(r->db, r->a, "session_lookup", sql, 1, p);
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_session(r->a, res, 0, 0, &out->s);
+	fill_user(r->a, res, 0, S_NCOLS, &out->u);
+	return (1);
+}
+
+int
+store_session_create(struct request *r, const char *user_id,
+    int dont_remember, struct session_rec *out)
+{
+	static const char sql[] = "INSERT INTO neon_auth.session AS s"
+	    " (token, \"userId\", \"expiresAt\", \"createdAt\", \"updatedAt\","
+	    " \"ipAddress\", \"userAgent\") VALUES ($1, $2::uuid,"
+	    " $3::timestamptz, $4::timestamptz, $4::timestamptz, $5, $6)"
+	    " RETURNING " S_COLS("s");
+	int64_t			 now = store_now_ms();
+	int64_t			 ttl = dont_remember ? 86400 :
+				    r->bcfg->session_expires_in;
+	const char		*p[6];
+	struct db_result	*res;
+
+	p[0] = crypto_random_id(r->a);
+	p[1] = user_id;
+	p[2] = store_iso(r->a, now + ttl * 1000);
+	p[3] = store_iso(r->a, now);
+	p[4] = store_ip(r);
+	p[5] = store_ua(r);
+	if (p[0] == NULL)
+		return (-1);
+	res = db_exec(r->db, r->a, "session_create", sql, 6, p);
+	if (res == NULL || db_ntuples(res) != 1)
+		return (-1);
+	fill_session(r->a, res, 0, 0, out);
+	return (1);
+}
+
+int
+store_session_extend(struct request *r, struct session_rec *s,
+    int64_t expires_ms, int64_t now_ms)
+{
+	static const char sql[] = "UPDATE neon_auth.session AS s SET"
+	    " \"expiresAt\" = $2::timestamptz, \"updatedAt\" = $3::timestamptz"
+	    " WHERE token = $1 RETURNING " S_COLS("s");
+	const char		*p[3];
+	struct db_result	*res;
+
+	p[0] = s->token;
+	p[1] = store_iso(r->a, expires_ms);
+	p[2] = store_iso(r->a, now_ms);
+	res = db_exec(r->db, r->a, "session_extend", sql, 3, p);
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_session(r->a, res, 0, 0, s);
+	return (1);
+}
+
+int
+store_session_delete(struct request *r, const char *token)
+{
+	const char		*p[1] = { token };
+
+	return (exec_changed(r, "session_delete",
+	    "DELETE FROM neon_auth.session WHERE token = $1", 1, p));
+}
+
+int
+store_session_list(struct request *r, const char *user_id, char **out)
+{
+	static const char sql[] = "SELECT " S_COLS("s")
+	    " FROM neon_auth.session s WHERE s.\"userId\" = $1::uuid"
+	    " AND s.\"expiresAt\" > $2::timestamptz"
+	    " AND s.\"impersonatedBy\" IS NULL ORDER BY s.\"createdAt\"";
+	const char		*p[2];
+	struct db_result	*res;
+	struct session_rec	 s;
+	struct jbuf		 b;
+	int			 i;
+
+	p[0] = user_id;
+	p[1] = store_iso(r->a, store_now_ms());
+	res = db_exec(r->db, r->a, "session_list", sql, 2, p);
+	if (res == NULL)
+		return (-1);
+	jb_init(&b, r->a, 512);
+	jb_lit(&b, "[");
+	for (i = 0; i < db_ntuples(res); i++) {
+		if (i > 0)
+			jb_lit(&b, ",");
+		fill_session(r->a, res, i, 0, &s);
+		session_write(&b, &s);
+	}
+	jb_lit(&b, "]");
+	*out = jb_done(&b);
+	return (1);
+}
+
+int
+store_sessions_delete_user(struct request *r, const char *user_id,
+    const char *keep_token, int only_live)
+{
+	static const char sql[] = "DELETE FROM neon_auth.session"
+	    " WHERE \"userId\" = $1::uuid AND ($2::text IS NULL OR token <> $2)"
+	    " AND (NOT $3::boolean OR \"expiresAt\" > now())";
+	const char		*p[3];
+
+	p[0] = user_id;
+	p[1] = keep_token;
+	p[2] = only_live ? "true" : "false";
+	return (exec_changed(r, "sessions_delete_user", sql, 3, p) == -1 ?
+	    -1 : 1);
+}
+
+int
+store_user_by_email(struct request *r, const char *email, struct user_rec *u,
+    const char **password_hash)
+{
+	static const char sql[] = "SELECT " U_COLS("u") ", a.password"
+	    " FROM neon_auth.\"user\" u LEFT JOIN neon_auth.account a"
+	    " ON a.\"userId\" = u.id AND a.\"providerId\" = 'credential'"
+	    " AND a.\"accountId\" = u.id::text WHERE u.email = $1 LIMIT 1";
+	const char		*p[1] = { email };
+	struct db_result	*res;
+
+	*password_hash = NULL;
+	res = db_exec(r->db, r->a, "user_by_email", sql, 1, p);
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_user(r->a, res, 0, 0, u);
+	*password_hash = nullable(res, 0, U_NCOLS);
+	return (1);
+}
+
+int
+store_password_of(struct request *r, const char *user_id,
+    const char **password_hash)
+{
+	static const char sql[] = "SELECT password FROM neon_auth.account"
+	    " WHERE \"userId\" = $1::uuid AND \"providerId\" = 'credential'"
+	    " ORDER BY \"createdAt\" LIMIT 1";
+	const char		*p[1] = { user_id };
+	struct db_result	*res;
+
+	*password_hash = NULL;
+	res = db_exec(r->db, r->a, "password_of", sql, 1, p);
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	*password_hash = nullable(res, 0, 0);
+	return (1);
+}
+
+int
+store_sign_up(struct request *r, const char *name, const char *email,
+    const char *image, const char *password_hash, int with_session,
+    int dont_remember, struct user_rec *u, struct session_rec *s)
+{
+	static const char sql[] =
+	    "WITH nu AS (INSERT INTO neon_auth.\"user\" (name, email,"
+	    " \"emailVerified\", image, \"createdAt\", \"updatedAt\", role,"
+	    " banned) VALUES ($1, $2, false, $3, $4::timestamptz,"
+	    " $4::timestamptz, 'user', false) ON CONFLICT (email) DO NOTHING"
+	    " RETURNING *),"
+	    " na AS (INSERT INTO neon_auth.account (\"accountId\","
+	    " \"providerId\", \"userId\", password, \"createdAt\", \"updatedAt\")"
+	    " SELECT id::text, 'credential', id, $5, $4::timestamptz,"
+	    " $4::timestamptz FROM nu RETURNING 1),"
+	    " ns AS (INSERT INTO neon_auth.session (token, \"userId\","
+	    " \"expiresAt\", \"createdAt\", \"updatedAt\", \"ipAddress\","
+	    " \"userAgent\") SELECT $6, id, $7::timestamptz, $4::timestamptz,"
+	    " $4::timestamptz, $8, $9 FROM nu WHERE $6::text IS NOT NULL"
+	    " RETURNING *)"
+	    " SELECT " U_COLS("u") ", " S_COLS("s")
+	    " FROM nu u LEFT JOIN ns s ON true";
+	int64_t			 now = store_now_ms();
+	int64_t			 ttl = dont_remember ? 86400 :
+				    r->bcfg->session_expires_in;
+	const char		*p[9];
+	struct db_result	*res;
+
+	p[0] = name;
+	p[1] = email;
+	p[2] = image;
+	p[3] = store_iso(r->a, now);
+	p[4] = password_hash;
+	p[5] = with_session ? crypto_random_id(r->a) : NULL;
+	p[6] = store_iso(r->a, now + ttl * 1000);
+	p[7] = store_ip(r);
+	p[8] = store_ua(r);
+	res = db_exec(r->db, r->a, "sign_up", sql, 9, p);
+	if (res == NULL) {
+		/* a concurrent sign-up with the same email: taken */
+		if (strcmp(db_sqlstate(r->db), "23505") == 0)
+			return (0);
+		return (-1);
+	}
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_user(r->a, res, 0, 0, u);
+	if (with_session && !db_isnull(res, 0, U_NCOLS))
+		fill_session(r->a, res, 0, U_NCOLS, s);
+	return (1);
+}
+
+int
+store_user_update(struct request *r, const char *user_id, const char *name,
+    int set_image, const char *image, struct user_rec *u)
+{
+	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
+	    " name = COALESCE($2, name),"
+	    " image = CASE WHEN $3::boolean THEN $4 ELSE image END,"
+	    " \"updatedAt\" = $5::timestamptz WHERE id = $1::uuid"
+	    " RETURNING " U_COLS("u");
+	const char		*p[5];
+	struct db_result	*res;
+
+	p[0] = user_id;
+	p[1] = name;
+	p[2] = set_image ? "true" : "false";
+	p[3] = image;
+	p[4] = store_iso(r->a, store_now_ms());
+	res = db_exec(r->db, r->a, "user_update", sql, 5, p);
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_user(r->a, res, 0, 0, u);
+	return (1);
+}
+
+int
+store_user_set_email(struct request *r, const char *user_id,
+    const char *email, struct user_rec *u)
+{
+	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
+	    " email = $2, \"emailVerified\" = false,"
+	    " \"updatedAt\" = $3::timestamptz WHERE id = $1::uuid"
+	    " RETURNING " U_COLS("u");
+	const char		*p[3];
+	struct db_result	*res;
+
+	p[0] = user_id;
+	p[1] = email;
+	p[2] = store_iso(r->a, store_now_ms());
+	res = db_exec(r->db, r->a, "user_set_email", sql, 3, p);
+	if (res == NULL)
+		return (strcmp(db_sqlstate(r->db), "23505") == 0 ? 0 : -1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_user(r->a, res, 0, 0, u);
+	return (1);
+}
+
+int
+store_password_set(struct request *r, const char *user_id, const char *hash)
+{
+	static const char sql[] = "UPDATE neon_auth.account SET password = $2,"
+	    " \"updatedAt\" = $3::timestamptz WHERE \"userId\" = $1::uuid"
+	    " AND \"providerId\" = 'credential'";
+	const char		*p[3];
+
+	p[0] = user_id;
+	p[1] = hash;
+	p[2] = store_iso(r->a, store_now_ms());
+	return (exec_changed(r, "password_set", sql, 3, p));
+}
+
+int
+store_user_delete(struct request *r, const char *user_id)
+{
+	const char		*p[1] = { user_id };
+
+	/* accounts, sessions and memberships go with it (ON DELETE CASCADE) */
+	return (exec_changed(r, "user_delete",
+	    "DELETE FROM neon_auth.\"user\" WHERE id = $1::uuid", 1, p));
+}
+
+int
+store_email_taken(struct request *r, const char *email)
+{
+	const char		*p[1] = { email };
+
+	return (exec_changed(r, "email_taken",
+	    "SELECT 1 FROM neon_auth.\"user\" WHERE email = $1", 1, p));
+}
+
+int
+store_nfkc(struct request *r, const char *s, const char **out)
+{
+	const char		*p[1] = { s };
+	struct db_result	*res;
+
+	res = db_exec(r->db, r->a, "nfkc", "SELECT normalize($1, NFKC)", 1, p);
+	if (res == NULL || db_ntuples(res) != 1)
+		return (-1);
+	*out = db_getvalue(res, 0, 0);
+	return (1);
+}
