@@ -47,28 +47,4 @@ struct auth;
  */
 void	 api_jwt_attach(struct request *r, const struct auth *a);
 
-/* query string helpers (api_misc.c) */
-/*
- * api_query_get: the first value of key in the query string, URL-decoded
- * into the arena, or NULL when absent.
- */
-char	*api_query_get(struct request *r, const char *key);
-/* api_query_get_n: the same, with *count the number of occurrences. */
-char	*api_query_get_n(struct request *r, const char *key, int *count);
-/*
- * api_pair_next: the next "key=value" of an application/x-www-form-urlencoded
- * text between *p and end, both decoded into a; 0 at the end.
- */
-int	 api_pair_next(struct arena *a, const char **p, const char *end,
-	    char **key, char **val);
-/*
- * api_pct_decode: percent-decode n bytes of s into out (n + 1 bytes);
- * with plus, '+' is a space.  A malformed escape is copied as it is, or
- * makes it return -1 when strict.
- */
-int	 api_pct_decode(const char *s, size_t n, char *out, int plus,
-	    int strict);
-/* api_url_decode: percent- and '+'-decoding into the arena. */
-char	*api_url_decode(struct arena *a, const char *s, size_t n, int plus);
-
 #endif

@@ -14,6 +14,8 @@
 #include "http/origin.h"
 #include "auth/session.h"
 #include "store/store.h"
+#include "lib/clock.h"
+#include "lib/text.h"
 
 /*
  * api_password_prepare: NFKC-normalise a password (identity for ASCII,
@@ -91,7 +93,7 @@ api_sign_up_email(struct request *r)
 		reply_error(r, 400, "INVALID_PASSWORD", "Invalid password");
 		return;
 	}
-	len = body_js_length(password);
+	len = text_js_length(password, strlen(password));
 	if (len < (size_t)c->pw_min) {
 		reply_error(r, 400, "PASSWORD_TOO_SHORT", "Password too short");
 		return;
@@ -100,7 +102,7 @@ api_sign_up_email(struct request *r)
 		reply_error(r, 400, "PASSWORD_TOO_LONG", "Password too long");
 		return;
 	}
-	email = body_lower(r->a, email);
+	email = text_lower(r->a, email);
 	if ((pw = api_password_prepare(r, password)) == NULL)
 		return;
 	if (hashgate_password_hash(r->a, str_c(pw), &hash) == -1) {
@@ -123,7 +125,7 @@ api_sign_up_email(struct request *r)
 		if (c->require_email_verification) {
 			/* do not reveal the account: a synthetic user */
 			struct user_rec	 fake;
-			int64_t		 now = store_now_ms();
+			int64_t		 now = clock_now_ms();
 
 			memset(&fake, 0, sizeof(fake));
 			fake.id = crypto_random_id(r->a);
@@ -131,7 +133,7 @@ api_sign_up_email(struct request *r)
 			fake.email = email;
 			fake.image = image;
 			fake.created_at = fake.updated_at =
-			    store_iso(r->a, now);
+			    clock_iso(r->a, now);
 			fake.role = "user";
 			fake.banned = 0;
 			reply_user_token(r, NULL, &fake, NULL, 0);
@@ -177,14 +179,14 @@ api_sign_in_email(struct request *r)
 		reply_error(r, 400, "INVALID_EMAIL", "Invalid email");
 		return;
 	}
-	if (body_js_length(password) > (size_t)c->pw_max) {
+	if (text_js_length(password, strlen(password)) > (size_t)c->pw_max) {
 		reply_error(r, 400, "PASSWORD_TOO_LONG", "Password too long");
 		return;
 	}
 	if ((pw = api_password_prepare(r, password)) == NULL)
 		return;
 	memset(&a, 0, sizeof(a));
-	rc = store_user_by_email(r, body_lower(r->a, email), &a.u, &hash);
+	rc = store_user_by_email(r, text_lower(r->a, email), &a.u, &hash);
 	if (rc == -1) {
 		store_fail(r, NULL, NULL);
 		return;

@@ -13,6 +13,8 @@
 #include "http/cookie.h"
 #include "lib/hashgate.h"
 #include "lib/json.h"
+#include "lib/url.h"
+#include "lib/clock.h"
 #include "proc/scoreboard.h"
 #include "proc/worker.h"
 
@@ -22,99 +24,6 @@ api_ok(struct request *r)
 	reply_json_str(r, 200, "{\"ok\":true}");
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
-int
-api_pct_decode(const char *s, size_t n, char *out, int plus, int strict)
-{
-	size_t	 i, o = 0;
-	int	 h, l;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 < n &&
-			    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-			    (l = hexval((unsigned char)s[i + 2])) >= 0) {
-				out[o++] = (char)(h * 16 + l);
-				i += 2;
-				continue;
-			}
-			if (strict)
-				return (-1);
-		}
-		out[o++] = (plus && s[i] == '+') ? ' ' : s[i];
-	}
-	out[o] = '\0';
-	return (0);
-}
-
-char *
-api_url_decode(struct arena *a, const char *s, size_t n, int plus)
-{
-	char	*out = arena_alloc(a, n + 1);
-
-	(void)api_pct_decode(s, n, out, plus, 0);
-	return (out);
-}
-
-int
-api_pair_next(struct arena *a, const char **p, const char *end, char **key,
-    char **val)
-{
-	const char	*amp, *eq;
-
-	while (*p < end) {
-		amp = memchr(*p, '&', (size_t)(end - *p));
-		if (amp == NULL)
-			amp = end;
-		eq = memchr(*p, '=', (size_t)(amp - *p));
-		if (eq == NULL)
-			eq = amp;
-		if (eq == *p && eq == amp) {	/* "&&" */
-			*p = amp + 1;
-			continue;
-		}
-		*key = api_url_decode(a, *p, (size_t)(eq - *p), 1);
-		*val = eq < amp ? api_url_decode(a, eq + 1,
-		    (size_t)(amp - eq - 1), 1) : arena_strdup(a, "");
-		*p = amp + 1;
-		return (1);
-	}
-	return (0);
-}
-
-char *
-api_query_get_n(struct request *r, const char *key, int *count)
-{
-	const char	*p = r->query.p, *end = r->query.p + r->query.len;
-	char		*k, *v, *first = NULL;
-
-	*count = 0;
-	if (p == NULL)
-		return (NULL);
-	while (api_pair_next(r->a, &p, end, &k, &v))
-		if (strcmp(k, key) == 0 && (*count)++ == 0)
-			first = v;
-	return (first);
-}
-
-char *
-api_query_get(struct request *r, const char *key)
-{
-	int	 n;
-
-	return (api_query_get_n(r, key, &n));
-}
-
 /*
  * GET /error (protocol.md §1.27): the production behaviour, a redirect to
  * "/?error=<code>[&error_description=...]" with unsafe codes replaced.
@@ -122,8 +31,8 @@ api_query_get(struct request *r, const char *key)
 void
 api_error_page(struct request *r)
 {
-	const char	*err = api_query_get(r, "error");
-	const char	*desc = api_query_get(r, "error_description");
+	const char	*err = request_query(r, "error");
+	const char	*desc = request_query(r, "error_description");
 	const char	*p, *loc;
 
 	if (err == NULL || *err == '\0')
@@ -135,9 +44,9 @@ api_error_page(struct request *r)
 		}
 	if (desc && *desc)
 		loc = arena_printf(r->a, "/?error=%s&error_description=%s",
-		    cookie_url_encode(r->a, err), cookie_url_encode(r->a, desc));
+		    url_encode(r->a, err), url_encode(r->a, desc));
 	else
-		loc = arena_printf(r->a, "/?error=%s", cookie_url_encode(r->a, err));
+		loc = arena_printf(r->a, "/?error=%s", url_encode(r->a, err));
 	reply_header_add(r, "Location", loc);
 	reply_raw(r, 302, NULL, "", 0);
 }
@@ -146,7 +55,7 @@ api_error_page(struct request *r)
 void
 api_debug_sleep(struct request *r)
 {
-	const char	*ms = api_query_get(r, "ms");
+	const char	*ms = request_query(r, "ms");
 	char		*end;
 	long		 v;
 	struct timespec	 ts;
@@ -175,7 +84,7 @@ api_status_page(struct request *r)
 {
 	struct scoreboard	*sb = r->w->sb;
 	json_object		*o, *ws, *w;
-	int64_t			 now = scoreboard_now_ms();
+	int64_t			 now = clock_mono_ms();
 	int			 i, slots, hfree, hwait;
 
 	o = json_object_new_object();

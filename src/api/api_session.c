@@ -16,6 +16,8 @@
 #include "lib/log.h"
 #include "auth/session.h"
 #include "store/store.h"
+#include "lib/clock.h"
+#include "lib/text.h"
 
 static void
 reply_status_true(struct request *r)
@@ -27,7 +29,7 @@ reply_status_true(struct request *r)
 static int
 query_flag(struct request *r, const char *key)
 {
-	const char	*v = api_query_get(r, key);
+	const char	*v = request_query(r, key);
 
 	return (v != NULL && *v != '\0');
 }
@@ -271,7 +273,7 @@ api_change_email(struct request *r)
 		return;
 	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
 		return;
-	email = body_lower(r->a, email);
+	email = text_lower(r->a, email);
 	if (strcmp(email, a.u.email) == 0) {
 		reply_error(r, 400, NULL, "Email is the same");
 		return;
@@ -306,7 +308,7 @@ api_change_email(struct request *r)
 static int
 check_length(struct request *r, const char *pw, int check_min)
 {
-	size_t	 len = body_js_length(pw);
+	size_t	 len = text_js_length(pw, strlen(pw));
 
 	if (check_min && len < (size_t)r->bcfg->pw_min) {
 		reply_error(r, 400, "PASSWORD_TOO_SHORT", "Password too short");
@@ -465,7 +467,7 @@ api_delete_user(struct request *r)
 		return;
 	}
 	if (pw == NULL && r->bcfg->session_fresh_age != 0 &&
-	    store_now_ms() - a.s.created_ms >=
+	    clock_now_ms() - a.s.created_ms >=
 	    r->bcfg->session_fresh_age * 1000) {
 		reply_error(r, 400, "SESSION_EXPIRED", "Session expired. "
 		    "Re-authenticate to perform this action.");
@@ -484,7 +486,7 @@ void
 api_delete_user_callback(struct request *r)
 {
 	struct auth	 a;
-	const char	*token = api_query_get(r, "token");
+	const char	*token = request_query(r, "token");
 	int		 rc;
 
 	if (origin_check_query_callback(r) == -1)

@@ -19,6 +19,8 @@
 #include "lib/json.h"
 #include "auth/session.h"
 #include "store/store.h"
+#include "lib/clock.h"
+#include "lib/url.h"
 
 void
 user_write(struct jbuf *b, const struct user_rec *u)
@@ -76,27 +78,6 @@ session_write(struct jbuf *b, const struct session_rec *s)
 	jb_str(b, s->id);
 	jb_lit(b, "}");
 }
-
-/* "2026-11-27T13:45:13.422Z" -> ms since the epoch; -1 when malformed */
-static int64_t
-iso_ms(const char *s)
-{
-	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec, ms, n = 0;
-
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo,
-	    &d, &h, &mi, &sec, &ms, &n) != 7 || n != 24 || s[n] != '\0')
-		return (-1);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return ((int64_t)timegm(&tm) * 1000 + ms);
-}
-
 /*
  * Cookie cache, "compact" strategy (protocol.md §3.4): the signature
  * covers the serialisation of the inner object with "expiresAt" appended,
@@ -106,7 +87,7 @@ static void
 cache_set(struct request *r, const struct auth *a, int dont_remember)
 {
 	struct jbuf	 sd;
-	int64_t		 now = store_now_ms();
+	int64_t		 now = clock_now_ms();
 	int64_t		 exp = now + (dont_remember ? 60 :
 			    r->bcfg->cookie_cache_max_age) * 1000;
 	unsigned char	 mac[CRYPTO_SHA256_LEN];
@@ -151,7 +132,7 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	struct str	 dec;
 	json_object	*outer, *sess, *exp, *sig, *s, *u, *ver, *b;
 	int		 nch;
-	int64_t		 now = store_now_ms();
+	int64_t		 now = clock_now_ms();
 
 	raw = cookie_get_chunked(r, cookie_name(r, "session_data"), &nch);
 	if (raw == NULL)
@@ -183,15 +164,15 @@ cache_read(struct request *r, const char *token, struct auth *a)
 		goto bad;
 	a->s.token = jstr(r, s, "token", 0);
 	a->s.expires_at = jstr(r, s, "expiresAt", 0);
-	a->s.expires_ms = iso_ms(a->s.expires_at);
+	a->s.expires_ms = clock_iso_parse(a->s.expires_at);
 	if (strcmp(a->s.token, token) != 0 || a->s.expires_ms < now)
 		goto bad;
 	a->s.id = jstr(r, s, "id", 0);
 	a->s.user_id = jstr(r, s, "userId", 0);
 	a->s.created_at = jstr(r, s, "createdAt", 0);
 	a->s.updated_at = jstr(r, s, "updatedAt", 0);
-	a->s.created_ms = iso_ms(a->s.created_at);
-	a->s.updated_ms = iso_ms(a->s.updated_at);
+	a->s.created_ms = clock_iso_parse(a->s.created_at);
+	a->s.updated_ms = clock_iso_parse(a->s.updated_at);
 	a->s.ip_address = jstr(r, s, "ipAddress", 0);
 	a->s.user_agent = jstr(r, s, "userAgent", 0);
 	a->s.impersonated_by = jstr(r, s, "impersonatedBy", 1);
@@ -204,7 +185,7 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	a->u.image = jstr(r, u, "image", 1);
 	a->u.created_at = jstr(r, u, "createdAt", 0);
 	a->u.updated_at = jstr(r, u, "updatedAt", 0);
-	a->u.updated_ms = iso_ms(a->u.updated_at);
+	a->u.updated_ms = clock_iso_parse(a->u.updated_at);
 	a->u.role = jstr(r, u, "role", 1);
 	a->u.banned = json_object_object_get_ex(u, "banned", &b) && b ?
 	    json_object_get_boolean(b) : -1;
@@ -239,7 +220,7 @@ bearer_token(struct request *r)
 	if (*t == '\0')
 		return (NULL);
 	if (strchr(t, '%'))
-		t = api_url_decode(r->a, t, strlen(t), 0);
+		t = url_decode(r->a, t, strlen(t), 0);
 	if (strchr(t, '.') == NULL)
 		return (t);
 	if (cookie_verify(r, t, &v) != CRYPTO_COOKIE_VALID)
@@ -328,7 +309,7 @@ session_load(struct request *r, int flags, struct auth *a)
 	if ((rc = store_session_lookup(r, token, a)) == -1)
 		return (store_fail(r, "FAILED_TO_GET_SESSION",
 		    "Failed to get session"));
-	now = store_now_ms();
+	now = clock_now_ms();
 	if (rc == 0 || a->s.expires_ms < now) {
 		if (rc == 1 && store_session_delete(r, token) == -1)
 			return (store_fail(r, "FAILED_TO_GET_SESSION",
@@ -372,7 +353,7 @@ session_require(struct request *r, int flags, struct auth *a)
 		return (-1);
 	}
 	if ((flags & SESSION_FRESH) && r->bcfg->session_fresh_age != 0 &&
-	    store_now_ms() - a->s.created_ms >=
+	    clock_now_ms() - a->s.created_ms >=
 	    r->bcfg->session_fresh_age * 1000) {
 		reply_error(r, 403, "SESSION_NOT_FRESH", "Session is not fresh");
 		return (-1);

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "http/body.h"
 #include "lib/json.h"
+#include "lib/url.h"
 
 /* "application/json", "application/ld+json", ... case-insensitive */
 static int
@@ -44,7 +45,7 @@ parse_form(struct request *r)
 	const char	*p = r->body.p;
 	char		*k, *v;
 
-	while (api_pair_next(r->a, &p, r->body.p + r->body.len, &k, &v))
+	while (url_pair_next(r->a, &p, r->body.p + r->body.len, &k, &v))
 		if (*k != '\0')
 			json_object_object_add(o, k, json_object_new_string(v));
 	return (o);
@@ -253,29 +254,4 @@ body_email_ok(const char *s)
 	if (strlen(s) > 320)
 		return (0);
 	return (regexec(&re, s, 0, NULL, 0) == 0);
-}
-
-char *
-body_lower(struct arena *a, const char *s)
-{
-	char	*p = arena_strdup(a, s), *q;
-
-	for (q = p; *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
-	return (p);
-}
-
-size_t
-body_js_length(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = 0;
-
-	for (; *p; p++) {
-		if ((*p & 0xc0) == 0x80)
-			continue;		/* continuation byte */
-		n += (*p >= 0xf0) ? 2 : 1;	/* astral: surrogate pair */
-	}
-	return (n);
 }

@@ -48,9 +48,5 @@ int		 v_end(struct vctx *v);
 
 /* body_email_ok: the zod email pattern (protocol.md §2.2). */
 int		 body_email_ok(const char *s);
-/* body_lower: ASCII lower-case copy in the arena (emails). */
-char		*body_lower(struct arena *a, const char *s);
-/* body_js_length: length in UTF-16 code units (JS string length). */
-size_t		 body_js_length(const char *s);
 
 #endif

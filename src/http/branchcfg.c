@@ -15,6 +15,7 @@
 #include "http/request.h"
 #include "proc/scoreboard.h"
 #include "store/store_jwks.h"
+#include "lib/clock.h"
 
 #define CACHE_MAX	64
 
@@ -551,7 +552,7 @@ branchcfg_acquire(struct request *r)
 	struct db_conn		*c;
 	unsigned		 flags = 0;
 	int			 err = 0, v;
-	int64_t			 now = scoreboard_now_ms();
+	int64_t			 now = clock_mono_ms();
 	json_object		*row;
 
 	e = cache_slot(b->name);

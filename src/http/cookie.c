@@ -18,6 +18,7 @@
 #include "http/cookie.h"
 #include "lib/crypto.h"
 #include "proc/worker.h"
+#include "lib/url.h"
 
 static struct crypto_hmac	*secret_hmac;
 static const char		*secret_for;
@@ -44,29 +45,6 @@ cookie_name(struct request *r, const char *short_name)
 	return (arena_printf(r->a, "%s%s.%s", r->branch && r->branch->secure ?
 	    "__Secure-" : "", prefix, short_name));
 }
-
-char *
-cookie_url_encode(struct arena *a, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = strlen(s), i, o = 0;
-	char			*out = arena_alloc(a, n * 3 + 1);
-
-	for (i = 0; i < n; i++) {
-		unsigned char	 c = (unsigned char)s[i];
-
-		if (isalnum(c) || strchr("-_.!~*'()", c))
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return (out);
-}
-
 char *
 cookie_get(struct request *r, const char *name)
 {
@@ -101,7 +79,7 @@ cookie_get(struct request *r, const char *name)
 			ve--;
 		}
 		if (memchr(vs, '%', (size_t)(ve - vs)) != NULL)
-			return (api_url_decode(r->a, vs, (size_t)(ve - vs), 0));
+			return (url_decode(r->a, vs, (size_t)(ve - vs), 0));
 		return (arena_strndup(r->a, vs, (size_t)(ve - vs)));
 	}
 	return (NULL);
@@ -151,7 +129,7 @@ cookie_set(struct request *r, const char *name, const char *value,
 	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
 	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
 	    "%s=%s%s; Path=/; HttpOnly%s; SameSite=%s%s", name,
-	    cookie_url_encode(r->a, value), ma, secure || none ? "; Secure" :
+	    url_encode(r->a, value), ma, secure || none ? "; Secure" :
 	    "", none ? "None" : "Lax", none ? "; Partitioned" : ""));
 }
 

@@ -44,8 +44,6 @@ void		 cookie_set_signed(struct request *r, const char *name,
 		    const char *value, int64_t max_age);
 /* cookie_expire: Set-Cookie name=; Max-Age=0 with the same attributes. */
 void		 cookie_expire(struct request *r, const char *name);
-/* cookie_url_encode: encodeURIComponent. */
-char		*cookie_url_encode(struct arena *a, const char *s);
 /* cookie_verify: verify "value.sig" (already decoded); as cookie_get_signed. */
 int		 cookie_verify(struct request *r, const char *signed_value,
 		    char **value);

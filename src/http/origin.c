@@ -24,6 +24,7 @@
 #include "lib/httpc.h"
 #include "api/api.h"
 #include "http/origin.h"
+#include "lib/url.h"
 
 const char *(*origin_header_fn)(struct request *, const char *) =
     request_header;
@@ -266,7 +267,7 @@ custom_split(const char *s, struct custom_url *cu)
 	cu->path = dec + len + 2;
 	pl = strcspn(rest, "?#");
 	/* decodeURIComponent, falling back to the raw path if malformed */
-	if (api_pct_decode(rest, pl, dec, 0, 1) == -1) {
+	if (url_pct_decode(rest, pl, dec, 0, 1) == -1) {
 		memcpy(dec, rest, pl);
 		dec[pl] = '\0';
 	}
@@ -581,7 +582,7 @@ origin_check(struct request *r, json_object *body)
 		}
 		if (i != 0)	/* only callbackURL falls back to the query */
 			continue;
-		qv = api_query_get_n(r, f->field, &count);
+		qv = request_query_n(r, f->field, &count);
 		if (count == 0 || (count == 1 && *qv == '\0'))
 			continue;
 		if (check_url_value(r, f, qv, count == 1) == -1)
@@ -628,7 +629,7 @@ origin_check_query_callback(struct request *r)
 	char	*cb;
 	int	 count;
 
-	cb = api_query_get_n(r, "callbackURL", &count);
+	cb = request_query_n(r, "callbackURL", &count);
 	if (cb == NULL || *cb == '\0' || origin_trusted(r, cb, 1))
 		return (0);
 	reply_error(r, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");

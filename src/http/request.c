@@ -8,6 +8,19 @@
 
 #include "lib/json.h"
 #include "http/request.h"
+#include "lib/url.h"
+
+char *
+request_query_n(struct request *r, const char *key, int *count)
+{
+	return (url_query_get(r->a, r->query.p, r->query.len, key, count));
+}
+
+char *
+request_query(struct request *r, const char *key)
+{
+	return (url_query_get(r->a, r->query.p, r->query.len, key, NULL));
+}
 
 void
 reply_header_add(struct request *r, const char *name, const char *value)

@@ -70,6 +70,13 @@ struct request {
  */
 const char	*request_header(struct request *r, const char *cgi_name);
 
+/*
+ * request_query: the first value of key in the query string, decoded into
+ * the arena, or NULL when absent; request_query_n also counts them.
+ */
+char		*request_query(struct request *r, const char *key);
+char		*request_query_n(struct request *r, const char *key, int *count);
+
 /* reply_header_add: append a header (name and value copied to the arena). */
 void		 reply_header_add(struct request *r, const char *name,
 		    const char *value);

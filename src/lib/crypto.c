@@ -32,6 +32,7 @@
 #include "lib/arena.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 /* scrypt parameters of Better Auth's hashPassword (protocol.md §4.1) */
 #define SCRYPT_N	16384
@@ -859,24 +860,6 @@ crypto_cookie_sign_ctx(struct arena *a, const struct crypto_hmac *h,
 		return (NULL);
 	return (cookie_join(a, value, mac));
 }
-
-/* Length of a UTF-8 byte string in UTF-16 code units, as JS counts it. */
-static size_t
-js_length(const char *p, size_t n)
-{
-	size_t		 i, units = 0;
-	unsigned char	 c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if ((c & 0xc0) != 0x80)
-			units++;
-		if (c >= 0xf0)
-			units++;	/* astral: a surrogate pair */
-	}
-	return (units);
-}
-
 /*
  * Split a signed cookie value as better-call does.  Returns
  * CRYPTO_COOKIE_ABSENT when the shape is wrong, CRYPTO_COOKIE_INVALID when
@@ -903,7 +886,7 @@ cookie_split(struct str sv, struct str *value,
 	s = sv.p + dot + 1;
 	slen = sv.len - dot - 1;
 	if (slen == 0 || s[slen - 1] != '=' ||
-	    js_length(s, slen) != CRYPTO_COOKIE_SIG_LEN)
+	    text_js_length(s, slen) != CRYPTO_COOKIE_SIG_LEN)
 		return (CRYPTO_COOKIE_ABSENT);
 	value->p = sv.p;
 	value->len = dot;

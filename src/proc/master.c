@@ -29,6 +29,7 @@
 #include "proc/scoreboard.h"
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
+#include "lib/clock.h"
 
 #define NEON_AUTHD_RATELIMIT_SLOTS	65536	/* shared rate-limit records */
 #define QUICK_DEATH_MS		2000	/* a worker dying sooner counts as a failure */
@@ -131,7 +132,7 @@ spawn(void)
 		return (-1);
 	}
 	sb->slots[slot].generation = generation;
-	sb->slots[slot].started_ms = scoreboard_now_ms();
+	sb->slots[slot].started_ms = clock_mono_ms();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
@@ -175,7 +176,7 @@ reap(int shutting_down)
 {
 	pid_t		 pid;
 	int		 status, i;
-	int64_t		 now = scoreboard_now_ms();
+	int64_t		 now = clock_mono_ms();
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		double		 up;
@@ -251,7 +252,7 @@ signal_kids(int sig, int old_generations_only)
 static void
 check_timeouts(void)
 {
-	int64_t	 now = scoreboard_now_ms();
+	int64_t	 now = clock_mono_ms();
 	int64_t	 limit = (int64_t)cfg->request_timeout * 1000;
 	int	 i;
 
@@ -419,7 +420,7 @@ master_run(struct config *c, int foreground)
 		if (poll(&pfd, 1, 100) > 0)
 			while (read(sigpipe_fds[0], buf, sizeof(buf)) > 0)
 				;
-		now = scoreboard_now_ms();
+		now = clock_mono_ms();
 		if (got_chld) {
 			got_chld = 0;
 			reap(shutting_down);

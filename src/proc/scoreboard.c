@@ -7,6 +7,7 @@
 
 #include "lib/log.h"
 #include "proc/scoreboard.h"
+#include "lib/clock.h"
 
 struct scoreboard *
 scoreboard_create(void)
@@ -20,7 +21,7 @@ scoreboard_create(void)
 		return (NULL);
 	}
 	memset(sb, 0, sizeof(*sb));
-	sb->master_start_ms = scoreboard_now_ms();
+	sb->master_start_ms = clock_mono_ms();
 	sb->master_start_wall = (int64_t)time(NULL);
 	return (sb);
 }
@@ -38,16 +39,6 @@ scoreboard_slot_claim(struct scoreboard *sb)
 		}
 	return (-1);
 }
-
-int64_t
-scoreboard_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 void
 scoreboard_request_begin(struct scoreboard_slot *s, const char *route,
     size_t routelen)
@@ -56,14 +47,14 @@ scoreboard_request_begin(struct scoreboard_slot *s, const char *route,
 		routelen = SCOREBOARD_ROUTE_MAX - 1;
 	memcpy(s->route, route, routelen);
 	s->route[routelen] = '\0';
-	s->req_start_ms = scoreboard_now_ms();
+	s->req_start_ms = clock_mono_ms();
 	__atomic_store_n(&s->state, SLOT_BUSY, __ATOMIC_RELEASE);
 }
 
 void
 scoreboard_request_end(struct scoreboard *sb, struct scoreboard_slot *s)
 {
-	int64_t	 now = scoreboard_now_ms();
+	int64_t	 now = clock_mono_ms();
 
 	s->requests++;
 	__atomic_add_fetch(&sb->requests_total, 1, __ATOMIC_RELAXED);

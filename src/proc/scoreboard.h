@@ -50,8 +50,6 @@ struct scoreboard {
 struct scoreboard	*scoreboard_create(void);
 /* scoreboard_slot_claim: a free slot index for a new worker, or -1. */
 int			 scoreboard_slot_claim(struct scoreboard *sb);
-/* scoreboard_now_ms: CLOCK_MONOTONIC in milliseconds. */
-int64_t			 scoreboard_now_ms(void);
 /* scoreboard_request_begin/end: the worker marks its slot busy/idle. */
 void			 scoreboard_request_begin(struct scoreboard_slot *s,
 			    const char *route, size_t routelen);

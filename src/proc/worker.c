@@ -39,6 +39,7 @@
 #include "http/request.h"
 #include "api/router.h"
 #include "proc/worker.h"
+#include "lib/clock.h"
 
 static volatile sig_atomic_t	 quit;
 static volatile sig_atomic_t	 reopen;
@@ -239,7 +240,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	w.slot = &sb->slots[slot];
 	w.listen_fd = listen_fd;
 	wlisten_fd = listen_fd;
-	seed = (unsigned int)getpid() ^ (unsigned int)scoreboard_now_ms();
+	seed = (unsigned int)getpid() ^ (unsigned int)clock_mono_ms();
 	w.max_requests = (unsigned long)cfg->max_requests;
 	if (w.max_requests > 0 && cfg->max_requests_jitter > 0)
 		w.max_requests += (unsigned long)rand_r(&seed) %
@@ -278,7 +279,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		return (NEON_AUTHD_EX_FATAL);
 
 	arena_init(&arena, 32 * 1024);
-	w.slot->heartbeat_ms = scoreboard_now_ms();
+	w.slot->heartbeat_ms = clock_mono_ms();
 	__atomic_store_n(&w.slot->state, SLOT_IDLE, __ATOMIC_RELEASE);
 
 	while (!quit) {
@@ -296,7 +297,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 			continue;	/* closed before sending a request */
 		if (rc == -1)
 			break;
-		r.start_ms = scoreboard_now_ms();
+		r.start_ms = clock_mono_ms();
 		scoreboard_request_begin(w.slot, "-", 1);
 		handle(&w, &r);
 		finish_headers(&r);
@@ -306,7 +307,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		scoreboard_request_end(sb, w.slot);
 		log_info("method=%s route=%s status=%d dur_ms=%lld",
 		    r.method, r.route_name ? r.route_name : "-", r.status,
-		    (long long)(scoreboard_now_ms() - r.start_ms));
+		    (long long)(clock_mono_ms() - r.start_ms));
 		w.served++;
 		if (w.max_requests > 0 && w.served >= w.max_requests)
 			break;

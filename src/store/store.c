@@ -19,6 +19,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "store/store.h"
+#include "lib/clock.h"
 
 #define MS(x) "floor(extract(epoch from " x ") * 1000)::bigint"
 
@@ -40,89 +41,6 @@
 	s ".\"ipAddress\", " s ".\"userAgent\", " s ".\"impersonatedBy\", " \
 	s ".\"activeOrganizationId\""
 #define S_NCOLS 10
-
-int64_t
-store_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* days since 1970-01-01 -> proleptic Gregorian y-m-d (H. Hinnant) */
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t		 era, yy;
-	unsigned	 doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yy = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yy + (*m <= 2);
-}
-
-static char *
-put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-	return (p + 2);
-}
-
-/*
- * Date.prototype.toISOString: on the hot path (five dates a session
- * lookup), so digits are written directly instead of through printf.
- * Years outside 0..9999 get JavaScript's six-digit signed form.
- */
-char *
-store_iso(struct arena *a, int64_t ms)
-{
-	int64_t	 days, rem, y;
-	int	 mo, d, msec;
-	char	*out, *p;
-
-	days = ms / 86400000;
-	rem = ms % 86400000;
-	if (rem < 0) {
-		rem += 86400000;
-		days--;
-	}
-	civil_from_days(days, &y, &mo, &d);
-	msec = (int)(rem % 1000);
-	rem /= 1000;
-	if (y < 0 || y > 9999)
-		return (arena_printf(a, "%c%06lld-%02d-%02dT%02d:%02d:%02d."
-		    "%03dZ", y < 0 ? '-' : '+', (long long)(y < 0 ? -y : y),
-		    mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-		    (int)(rem % 60), msec));
-	out = p = arena_alloc(a, sizeof("2026-11-27T13:45:13.422Z"));
-	p = put2(p, (int)(y / 100));
-	p = put2(p, (int)(y % 100));
-	*p++ = '-';
-	p = put2(p, mo);
-	*p++ = '-';
-	p = put2(p, d);
-	*p++ = 'T';
-	p = put2(p, (int)(rem / 3600));
-	*p++ = ':';
-	p = put2(p, (int)(rem / 60 % 60));
-	*p++ = ':';
-	p = put2(p, (int)(rem % 60));
-	*p++ = '.';
-	*p++ = (char)('0' + msec / 100);
-	p = put2(p, msec % 100);
-	*p++ = 'Z';
-	*p = '\0';
-	return (out);
-}
 
 static int
 valid_ip(const char *s)
@@ -279,7 +197,7 @@ iso_col(struct arena *a, const struct db_result *res, int row, int col,
 	v = i64(res, row, col);
 	if (ms)
 		*ms = v;
-	return (store_iso(a, v));
+	return (clock_iso(a, v));
 }
 
 static void
@@ -344,7 +262,7 @@ store_session_create(struct request *r, const char *user_id,
 	    " \"ipAddress\", \"userAgent\") VALUES ($1, $2::uuid,"
 	    " $3::timestamptz, $4::timestamptz, $4::timestamptz, $5, $6)"
 	    " RETURNING " S_COLS("s");
-	int64_t			 now = store_now_ms();
+	int64_t			 now = clock_now_ms();
 	int64_t			 ttl = dont_remember ? 86400 :
 				    r->bcfg->session_expires_in;
 	const char		*p[6];
@@ -352,8 +270,8 @@ store_session_create(struct request *r, const char *user_id,
 
 	p[0] = crypto_random_id(r->a);
 	p[1] = user_id;
-	p[2] = store_iso(r->a, now + ttl * 1000);
-	p[3] = store_iso(r->a, now);
+	p[2] = clock_iso(r->a, now + ttl * 1000);
+	p[3] = clock_iso(r->a, now);
 	p[4] = store_ip(r);
 	p[5] = store_ua(r);
 	if (p[0] == NULL)
@@ -376,8 +294,8 @@ store_session_extend(struct request *r, struct session_rec *s,
 	struct db_result	*res;
 
 	p[0] = s->token;
-	p[1] = store_iso(r->a, expires_ms);
-	p[2] = store_iso(r->a, now_ms);
+	p[1] = clock_iso(r->a, expires_ms);
+	p[2] = clock_iso(r->a, now_ms);
 	res = db_exec(r->db, r->a, "session_extend", sql, 3, p);
 	if (res == NULL)
 		return (-1);
@@ -410,7 +328,7 @@ store_session_list(struct request *r, const char *user_id, char **out)
 	int			 i;
 
 	p[0] = user_id;
-	p[1] = store_iso(r->a, store_now_ms());
+	p[1] = clock_iso(r->a, clock_now_ms());
 	res = db_exec(r->db, r->a, "session_list", sql, 2, p);
 	if (res == NULL)
 		return (-1);
@@ -507,7 +425,7 @@ store_sign_up(struct request *r, const char *name, const char *email,
 	    " RETURNING *)"
 	    " SELECT " U_COLS("u") ", " S_COLS("s")
 	    " FROM nu u LEFT JOIN ns s ON true";
-	int64_t			 now = store_now_ms();
+	int64_t			 now = clock_now_ms();
 	int64_t			 ttl = dont_remember ? 86400 :
 				    r->bcfg->session_expires_in;
 	const char		*p[9];
@@ -516,10 +434,10 @@ store_sign_up(struct request *r, const char *name, const char *email,
 	p[0] = name;
 	p[1] = email;
 	p[2] = image;
-	p[3] = store_iso(r->a, now);
+	p[3] = clock_iso(r->a, now);
 	p[4] = password_hash;
 	p[5] = with_session ? crypto_random_id(r->a) : NULL;
-	p[6] = store_iso(r->a, now + ttl * 1000);
+	p[6] = clock_iso(r->a, now + ttl * 1000);
 	p[7] = store_ip(r);
 	p[8] = store_ua(r);
 	res = db_exec(r->db, r->a, "sign_up", sql, 9, p);
@@ -553,7 +471,7 @@ store_user_update(struct request *r, const char *user_id, const char *name,
 	p[1] = name;
 	p[2] = set_image ? "true" : "false";
 	p[3] = image;
-	p[4] = store_iso(r->a, store_now_ms());
+	p[4] = clock_iso(r->a, clock_now_ms());
 	res = db_exec(r->db, r->a, "user_update", sql, 5, p);
 	if (res == NULL)
 		return (-1);
@@ -576,7 +494,7 @@ store_user_set_email(struct request *r, const char *user_id,
 
 	p[0] = user_id;
 	p[1] = email;
-	p[2] = store_iso(r->a, store_now_ms());
+	p[2] = clock_iso(r->a, clock_now_ms());
 	res = db_exec(r->db, r->a, "user_set_email", sql, 3, p);
 	if (res == NULL)
 		return (strcmp(db_sqlstate(r->db), "23505") == 0 ? 0 : -1);
@@ -596,7 +514,7 @@ store_password_set(struct request *r, const char *user_id, const char *hash)
 
 	p[0] = user_id;
 	p[1] = hash;
-	p[2] = store_iso(r->a, store_now_ms());
+	p[2] = clock_iso(r->a, clock_now_ms());
 	return (exec_changed(r, "password_set", sql, 3, p));
 }
 

@@ -18,7 +18,7 @@
 /* store_now_ms: wall clock in milliseconds. */
 int64_t	 store_now_ms(void);
 /* store_iso: "2026-11-27T13:45:13.422Z" for ms since the epoch. */
-char	*store_iso(struct arena *a, int64_t ms);
+char	*clock_iso(struct arena *a, int64_t ms);
 /* store_ip / store_ua: what a new session records (protocol.md §4.3). */
 const char *store_ip(struct request *r);
 const char *store_ua(struct request *r);

@@ -21,6 +21,7 @@
 #include "http/request.h"
 #include "api/router.h"
 #include "store/store.h"
+#include "lib/clock.h"
 
 /* store_iso against Date.prototype.toISOString (values from node) */
 static void
@@ -46,7 +47,7 @@ test_iso(void **state)
 	(void)state;
 	arena_init(&a, 1024);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		assert_string_equal(store_iso(&a, v[i].ms), v[i].iso);
+		assert_string_equal(clock_iso(&a, v[i].ms), v[i].iso);
 	/* and against gmtime_r, one day and a bit apart, 1900 to 2200 */
 	for (ms = -2208988800000LL; ms < 7258118400000LL;
 	    ms += 86400000LL + 3601001LL) {
@@ -55,7 +56,7 @@ test_iso(void **state)
 		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec, (int)(((ms % 1000) + 1000) % 1000));
-		assert_string_equal(store_iso(&a, ms), want);
+		assert_string_equal(clock_iso(&a, ms), want);
 		arena_reset(&a);
 	}
 	arena_free(&a);
@@ -336,9 +337,9 @@ test_reply(void **state)
 	memset(&r, 0, sizeof(r));
 	r.a = &a;
 	r.query = STR("a=1&token=x%20y+z&e=");
-	assert_string_equal(api_query_get(&r, "token"), "x y z");
-	assert_string_equal(api_query_get(&r, "e"), "");
-	assert_null(api_query_get(&r, "b"));
+	assert_string_equal(request_query(&r, "token"), "x y z");
+	assert_string_equal(request_query(&r, "e"), "");
+	assert_null(request_query(&r, "b"));
 	arena_free(&a);
 }
 
