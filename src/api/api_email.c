@@ -4,38 +4,17 @@
  */
 #include <string.h>
 
-#include "api/api.h"
+#include "api/route.h"
+#include "auth/password.h"
+#include "auth/session.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
+#include "lib/clock.h"
 #include "lib/crypto.h"
-#include "lib/hashgate.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "http/origin.h"
-#include "auth/session.h"
-#include "store/store.h"
-#include "lib/clock.h"
 #include "lib/text.h"
-
-/*
- * api_password_prepare: NFKC-normalise a password (identity for ASCII,
- * PostgreSQL's normalize() otherwise).  NULL on a database failure, with
- * the reply set.
- */
-const char *
-api_password_prepare(struct request *r, const char *pw)
-{
-	const char	*out;
-
-	if (crypto_is_ascii(str_c(pw)))
-		return (pw);
-	if (store_nfkc(r, pw, &out) == -1) {
-		store_fail(r, NULL, NULL);
-		return (NULL);
-	}
-	return (out);
-}
-
+#include "store/store.h"
 
 static void
 reply_user_token(struct request *r, const char *token, const struct user_rec *u,
@@ -62,65 +41,58 @@ reply_user_token(struct request *r, const char *token, const struct user_rec *u,
 	reply_json_str(r, 200, jb_done(&b));
 }
 
-void
-api_sign_up_email(struct request *r)
+/* ---- POST /sign-up/email */
+
+struct sign_up_in {
+	const char	*name, *email, *password, *image;
+	int		 remember;
+};
+
+static enum err
+parse_sign_up(struct request *r, void **inp)
 {
-	const struct branchcfg	*c = r->bcfg;
+	struct sign_up_in	*in = arena_alloc(r->a, sizeof(*in));
 	struct vctx		 v;
-	const char		*name, *email, *password, *image, *pw;
-	char			*hash;
-	int			 remember, with_session, rc;
-	size_t			 len;
-	struct auth		 a;
 
 	v_begin(&v, r, V_OBJECT_RECORD);
-	name = v_str(&v, "name", 1);
-	email = v_email(&v, "email");
-	password = v_str(&v, "password", 1);
-	image = v_str(&v, "image", 0);
+	in->name = v_str(&v, "name", 1);
+	in->email = v_email(&v, "email");
+	in->password = v_str(&v, "password", 1);
+	in->image = v_str(&v, "image", 0);
 	(void)v_str(&v, "callbackURL", 0);
-	remember = v_bool(&v, "rememberMe", 1);
-	if (v_end(&v) == -1)
-		return;
-	if (origin_form_csrf(r) == -1)
-		return;
-	if (!c->ep_enabled || c->disable_sign_up) {
-		reply_error(r, 400, "EMAIL_PASSWORD_SIGN_UP_DISABLED",
-		    "Email and password sign up is not enabled");
-		return;
-	}
-	if (*password == '\0') {
-		reply_error(r, 400, "INVALID_PASSWORD", "Invalid password");
-		return;
-	}
-	len = text_js_length(password, strlen(password));
-	if (len < (size_t)c->pw_min) {
-		reply_error(r, 400, "PASSWORD_TOO_SHORT", "Password too short");
-		return;
-	}
-	if (len > (size_t)c->pw_max) {
-		reply_error(r, 400, "PASSWORD_TOO_LONG", "Password too long");
-		return;
-	}
-	email = text_lower(r->a, email);
-	if ((pw = api_password_prepare(r, password)) == NULL)
-		return;
-	if (hashgate_password_hash(r->a, str_c(pw), &hash) == -1) {
-		reply_error(r, 422, "FAILED_TO_CREATE_USER",
-		    "Failed to create user");
-		return;
-	}
-	with_session = !c->require_email_verification;
+	in->remember = v_bool(&v, "rememberMe", 1);
+	*inp = in;
+	return (v_end(&v));
+}
+
+static enum err
+sign_up(struct request *r, void *inp)
+{
+	const struct branchcfg	*c = r->bcfg;
+	struct sign_up_in	*in = inp;
+	struct session_new	 sn;
+	const char		*email;
+	char			*hash;
+	int			 rc;
+	struct auth		 a;
+	enum err		 e;
+
+	if (!c->ep_enabled || c->disable_sign_up)
+		return (ERR_EMAIL_PASSWORD_SIGN_UP_DISABLED);
+	if (*in->password == '\0')
+		return (ERR_INVALID_PASSWORD);
+	if ((e = password_check_length(r, in->password, 1)) != ERR_NONE)
+		return (e);
+	email = text_lower(r->a, in->email);
+	if ((e = password_hash(r, in->password, &hash,
+	    ERR_FAILED_TO_CREATE_USER)) != ERR_NONE)
+		return (e);
+	sn = session_new(r, !in->remember);
 	memset(&a, 0, sizeof(a));
-	rc = store_sign_up(r, name, email, image, hash, with_session,
-	    !remember, &a.u, &a.s);
-	if (rc == -1) {
-		store_fail(r, "FAILED_TO_CREATE_USER", "Failed to create user");
-		if (r->status == 500)
-			reply_error(r, 422, "FAILED_TO_CREATE_USER",
-			    "Failed to create user");
-		return;
-	}
+	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
+	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
+	if (rc == -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	if (rc == 0) {
 		if (c->require_email_verification) {
 			/* do not reveal the account: a synthetic user */
@@ -129,93 +101,97 @@ api_sign_up_email(struct request *r)
 
 			memset(&fake, 0, sizeof(fake));
 			fake.id = crypto_random_id(r->a);
-			fake.name = name;
+			fake.name = in->name;
 			fake.email = email;
-			fake.image = image;
+			fake.image = in->image;
 			fake.created_at = fake.updated_at =
 			    clock_iso(r->a, now);
 			fake.role = "user";
 			fake.banned = 0;
 			reply_user_token(r, NULL, &fake, NULL, 0);
-			return;
+			return (ERR_NONE);
 		}
-		reply_error(r, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-		    "User already exists. Use another email.");
-		return;
+		return (ERR_USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL);
 	}
 	log_info("route=sign-up/email user=%s created", a.u.id);
-	if (!with_session) {
+	if (c->require_email_verification) {
 		reply_user_token(r, NULL, &a.u, NULL, 0);
-		return;
+		return (ERR_NONE);
 	}
-	session_set_cookie(r, &a, !remember);
+	session_set_cookie(r, &a, !in->remember);
 	reply_user_token(r, a.s.token, &a.u, NULL, 0);
+	return (ERR_NONE);
 }
 
-void
-api_sign_in_email(struct request *r)
+/* ---- POST /sign-in/email */
+
+struct sign_in_in {
+	const char	*email, *password, *callback;
+	int		 remember;
+};
+
+static enum err
+parse_sign_in(struct request *r, void **inp)
 {
-	const struct branchcfg	*c = r->bcfg;
+	struct sign_in_in	*in = arena_alloc(r->a, sizeof(*in));
 	struct vctx		 v;
-	const char		*email, *password, *cb, *hash, *pw;
-	int			 remember, rc;
-	struct auth		 a;
 
 	v_begin(&v, r, V_OBJECT);
-	email = v_str(&v, "email", 1);
-	password = v_str(&v, "password", 1);
-	cb = v_str(&v, "callbackURL", 0);
-	remember = v_bool(&v, "rememberMe", 1);
-	if (v_end(&v) == -1)
-		return;
-	if (origin_form_csrf(r) == -1)
-		return;
-	if (!c->ep_enabled) {
-		reply_error(r, 400, "EMAIL_PASSWORD_DISABLED",
-		    "Email and password is not enabled");
-		return;
-	}
-	if (!body_email_ok(email)) {
-		reply_error(r, 400, "INVALID_EMAIL", "Invalid email");
-		return;
-	}
-	if (text_js_length(password, strlen(password)) > (size_t)c->pw_max) {
-		reply_error(r, 400, "PASSWORD_TOO_LONG", "Password too long");
-		return;
-	}
-	if ((pw = api_password_prepare(r, password)) == NULL)
-		return;
-	memset(&a, 0, sizeof(a));
-	rc = store_user_by_email(r, text_lower(r->a, email), &a.u, &hash);
-	if (rc == -1) {
-		store_fail(r, NULL, NULL);
-		return;
-	}
-	if (rc == 0 || hash == NULL) {
-		crypto_password_burn(str_c(pw));
-		reply_error(r, 401, "INVALID_EMAIL_OR_PASSWORD",
-		    "Invalid email or password");
-		return;
-	}
-	if (hashgate_password_verify(str_c(pw), hash) != 1) {
-		reply_error(r, 401, "INVALID_EMAIL_OR_PASSWORD",
-		    "Invalid email or password");
-		return;
-	}
-	if (c->require_email_verification && !a.u.email_verified) {
-		reply_error(r, 403, "EMAIL_NOT_VERIFIED", "Email not verified");
-		return;
-	}
-	if (store_session_create(r, a.u.id, !remember, &a.s) == -1) {
-		store_fail(r, "FAILED_TO_CREATE_SESSION",
-		    "Failed to create session");
-		if (r->status == 500)
-			reply_error(r, 401, "FAILED_TO_CREATE_SESSION",
-			    "Failed to create session");
-		return;
-	}
-	session_set_cookie(r, &a, !remember);
-	if (cb)
-		reply_header_add(r, "Location", cb);
-	reply_user_token(r, a.s.token, &a.u, cb, 1);
+	in->email = v_str(&v, "email", 1);
+	in->password = v_str(&v, "password", 1);
+	in->callback = v_str(&v, "callbackURL", 0);
+	in->remember = v_bool(&v, "rememberMe", 1);
+	*inp = in;
+	return (v_end(&v));
 }
+
+static enum err
+sign_in(struct request *r, void *inp)
+{
+	const struct branchcfg	*c = r->bcfg;
+	struct sign_in_in	*in = inp;
+	struct session_new	 sn;
+	const char		*hash = NULL;
+	int			 rc, match;
+	struct auth		 a;
+	enum err		 e;
+
+	if (!c->ep_enabled)
+		return (ERR_EMAIL_PASSWORD_DISABLED);
+	if (!body_email_ok(in->email))
+		return (ERR_INVALID_EMAIL);
+	if ((e = password_check_length(r, in->password, 0)) != ERR_NONE)
+		return (e);
+	memset(&a, 0, sizeof(a));
+	rc = store_user_by_email(r->db, r->a, text_lower(r->a, in->email),
+	    &a.u, &hash);
+	if (rc == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
+	/* unknown users burn the same hash inside the same gate */
+	if ((e = password_verify(r, in->password, rc == 1 ? hash : NULL,
+	    &match)) != ERR_NONE)
+		return (e);
+	if (!match)
+		return (ERR_INVALID_EMAIL_OR_PASSWORD);
+	if (c->require_email_verification && !a.u.email_verified)
+		return (ERR_EMAIL_NOT_VERIFIED);
+	sn = session_new(r, !in->remember);
+	if (store_session_create(r->db, r->a, a.u.id, &sn, &a.s) == -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION_401));
+	session_set_cookie(r, &a, !in->remember);
+	if (in->callback)
+		reply_header_add(r, "Location", in->callback);
+	reply_user_token(r, a.s.token, &a.u, in->callback, 1);
+	return (ERR_NONE);
+}
+
+static const struct route routes[] = {
+	{ "POST", "/sign-up/email", "sign-up/email", parse_sign_up, sign_up,
+	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF },
+	{ "POST", "/sign-in/email", "sign-in/email", parse_sign_in, sign_in,
+	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+};
+
+const struct api_group api_email_group = { "email-and-password", routes,
+    NULL };

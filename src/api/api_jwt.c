@@ -1,459 +1,77 @@
 /*
- * api_jwt.c -- GET token, GET token/anonymous, GET jwks (and
- * .well-known/jwks.json), and the set-auth-jwt header of get-session
- * (protocol.md §9, neon.md §7).
- *
- * Claims (neon.md §7.2): {iat, ...the user row with role forced to
- * "authenticated", [o], sub, exp, iss, aud}; iss = aud = the Auth URL's
- * origin; exp = iat + the branch's jwt ttl.  The anonymous token carries
- * {role:"anonymous", iat, exp, iss, aud} and no sub; its expires_at is
- * the JWT's exp in Unix seconds (the SDK only reads the JWT's own exp).
- *
- * Session JWTs are cached per worker (a small direct-mapped table) under
- * a key made of the branch, every user field that goes into the claims,
- * the session id, updatedAt and active organization, the signing kid and
- * the ttl; an entry is reused until 60 s before its exp, so get-session
- * usually signs nothing and queries nothing for its header.
+ * api_jwt.c -- the jwt plugin's endpoints as Neon serves them: GET token,
+ * GET token/anonymous, GET jwks and .well-known/jwks.json (also at the
+ * host root when the host names one branch) (protocol.md §9, neon.md §7).
+ * The tokens themselves come from auth/token.c.
  */
-#include <ctype.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <openssl/crypto.h>
-
-#include "api/api.h"
-#include "http/branch.h"
-#include "http/branchcfg.h"
-#include "lib/config.h"
-#include "store/db.h"
-#include "lib/json.h"
-#include "lib/jwt.h"
-#include "lib/log.h"
+#include "api/route.h"
 #include "auth/session.h"
-#include "store/store_jwks.h"
-#include "proc/worker.h"
+#include "auth/token.h"
+#include "http/branchcfg.h"
+#include "lib/json.h"
 
-#define JWT_CACHE_SLOTS		256	/* power of two */
-#define JWT_CACHE_MARGIN_S	60	/* stop reusing this close to exp */
-#define JWT_DEFAULT_TTL		900
-
-struct jwt_cache_ent {
-	char	*key;
-	size_t	 keylen;
-	char	*token;
-	int64_t	 exp;
-};
-
-static struct jwt_cache_ent	 jcache[JWT_CACHE_SLOTS];
-
-static const char ORG_SQL[] =
-    "SELECT o.id::text, o.slug, m.role "
-    "FROM neon_auth.organization o "
-    "JOIN neon_auth.member m ON m.\"organizationId\" = o.id "
-    "WHERE o.id = $1::uuid AND m.\"userId\" = $2::uuid LIMIT 1";
-
-static int64_t
-now_ms(void)
+static enum err
+token(struct request *r, void *in)
 {
-	struct timespec	 ts;
+	json_object	*o;
+	char		*tok;
+	enum err	 e;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static struct str
-secret_of(struct request *r)
-{
-	return (str_c(r->w->cfg->secret));
-}
-
-static enum jwt_alg
-branch_alg(struct request *r)
-{
-	enum jwt_alg	 alg = jwt_alg_parse(r->bcfg->jwt_alg);
-
-	return (alg == JWT_ALG_NONE ? JWT_ALG_EDDSA : alg);
-}
-
-static int
-branch_ttl(struct request *r)
-{
-	return (r->bcfg->jwt_ttl > 0 ? r->bcfg->jwt_ttl : JWT_DEFAULT_TTL);
-}
-
-/* the reply for a failed store_jwks_* call */
-static void
-key_failure(struct request *r, enum store_jwks_err err)
-{
-	if (err == STORE_JWKS_DB) {
-		const struct db_error *de = db_last_error(r->db);
-
-		log_warnx("branch %s: jwks: %s", r->branch->name, de->message);
-		if (de->kind == DB_ERR_UNAVAILABLE) {
-			reply_error(r, 503, "DATABASE_UNAVAILABLE",
-			    "The database is unavailable; try again shortly");
-			return;
-		}
-	} else
-		log_err("branch %s: jwks: key generation failed",
-		    r->branch->name);
-	reply_error(r, 500, "INTERNAL_SERVER_ERROR", "Internal Server Error");
-}
-
-static const struct jwt_key *
-signing_key(struct request *r, int64_t now, enum store_jwks_err *err)
-{
-	return (store_jwks_signing_key(r->db, r->a, r->branch->name,
-	    secret_of(r), branch_alg(r), branch_ttl(r), now, err));
-}
-
-/* ------------------------------------------------------------ claims */
-
-static void
-add_nstr(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
-}
-
-/* 1 when s has the 8-4-4-4-12 hex shape PostgreSQL's uuid input takes */
-static int
-is_uuid(const char *s)
-{
-	int	 i;
-
-	if (s == NULL || strlen(s) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!isxdigit((unsigned char)s[i]))
-			return (0);
-	}
-	return (1);
-}
-
-/*
- * the `o` claim for the session's active organization, or NULL when
- * there is none (or the user is no longer a member).  -1 on a database
- * error.
- */
-static int
-org_claim(struct request *r, const struct auth *a, json_object **out)
-{
-	struct db_result	*res;
-	const char		*p[2];
-	json_object		*o;
-
-	*out = NULL;
-	if (!is_uuid(a->s.active_organization_id) || !is_uuid(a->u.id))
-		return (0);
-	p[0] = a->s.active_organization_id;
-	p[1] = a->u.id;
-	if ((res = db_exec(r->db, r->a, "jwt_org", ORG_SQL, 2, p)) == NULL)
-		return (-1);
-	if (db_ntuples(res) != 1)
-		return (0);
-	o = json_object_new_object();
-	add_nstr(o, "id", db_getvalue(res, 0, 0));
-	add_nstr(o, "slug", db_getvalue(res, 0, 1));
-	add_nstr(o, "role", db_getvalue(res, 0, 2));
-	*out = o;
-	return (0);
-}
-
-/*
- * session_payload: the claims of a session JWT as JSON text in r->a
- * (neon.md §7.2).  NULL on a database error (org lookup).
- */
-static char *
-session_payload(struct request *r, const struct auth *a, int64_t iat,
-    int64_t exp)
-{
-	const struct user_rec	*u = &a->u;
-	json_object		*p, *org;
-	char			*text;
-
-	if (org_claim(r, a, &org) == -1)
-		return (NULL);
-	p = json_object_new_object();
-	json_object_object_add(p, "iat", json_object_new_int64(iat));
-	add_nstr(p, "name", u->name ? u->name : "");
-	add_nstr(p, "email", u->email ? u->email : "");
-	json_object_object_add(p, "emailVerified",
-	    json_object_new_boolean(u->email_verified));
-	add_nstr(p, "image", u->image);
-	add_nstr(p, "createdAt", u->created_at);
-	add_nstr(p, "updatedAt", u->updated_at);
-	add_nstr(p, "role", "authenticated");
-	json_object_object_add(p, "banned", u->banned < 0 ? NULL :
-	    json_object_new_boolean(u->banned));
-	add_nstr(p, "banReason", u->ban_reason);
-	add_nstr(p, "banExpires", u->ban_expires);
-	add_nstr(p, "id", u->id);
-	if (org != NULL)
-		json_object_object_add(p, "o", org);
-	add_nstr(p, "sub", u->id);
-	json_object_object_add(p, "exp", json_object_new_int64(exp));
-	add_nstr(p, "iss", r->branch->origin);
-	add_nstr(p, "aud", r->branch->origin);
-	text = json_dump(r->a, p);
-	json_object_put(p);
-	return (text);
-}
-
-/* ------------------------------------------------------------ cache */
-
-static void
-key_part(struct arena *a, char **buf, size_t *len, size_t *cap,
-    const char *s)
-{
-	size_t	 n = s ? strlen(s) : 0;
-	char	*nb;
-
-	if (*len + n + 2 > *cap) {
-		*cap = (*len + n + 2) * 2;
-		nb = arena_alloc(a, *cap);
-		if (*len)
-			memcpy(nb, *buf, *len);
-		*buf = nb;
-	}
-	/* "\1" marks NULL, so NULL and "" differ; '\0' separates fields */
-	if (s == NULL)
-		(*buf)[(*len)++] = '\1';
-	else {
-		memcpy(*buf + *len, s, n);
-		*len += n;
-	}
-	(*buf)[(*len)++] = '\0';
-}
-
-static char *
-cache_key(struct request *r, const struct auth *a, const char *kid, int ttl,
-    size_t *len_out)
-{
-	const struct user_rec		*u = &a->u;
-	const struct session_rec	*s = &a->s;
-	char				*buf = NULL, num[64];
-	size_t				 len = 0, cap = 0;
-
-	key_part(r->a, &buf, &len, &cap, r->branch->name);
-	key_part(r->a, &buf, &len, &cap, r->branch->origin);
-	key_part(r->a, &buf, &len, &cap, kid);
-	(void)snprintf(num, sizeof(num), "%d/%d/%d", ttl, u->email_verified,
-	    u->banned);
-	key_part(r->a, &buf, &len, &cap, num);
-	key_part(r->a, &buf, &len, &cap, s->id);
-	key_part(r->a, &buf, &len, &cap, s->updated_at);
-	key_part(r->a, &buf, &len, &cap, s->active_organization_id);
-	key_part(r->a, &buf, &len, &cap, u->id);
-	key_part(r->a, &buf, &len, &cap, u->name);
-	key_part(r->a, &buf, &len, &cap, u->email);
-	key_part(r->a, &buf, &len, &cap, u->image);
-	key_part(r->a, &buf, &len, &cap, u->created_at);
-	key_part(r->a, &buf, &len, &cap, u->updated_at);
-	key_part(r->a, &buf, &len, &cap, u->ban_reason);
-	key_part(r->a, &buf, &len, &cap, u->ban_expires);
-	*len_out = len;
-	return (buf);
-}
-
-/* FNV-1a */
-static size_t
-slot_of(const char *key, size_t len)
-{
-	uint64_t	 h = UINT64_C(1469598103934665603);
-	size_t		 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= UINT64_C(1099511628211);
-	}
-	return ((size_t)(h & (JWT_CACHE_SLOTS - 1)));
-}
-
-static const char *
-cache_get(const char *key, size_t len, int64_t now_s)
-{
-	struct jwt_cache_ent	*e = &jcache[slot_of(key, len)];
-
-	if (e->key == NULL || e->keylen != len ||
-	    memcmp(e->key, key, len) != 0 ||
-	    now_s >= e->exp - JWT_CACHE_MARGIN_S)
-		return (NULL);
-	return (e->token);
-}
-
-static void
-cache_put(const char *key, size_t len, const char *token, int64_t exp)
-{
-	struct jwt_cache_ent	*e = &jcache[slot_of(key, len)];
-	size_t			 tl = strlen(token);
-
-	free(e->key);
-	free(e->token);
-	e->key = malloc(len);
-	e->token = malloc(tl + 1);
-	if (e->key == NULL || e->token == NULL) {
-		log_crit("%s: out of memory", __func__);
-		_exit(NEON_AUTHD_EX_OOM);
-	}
-	memcpy(e->key, key, len);
-	e->keylen = len;
-	memcpy(e->token, token, tl + 1);
-	e->exp = exp;
-}
-
-/*
- * session_jwt: the JWT for a session, from the cache unless the cached one
- * is near its end (the key covers every claim, the key id and the ttl).  In r->a; NULL on failure with the
- * error in *err (STORE_JWKS_OK when the org lookup failed).
- */
-static char *
-session_jwt(struct request *r, const struct auth *a,
-    enum store_jwks_err *err)
-{
-	const struct jwt_key	*k;
-	const char		*hit;
-	char			*key, *payload, *tok;
-	size_t			 keylen;
-	int64_t			 now = now_ms(), iat, exp;
-	int			 ttl = branch_ttl(r);
-
-	*err = STORE_JWKS_OK;
-	if ((k = signing_key(r, now, err)) == NULL)
-		return (NULL);
-	key = cache_key(r, a, jwt_key_kid(k), ttl, &keylen);
-	iat = now / 1000;
-	if ((hit = cache_get(key, keylen, iat)) != NULL)
-		return (arena_strdup(r->a, hit));
-	exp = iat + ttl;
-	if ((payload = session_payload(r, a, iat, exp)) == NULL) {
-		*err = STORE_JWKS_DB;
-		return (NULL);
-	}
-	if ((tok = jwt_sign(r->a, k, str_c(payload))) == NULL) {
-		*err = STORE_JWKS_CRYPTO;
-		return (NULL);
-	}
-	cache_put(key, keylen, tok, exp);
-	return (tok);
-}
-
-/* ------------------------------------------------------------ handlers */
-
-void
-api_token(struct request *r)
-{
-	struct auth		 a;
-	enum store_jwks_err	 err;
-	json_object		*o;
-	char			*tok;
-
-	if (session_require(r, 0, &a) == -1)
-		return;
-	if ((tok = session_jwt(r, &a, &err)) == NULL) {
-		key_failure(r, err);
-		return;
-	}
+	(void)in;
+	if ((e = token_session(r, r->auth, &tok)) != ERR_NONE)
+		return (e);
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(tok));
 	reply_json_obj(r, 200, o);
+	return (ERR_NONE);
 }
 
-void
-api_jwt_attach(struct request *r, const struct auth *a)
+static enum err
+token_anon(struct request *r, void *in)
 {
-	enum store_jwks_err	 err;
-	char			*tok;
+	json_object	*o;
+	char		*tok;
+	int64_t		 exp;
+	enum err	 e;
 
-	if (r->db == NULL || r->bcfg == NULL || r->branch == NULL)
-		return;
-	if ((tok = session_jwt(r, a, &err)) == NULL) {
-		if (err == STORE_JWKS_DB)
-			log_warnx("branch %s: set-auth-jwt left out: %s",
-			    r->branch->name, db_last_error(r->db)->message);
-		else
-			log_err("branch %s: set-auth-jwt left out: signing "
-			    "failed", r->branch->name);
-		return;
-	}
-	reply_header_add(r, "set-auth-jwt", tok);
-	reply_expose(r, "set-auth-jwt");
-}
-
-/* the anonymous token of a branch, cached like session tokens */
-void
-api_token_anonymous(struct request *r)
-{
-	const struct jwt_key	*k;
-	enum store_jwks_err	 err;
-	json_object		*p, *o;
-	const char		*hit;
-	char			*key, *tok, num[32];
-	size_t			 keylen = 0, cap = 0;
-	int64_t			 now = now_ms(), iat, exp;
-	int			 ttl;
-
+	(void)in;
 	if (!r->bcfg->anonymous_token) {
 		reply_empty(r, 404);
-		return;
+		return (ERR_NONE);
 	}
-	ttl = branch_ttl(r);
-	if ((k = signing_key(r, now, &err)) == NULL) {
-		key_failure(r, err);
-		return;
-	}
-	iat = now / 1000;
-	key = NULL;
-	key_part(r->a, &key, &keylen, &cap, "\1anonymous");
-	key_part(r->a, &key, &keylen, &cap, r->branch->name);
-	key_part(r->a, &key, &keylen, &cap, r->branch->origin);
-	key_part(r->a, &key, &keylen, &cap, jwt_key_kid(k));
-	(void)snprintf(num, sizeof(num), "%d", ttl);
-	key_part(r->a, &key, &keylen, &cap, num);
-	if ((hit = cache_get(key, keylen, iat)) != NULL) {
-		tok = arena_strdup(r->a, hit);
-		exp = jcache[slot_of(key, keylen)].exp;
-	} else {
-		exp = iat + ttl;
-		p = json_object_new_object();
-		json_object_object_add(p, "role",
-		    json_object_new_string("anonymous"));
-		json_object_object_add(p, "iat", json_object_new_int64(iat));
-		json_object_object_add(p, "exp", json_object_new_int64(exp));
-		add_nstr(p, "iss", r->branch->origin);
-		add_nstr(p, "aud", r->branch->origin);
-		tok = jwt_sign(r->a, k, str_c(json_dump(r->a, p)));
-		json_object_put(p);
-		if (tok == NULL) {
-			key_failure(r, STORE_JWKS_CRYPTO);
-			return;
-		}
-		cache_put(key, keylen, tok, exp);
-	}
+	if ((e = token_anonymous(r, &tok, &exp)) != ERR_NONE)
+		return (e);
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(tok));
 	json_object_object_add(o, "expires_at", json_object_new_int64(exp));
 	reply_json_obj(r, 200, o);
+	return (ERR_NONE);
 }
 
-void
-api_jwks(struct request *r)
+static enum err
+jwks(struct request *r, void *in)
 {
-	enum store_jwks_err	 err;
-	const char		*doc;
-	size_t			 len;
+	const char	*doc;
+	size_t		 len;
+	enum err	 e;
 
-	doc = store_jwks_document(r->db, r->a, r->branch->name, secret_of(r),
-	    branch_alg(r), branch_ttl(r), now_ms(), &len, &err);
-	if (doc == NULL) {
-		key_failure(r, err);
-		return;
-	}
+	(void)in;
+	if ((e = token_jwks(r, &doc, &len)) != ERR_NONE)
+		return (e);
 	reply_raw(r, 200, "application/json", arena_strndup(r->a, doc, len),
 	    len);
+	return (ERR_NONE);
 }
+
+static const struct route routes[] = {
+	{ "GET", "/token", "token", NULL, token, SESS_REQUIRED, RL_BRANCH,
+	    ROUTE_DB },
+	{ "GET", "/token/anonymous", "token/anonymous", NULL, token_anon,
+	    SESS_NONE, RL_BRANCH, ROUTE_DB },
+	{ "GET", "/jwks", "jwks", NULL, jwks, SESS_NONE, RL_BRANCH, ROUTE_DB },
+	{ "GET", "/.well-known/jwks.json", "jwks", NULL, jwks, SESS_NONE,
+	    RL_BRANCH, ROUTE_DB | ROUTE_HOST_ROOT },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+};
+
+const struct api_group api_jwt_group = { "jwt", routes, NULL };

@@ -5,24 +5,25 @@
  */
 #include <string.h>
 
-#include "api/api.h"
+#include "api/route.h"
+#include "auth/password.h"
+#include "auth/session.h"
+#include "auth/token.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
-#include "lib/crypto.h"
-#include "lib/hashgate.h"
-#include "lib/json.h"
 #include "http/origin.h"
+#include "lib/crypto.h"
+#include "lib/json.h"
 #include "lib/log.h"
-#include "auth/session.h"
-#include "store/store.h"
-#include "lib/clock.h"
 #include "lib/text.h"
+#include "store/store.h"
 
-static void
+static enum err
 reply_status_true(struct request *r)
 {
 	reply_json_str(r, 200, "{\"status\":true}");
+	return (ERR_NONE);
 }
 
 /* a non-empty query value means true (z.coerce.boolean) */
@@ -34,134 +35,7 @@ query_flag(struct request *r, const char *key)
 	return (v != NULL && *v != '\0');
 }
 
-void
-api_get_session(struct request *r)
-{
-	struct auth	 a;
-	struct jbuf	 b;
-	int		 rc;
-
-	reply_header_add(r, "Cache-Control", "no-store");
-	reply_header_add(r, "Pragma", "no-cache");
-	if (strcmp(r->method, "POST") == 0) {
-		reply_error(r, 405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
-		    "POST method requires deferSessionRefresh to be enabled "
-		    "in session config");
-		return;
-	}
-	rc = session_load(r, (query_flag(r, "disableRefresh") ?
-	    SESSION_NO_REFRESH : 0) | (query_flag(r, "disableCookieCache") ?
-	    SESSION_NO_CACHE : 0), &a);
-	if (rc == -1)
-		return;
-	if (rc == 0) {
-		reply_json_str(r, 200, "null");
-		return;
-	}
-	api_jwt_attach(r, &a);
-	jb_init(&b, r->a, 1024);
-	jb_lit(&b, "{\"session\":");
-	session_write(&b, &a.s);
-	jb_lit(&b, ",\"user\":");
-	user_write(&b, &a.u);
-	jb_lit(&b, "}");
-	reply_json_str(r, 200, jb_done(&b));
-}
-
-void
-api_sign_out(struct request *r)
-{
-	const char	*token;
-	struct vctx	 v;
-
-	v_begin(&v, r, V_OBJECT_OPT);
-	(void)v_str(&v, "callbackURL", 0);
-	(void)v_bool(&v, "disableRedirect", 0);
-	(void)v_str(&v, "state", 0);
-	if (v_end(&v) == -1)
-		return;
-	token = session_token_of(r);
-	if (token != NULL && store_session_delete(r, token) == -1)
-		log_warnx("route=sign-out could not delete the session");
-	session_clear_cookies(r);
-	reply_json_str(r, 200, "{\"success\":true}");
-}
-
-void
-api_list_sessions(struct request *r)
-{
-	struct auth	 a;
-	char		*list;
-
-	if (session_require(r, SESSION_FRESH, &a) == -1)
-		return;
-	if (store_session_list(r, a.u.id, &list) == -1) {
-		store_fail(r, NULL, NULL);
-		return;
-	}
-	reply_json_str(r, 200, list);
-}
-
-void
-api_revoke_session(struct request *r)
-{
-	struct vctx	 v;
-	struct auth	 a, other;
-	const char	*token;
-	int		 rc;
-
-	v_begin(&v, r, V_OBJECT);
-	token = v_str(&v, "token", 1);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	rc = store_session_lookup(r, token, &other);
-	if (rc == -1) {
-		store_fail(r, "INTERNAL_SERVER_ERROR", "Internal Server Error");
-		return;
-	}
-	if (rc == 1 && strcmp(other.s.user_id, a.u.id) == 0) {
-		if (store_session_delete(r, token) == -1) {
-			store_fail(r, "INTERNAL_SERVER_ERROR",
-			    "Internal Server Error");
-			return;
-		}
-		if (strcmp(token, a.s.token) == 0)
-			session_clear_cookies(r);
-	}
-	reply_status_true(r);
-}
-
-void
-api_revoke_sessions(struct request *r)
-{
-	struct auth	 a;
-
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	if (store_sessions_delete_user(r, a.u.id, NULL, 0) == -1) {
-		store_fail(r, "INTERNAL_SERVER_ERROR", "Internal Server Error");
-		return;
-	}
-	session_clear_cookies(r);
-	reply_status_true(r);
-}
-
-void
-api_revoke_other_sessions(struct request *r)
-{
-	struct auth	 a;
-
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	if (store_sessions_delete_user(r, a.u.id, a.s.token, 1) == -1) {
-		store_fail(r, "INTERNAL_SERVER_ERROR", "Internal Server Error");
-		return;
-	}
-	reply_status_true(r);
-}
-
+/* JavaScript truthiness of a JSON member (NULL: undefined) */
 static int
 truthy(json_object *o)
 {
@@ -182,332 +56,485 @@ truthy(json_object *o)
 	}
 }
 
+/* ---- GET /get-session (protocol.md §1.6) */
+
+static enum err
+get_session(struct request *r, void *in)
+{
+	struct auth	 a;
+	struct jbuf	 b;
+	enum err	 e;
+	int		 found;
+
+	(void)in;
+	reply_header_add(r, "Cache-Control", "no-store");
+	reply_header_add(r, "Pragma", "no-cache");
+	if (strcmp(r->method, "POST") == 0)
+		return (ERR_METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED);
+	e = session_load(r, (query_flag(r, "disableRefresh") ?
+	    SESSION_NO_REFRESH : 0) | (query_flag(r, "disableCookieCache") ?
+	    SESSION_NO_CACHE : 0), &a, &found);
+	if (e != ERR_NONE)
+		return (e);
+	if (!found) {
+		reply_json_str(r, 200, "null");
+		return (ERR_NONE);
+	}
+	token_attach(r, &a);
+	jb_init(&b, r->a, 1024);
+	jb_lit(&b, "{\"session\":");
+	session_write(&b, &a.s);
+	jb_lit(&b, ",\"user\":");
+	user_write(&b, &a.u);
+	jb_lit(&b, "}");
+	reply_json_str(r, 200, jb_done(&b));
+	return (ERR_NONE);
+}
+
+/* ---- POST /sign-out */
+
+static enum err
+parse_sign_out(struct request *r, void **in)
+{
+	struct vctx	 v;
+
+	(void)in;
+	v_begin(&v, r, V_OBJECT_OPT);
+	(void)v_str(&v, "callbackURL", 0);
+	(void)v_bool(&v, "disableRedirect", 0);
+	(void)v_str(&v, "state", 0);
+	return (v_end(&v));
+}
+
+static enum err
+sign_out(struct request *r, void *in)
+{
+	const char	*token;
+
+	(void)in;
+	token = session_token_of(r);
+	if (token != NULL && store_session_delete(r->db, r->a, token) == -1)
+		log_warnx("route=sign-out could not delete the session");
+	session_clear_cookies(r);
+	reply_json_str(r, 200, "{\"success\":true}");
+	return (ERR_NONE);
+}
+
+/* ---- session lists and revocation */
+
+static enum err
+list_sessions(struct request *r, void *in)
+{
+	char	*list;
+
+	(void)in;
+	if (store_session_list(r->db, r->a, r->auth->u.id, &list) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
+	reply_json_str(r, 200, list);
+	return (ERR_NONE);
+}
+
+static enum err
+parse_token(struct request *r, void **inp)
+{
+	struct vctx	 v;
+
+	v_begin(&v, r, V_OBJECT);
+	*inp = (void *)v_str(&v, "token", 1);
+	return (v_end(&v));
+}
+
+static enum err
+revoke_session(struct request *r, void *in)
+{
+	const char		*token = in;
+	struct session_rec	 s;
+	struct user_rec		 u;
+	int			 rc;
+
+	rc = store_session_lookup(r->db, r->a, token, &s, &u);
+	if (rc == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if (rc == 1 && strcmp(s.user_id, r->auth->u.id) == 0) {
+		if (store_session_delete(r->db, r->a, token) == -1)
+			return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+		if (strcmp(token, r->auth->s.token) == 0)
+			session_clear_cookies(r);
+	}
+	return (reply_status_true(r));
+}
+
+static enum err
+revoke_sessions(struct request *r, void *in)
+{
+	(void)in;
+	if (store_sessions_delete_user(r->db, r->a, r->auth->u.id, NULL,
+	    0) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	session_clear_cookies(r);
+	return (reply_status_true(r));
+}
+
+static enum err
+revoke_other_sessions(struct request *r, void *in)
+{
+	(void)in;
+	if (store_sessions_delete_user(r->db, r->a, r->auth->u.id,
+	    r->auth->s.token, 1) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	return (reply_status_true(r));
+}
+
+/* ---- POST /update-user, /update-session */
+
 /* user fields that only the server sets (admin plugin: input:false) */
 static const char *const user_input_false[] = {
 	"role", "banned", "banReason", "banExpires", NULL
 };
 
-void
-api_update_user(struct request *r)
-{
-	struct auth	 a;
-	json_object	*x;
-	const char	*name = NULL, *image = NULL;
-	int		 set_image = 0, i, rc;
-	struct vctx	 v;
+struct update_user_in {
+	const char	*name, *image;
+	int		 set_image;
+};
 
-	v_begin(&v, r, V_RECORD);
-	if (v_present(&v, "name"))
-		name = v_str(&v, "name", 0);
-	if (v.body && json_object_object_get_ex(r->json, "image", &x)) {
-		set_image = 1;
-		if (x != NULL)
-			image = v_str(&v, "image", 0);
-	}
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, 0, &a) == -1)
-		return;
-	if (json_object_object_get_ex(r->json, "email", &x) && truthy(x)) {
-		reply_error(r, 400, "EMAIL_CAN_NOT_BE_UPDATED",
-		    "Email can not be updated");
-		return;
-	}
-	for (i = 0; user_input_false[i] != NULL; i++)
-		if (json_object_object_get_ex(r->json, user_input_false[i],
-		    &x) && truthy(x)) {
-			reply_error(r, 400, "FIELD_NOT_ALLOWED",
-			    arena_printf(r->a, "%s is not allowed to be set",
-			    user_input_false[i]));
-			return;
-		}
-	if (name == NULL && !set_image) {
-		reply_error(r, 400, NULL, "No fields to update");
-		return;
-	}
-	rc = store_user_update(r, a.u.id, name, set_image, image, &a.u);
-	if (rc == -1) {
-		store_fail(r, "FAILED_TO_UPDATE_USER", "Failed to update user");
-		return;
-	}
-	session_set_cookie(r, &a, -1);
-	reply_status_true(r);
-}
-
-void
-api_update_session(struct request *r)
+static enum err
+parse_update_user(struct request *r, void **inp)
 {
-	struct auth		 a;
-	json_object_iter	 it;
+	struct update_user_in	*in = arena_alloc(r->a, sizeof(*in));
+	json_object		*x;
 	struct vctx		 v;
 
+	memset(in, 0, sizeof(*in));
 	v_begin(&v, r, V_RECORD);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, 0, &a) == -1)
-		return;
-	/* no session field accepts input here (activeOrganizationId: input:false) */
-	json_object_object_foreachC(r->json, it) {
-		if (truthy(it.val)) {
-			reply_error(r, 400, "FIELD_NOT_ALLOWED",
-			    arena_printf(r->a, "%s is not allowed to be set",
-			    it.key));
-			return;
-		}
+	if (v_present(&v, "name"))
+		in->name = v_str(&v, "name", 0);
+	if (v.body && json_object_object_get_ex(r->json, "image", &x)) {
+		in->set_image = 1;
+		if (x != NULL)
+			in->image = v_str(&v, "image", 0);
 	}
-	reply_error(r, 400, NULL, "No fields to update");
+	*inp = in;
+	return (v_end(&v));
 }
 
-void
-api_change_email(struct request *r)
+static enum err
+update_user(struct request *r, void *inp)
+{
+	struct update_user_in	*in = inp;
+	struct auth		*a = r->auth;
+	json_object		*x;
+	int			 i;
+
+	if (json_object_object_get_ex(r->json, "email", &x) && truthy(x))
+		return (ERR_EMAIL_CAN_NOT_BE_UPDATED);
+	for (i = 0; user_input_false[i] != NULL; i++)
+		if (json_object_object_get_ex(r->json, user_input_false[i],
+		    &x) && truthy(x))
+			return (err_msg(r, ERR_FIELD_NOT_ALLOWED,
+			    arena_printf(r->a, "%s is not allowed to be set",
+			    user_input_false[i])));
+	if (in->name == NULL && !in->set_image)
+		return (ERR_NO_FIELDS_TO_UPDATE);
+	if (store_user_update(r->db, r->a, a->u.id, in->name, in->set_image,
+	    in->image, &a->u) == -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_UPDATE_USER));
+	session_set_cookie(r, a, -1);
+	return (reply_status_true(r));
+}
+
+static enum err
+parse_record(struct request *r, void **in)
 {
 	struct vctx	 v;
-	struct auth	 a;
-	const char	*email;
-	int		 rc;
+
+	(void)in;
+	v_begin(&v, r, V_RECORD);
+	return (v_end(&v));
+}
+
+static enum err
+update_session(struct request *r, void *in)
+{
+	json_object_iter	 it;
+
+	(void)in;
+	/* no session field accepts input here (activeOrganizationId: input:false) */
+	json_object_object_foreachC(r->json, it) {
+		if (truthy(it.val))
+			return (err_msg(r, ERR_FIELD_NOT_ALLOWED,
+			    arena_printf(r->a, "%s is not allowed to be set",
+			    it.key)));
+	}
+	return (ERR_NO_FIELDS_TO_UPDATE);
+}
+
+/* ---- POST /change-email (protocol.md §1.13) */
+
+static enum err
+parse_change_email(struct request *r, void **inp)
+{
+	struct vctx	 v;
 
 	v_begin(&v, r, V_OBJECT);
-	email = v_email(&v, "newEmail");
+	*inp = (void *)v_email(&v, "newEmail");
 	(void)v_str(&v, "callbackURL", 0);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	email = text_lower(r->a, email);
-	if (strcmp(email, a.u.email) == 0) {
-		reply_error(r, 400, NULL, "Email is the same");
-		return;
-	}
+	return (v_end(&v));
+}
+
+static enum err
+change_email(struct request *r, void *in)
+{
+	struct auth	*a = r->auth;
+	const char	*email = text_lower(r->a, in);
+	int		 rc;
+
+	if (strcmp(email, a->u.email) == 0)
+		return (ERR_EMAIL_IS_THE_SAME);
 	/*
 	 * The direct path (updateEmailWithoutVerification) for an unverified
 	 * address; the confirmed path needs email delivery.
 	 */
-	if (a.u.email_verified) {
-		reply_error(r, 400, NULL, "Verification email isn't enabled");
-		return;
-	}
-	if ((rc = store_email_taken(r, email)) == -1) {
-		store_fail(r, NULL, NULL);
-		return;
-	}
+	if (a->u.email_verified)
+		return (ERR_VERIFICATION_EMAIL_NOT_ENABLED_MSG);
+	if ((rc = store_email_taken(r->db, r->a, email)) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 1) {
 		(void)crypto_random_id(r->a);
-		reply_status_true(r);
-		return;
+		return (reply_status_true(r));
 	}
-	if ((rc = store_user_set_email(r, a.u.id, email, &a.u)) == -1) {
-		store_fail(r, "FAILED_TO_UPDATE_USER", "Failed to update user");
-		return;
-	}
+	if ((rc = store_user_set_email(r->db, r->a, a->u.id, email,
+	    &a->u)) == -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_UPDATE_USER));
 	if (rc == 1)
-		session_set_cookie(r, &a, -1);
-	reply_status_true(r);
+		session_set_cookie(r, a, -1);
+	return (reply_status_true(r));
 }
 
-/* length checks shared by the password endpoints; -1 with the reply set */
-static int
-check_length(struct request *r, const char *pw, int check_min)
-{
-	size_t	 len = text_js_length(pw, strlen(pw));
+/* ---- passwords of the signed-in user */
 
-	if (check_min && len < (size_t)r->bcfg->pw_min) {
-		reply_error(r, 400, "PASSWORD_TOO_SHORT", "Password too short");
-		return (-1);
-	}
-	if (len > (size_t)r->bcfg->pw_max) {
-		reply_error(r, 400, "PASSWORD_TOO_LONG", "Password too long");
-		return (-1);
-	}
-	return (0);
-}
-
-/* 1 match, 0 mismatch or no password, -1 with the reply set */
-static int
-check_current(struct request *r, const char *user_id, const char *pw,
-    int need_account)
+/*
+ * the caller's current password against its credential account: *match
+ * 1 or 0; ERR_CREDENTIAL_ACCOUNT_NOT_FOUND when need_account and it has
+ * none (else no account is a mismatch).
+ */
+static enum err
+check_current(struct request *r, const char *pw, int need_account,
+    int *match)
 {
-	const char	*hash, *p;
+	const char	*hash;
 	int		 rc;
 
-	if ((rc = store_password_of(r, user_id, &hash)) == -1) {
-		store_fail(r, NULL, NULL);
-		return (-1);
-	}
-	if (rc == 0 || hash == NULL) {
-		if (need_account) {
-			reply_error(r, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND",
-			    "Credential account not found");
-			return (-1);
-		}
-		return (0);
-	}
-	if ((p = api_password_prepare(r, pw)) == NULL)
-		return (-1);
-	return (hashgate_password_verify(str_c(p), hash) == 1);
+	*match = 0;
+	if ((rc = store_password_of(r->db, r->a, r->auth->u.id, &hash)) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
+	if (rc == 0 || hash == NULL)
+		return (need_account ? ERR_CREDENTIAL_ACCOUNT_NOT_FOUND :
+		    ERR_NONE);
+	return (password_verify(r, pw, hash, match));
 }
 
-void
-api_change_password(struct request *r)
+struct change_password_in {
+	const char	*newpw, *cur;
+	int		 revoke;
+};
+
+static enum err
+parse_change_password(struct request *r, void **inp)
 {
-	struct vctx	 v;
-	struct auth	 a;
-	const char	*newpw, *cur, *p;
-	char		*hash;
-	int		 revoke, rc;
-	struct jbuf	 b;
+	struct change_password_in	*in = arena_alloc(r->a, sizeof(*in));
+	struct vctx			 v;
 
 	v_begin(&v, r, V_OBJECT);
-	newpw = v_str(&v, "newPassword", 1);
-	cur = v_str(&v, "currentPassword", 1);
-	revoke = v_bool(&v, "revokeOtherSessions", 0);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	if (check_length(r, newpw, 1) == -1 || check_length(r, cur, 0) == -1)
-		return;
-	if ((rc = check_current(r, a.u.id, cur, 1)) == -1)
-		return;
-	if (rc == 0) {
-		reply_error(r, 400, "INVALID_PASSWORD", "Invalid password");
-		return;
-	}
-	if ((p = api_password_prepare(r, newpw)) == NULL)
-		return;
-	if (hashgate_password_hash(r->a, str_c(p), &hash) == -1) {
-		reply_error(r, 500, "INTERNAL_SERVER_ERROR",
-		    "Internal Server Error");
-		return;
-	}
-	if (store_begin(r) == -1)
-		return;
-	if (store_password_set(r, a.u.id, hash) == -1)
+	in->newpw = v_str(&v, "newPassword", 1);
+	in->cur = v_str(&v, "currentPassword", 1);
+	in->revoke = v_bool(&v, "revokeOtherSessions", 0);
+	*inp = in;
+	return (v_end(&v));
+}
+
+static enum err
+change_password(struct request *r, void *inp)
+{
+	struct change_password_in	*in = inp;
+	struct auth			*a = r->auth;
+	struct session_new		 sn;
+	char				*hash;
+	int				 match;
+	struct jbuf			 b;
+	enum err			 e;
+
+	if ((e = password_check_length(r, in->newpw, 1)) != ERR_NONE ||
+	    (e = password_check_length(r, in->cur, 0)) != ERR_NONE)
+		return (e);
+	if ((e = check_current(r, in->cur, 1, &match)) != ERR_NONE)
+		return (e);
+	if (!match)
+		return (ERR_INVALID_PASSWORD);
+	if ((e = password_hash(r, in->newpw, &hash,
+	    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+		return (e);
+	if (store_begin(r->db) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if (store_password_set(r->db, r->a, a->u.id, hash) == -1)
 		goto fail;
-	if (revoke) {
-		if (store_sessions_delete_user(r, a.u.id, NULL, 0) == -1 ||
-		    store_session_create(r, a.u.id, 0, &a.s) == -1)
+	if (in->revoke) {
+		sn = session_new(r, 0);
+		if (store_sessions_delete_user(r->db, r->a, a->u.id, NULL,
+		    0) == -1 || store_session_create(r->db, r->a, a->u.id, &sn,
+		    &a->s) == -1)
 			goto fail;
 	}
-	if (store_commit(r) == -1)
-		return;
-	if (revoke)
-		session_set_cookie(r, &a, -1);
+	if (store_commit(r->db) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if (in->revoke)
+		session_set_cookie(r, a, -1);
 	jb_init(&b, r->a, 512);
 	jb_lit(&b, "{\"token\":");
-	jb_str(&b, revoke ? a.s.token : NULL);
+	jb_str(&b, in->revoke ? a->s.token : NULL);
 	jb_lit(&b, ",\"user\":");
-	user_write(&b, &a.u);
+	user_write(&b, &a->u);
 	jb_lit(&b, "}");
 	reply_json_str(r, 200, jb_done(&b));
-	return;
+	return (ERR_NONE);
  fail:
-	store_rollback(r);
-	store_fail(r, "INTERNAL_SERVER_ERROR", "Internal Server Error");
+	e = err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR);
+	store_rollback(r->db);
+	return (e);
 }
 
-void
-api_verify_password(struct request *r)
+static enum err
+parse_password(struct request *r, void **inp)
 {
 	struct vctx	 v;
-	struct auth	 a;
-	const char	*pw;
-	int		 rc;
 
 	v_begin(&v, r, V_OBJECT);
-	pw = v_str(&v, "password", 1);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	if (check_length(r, pw, 0) == -1)
-		return;
-	if ((rc = check_current(r, a.u.id, pw, 0)) == -1)
-		return;
-	if (rc == 0) {
-		reply_error(r, 400, "INVALID_PASSWORD", "Invalid password");
-		return;
-	}
-	reply_status_true(r);
+	*inp = (void *)v_str(&v, "password", 1);
+	return (v_end(&v));
 }
 
-void
-api_delete_user(struct request *r)
+static enum err
+verify_password(struct request *r, void *in)
 {
-	struct vctx	 v;
-	struct auth	 a;
+	int		 match;
+	enum err	 e;
+
+	if ((e = password_check_length(r, in, 0)) != ERR_NONE)
+		return (e);
+	if ((e = check_current(r, in, 0, &match)) != ERR_NONE)
+		return (e);
+	if (!match)
+		return (ERR_INVALID_PASSWORD);
+	return (reply_status_true(r));
+}
+
+/* ---- POST /delete-user, GET /delete-user/callback (§1.16, §1.17) */
+
+struct delete_user_in {
 	const char	*pw, *token;
-	int		 rc;
+};
+
+static enum err
+parse_delete_user(struct request *r, void **inp)
+{
+	struct delete_user_in	*in = arena_alloc(r->a, sizeof(*in));
+	struct vctx		 v;
 
 	v_begin(&v, r, V_OBJECT_OPT);
 	(void)v_str(&v, "callbackURL", 0);
-	pw = v_str(&v, "password", 0);
-	token = v_str(&v, "token", 0);
-	if (v_end(&v) == -1)
-		return;
-	if (session_require(r, SESSION_SENSITIVE, &a) == -1)
-		return;
-	if (!r->bcfg->delete_user) {
-		reply_raw(r, 404, "application/json", "", 0);
-		return;
-	}
-	if (pw != NULL) {
-		if (check_length(r, pw, 0) == -1)
-			return;
-		if ((rc = check_current(r, a.u.id, pw, 1)) == -1)
-			return;
-		if (rc == 0) {
-			reply_error(r, 400, "INVALID_PASSWORD",
-			    "Invalid password");
-			return;
-		}
-	}
-	if (token != NULL) {
-		/* deletion tokens come with email delivery; none is valid yet */
-		reply_error(r, 404, "INVALID_TOKEN", "Invalid token");
-		return;
-	}
-	if (pw == NULL && r->bcfg->session_fresh_age != 0 &&
-	    clock_now_ms() - a.s.created_ms >=
-	    r->bcfg->session_fresh_age * 1000) {
-		reply_error(r, 400, "SESSION_EXPIRED", "Session expired. "
-		    "Re-authenticate to perform this action.");
-		return;
-	}
-	if (store_user_delete(r, a.u.id) == -1) {
-		store_fail(r, "INTERNAL_SERVER_ERROR", "Internal Server Error");
-		return;
-	}
-	log_info("route=delete-user user=%s deleted", a.u.id);
-	session_clear_cookies(r);
-	reply_json_str(r, 200, "{\"success\":true,\"message\":\"User deleted\"}");
+	in->pw = v_str(&v, "password", 0);
+	in->token = v_str(&v, "token", 0);
+	*inp = in;
+	return (v_end(&v));
 }
 
-void
-api_delete_user_callback(struct request *r)
+static enum err
+delete_user(struct request *r, void *inp)
+{
+	struct delete_user_in	*in = inp;
+	struct auth		*a = r->auth;
+	int			 match;
+	enum err		 e;
+
+	if (!r->bcfg->delete_user)
+		return (ERR_NOT_FOUND_EMPTY);
+	if (in->pw != NULL) {
+		if ((e = password_check_length(r, in->pw, 0)) != ERR_NONE)
+			return (e);
+		if ((e = check_current(r, in->pw, 1, &match)) != ERR_NONE)
+			return (e);
+		if (!match)
+			return (ERR_INVALID_PASSWORD);
+	}
+	/* deletion tokens come with email delivery; none is valid yet */
+	if (in->token != NULL)
+		return (ERR_INVALID_TOKEN_404);
+	if (in->pw == NULL && !session_is_fresh(r, a))
+		return (ERR_SESSION_EXPIRED);
+	if (store_user_delete(r->db, r->a, a->u.id) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	log_info("route=delete-user user=%s deleted", a->u.id);
+	session_clear_cookies(r);
+	reply_json_str(r, 200, "{\"success\":true,\"message\":\"User deleted\"}");
+	return (ERR_NONE);
+}
+
+static enum err
+delete_user_callback(struct request *r, void *in)
 {
 	struct auth	 a;
 	const char	*token = request_query(r, "token");
-	int		 rc;
+	enum err	 e;
+	int		 found;
 
-	if (origin_check_query_callback(r) == -1)
-		return;
-	if (token == NULL) {
-		reply_error(r, 400, "VALIDATION_ERROR",
-		    "[query.token] Invalid input: expected string, received "
-		    "undefined");
-		return;
-	}
-	if (!r->bcfg->delete_user) {
-		reply_error(r, 404, "NOT_FOUND", "Not found");
-		return;
-	}
-	if ((rc = session_load(r, SESSION_SENSITIVE, &a)) == -1)
-		return;
-	if (rc == 0) {
-		reply_error(r, 404, "FAILED_TO_GET_USER_INFO",
-		    "Failed to get user info");
-		return;
-	}
+	(void)in;
+	if ((e = origin_check_query_callback(r)) != ERR_NONE)
+		return (e);
+	if (token == NULL)
+		return (err_msg(r, ERR_VALIDATION_ERROR, "[query.token] "
+		    "Invalid input: expected string, received undefined"));
+	if (!r->bcfg->delete_user)
+		return (ERR_NOT_FOUND);
+	if ((e = session_load(r, SESSION_SENSITIVE, &a, &found)) != ERR_NONE)
+		return (e);
+	if (!found)
+		return (ERR_FAILED_TO_GET_USER_INFO_404);
 	/* no deletion token has been issued without email delivery */
-	reply_error(r, 404, "INVALID_TOKEN", "Invalid token");
+	return (ERR_INVALID_TOKEN_404);
 }
+
+#define R_DB	ROUTE_DB
+
+static const struct route routes[] = {
+	{ "POST", "/sign-out", "sign-out", parse_sign_out, sign_out,
+	    SESS_NONE, RL_BRANCH, R_DB },
+	{ "GET", "/get-session", "get-session", NULL, get_session,
+	    SESS_NONE, RL_BRANCH, R_DB },
+	{ "POST", "/get-session", "get-session", NULL, get_session,
+	    SESS_NONE, RL_BRANCH, R_DB },
+	{ "GET", "/list-sessions", "list-sessions", NULL, list_sessions,
+	    SESS_FRESH, RL_BRANCH, R_DB },
+	{ "POST", "/revoke-session", "revoke-session", parse_token,
+	    revoke_session, SESS_SENSITIVE, RL_BRANCH, R_DB },
+	{ "POST", "/revoke-sessions", "revoke-sessions", NULL,
+	    revoke_sessions, SESS_SENSITIVE, RL_BRANCH, R_DB },
+	{ "POST", "/revoke-other-sessions", "revoke-other-sessions", NULL,
+	    revoke_other_sessions, SESS_SENSITIVE, RL_BRANCH, R_DB },
+	{ "POST", "/update-user", "update-user", parse_update_user,
+	    update_user, SESS_REQUIRED, RL_BRANCH, R_DB },
+	{ "POST", "/update-session", "update-session", parse_record,
+	    update_session, SESS_REQUIRED, RL_BRANCH, R_DB },
+	{ "POST", "/change-email", "change-email", parse_change_email,
+	    change_email, SESS_SENSITIVE, RL_STRICT, R_DB },
+	{ "POST", "/change-password", "change-password",
+	    parse_change_password, change_password, SESS_SENSITIVE,
+	    RL_STRICT, R_DB },
+	{ "POST", "/verify-password", "verify-password", parse_password,
+	    verify_password, SESS_SENSITIVE, RL_BRANCH, R_DB },
+	{ "POST", "/delete-user", "delete-user", parse_delete_user,
+	    delete_user, SESS_SENSITIVE, RL_BRANCH, R_DB },
+	{ "GET", "/delete-user/callback", "delete-user/callback", NULL,
+	    delete_user_callback, SESS_NONE, RL_BRANCH, R_DB },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+};
+
+const struct api_group api_session_group = { "core/session", routes, NULL };

@@ -12,72 +12,17 @@
 #include <strings.h>
 #include <time.h>
 
-#include "api/api.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
 #include "lib/crypto.h"
 #include "lib/json.h"
 #include "auth/session.h"
 #include "store/store.h"
+#include "http/clientip.h"
+#include "lib/url.h"
 #include "lib/clock.h"
 #include "lib/url.h"
 
-void
-user_write(struct jbuf *b, const struct user_rec *u)
-{
-	jb_lit(b, "{\"name\":");
-	jb_str(b, u->name);
-	jb_lit(b, ",\"email\":");
-	jb_str(b, u->email);
-	jb_lit(b, ",\"emailVerified\":");
-	jb_bool(b, u->email_verified);
-	jb_lit(b, ",\"image\":");
-	jb_str(b, u->image);
-	jb_lit(b, ",\"createdAt\":");
-	jb_str(b, u->created_at);
-	jb_lit(b, ",\"updatedAt\":");
-	jb_str(b, u->updated_at);
-	jb_lit(b, ",\"role\":");
-	jb_str(b, u->role);
-	jb_lit(b, ",\"banned\":");
-	if (u->banned < 0)
-		jb_lit(b, "null");
-	else
-		jb_bool(b, u->banned);
-	jb_lit(b, ",\"banReason\":");
-	jb_str(b, u->ban_reason);
-	jb_lit(b, ",\"banExpires\":");
-	jb_str(b, u->ban_expires);
-	jb_lit(b, ",\"id\":");
-	jb_str(b, u->id);
-	jb_lit(b, "}");
-}
-
-void
-session_write(struct jbuf *b, const struct session_rec *s)
-{
-	jb_lit(b, "{\"expiresAt\":");
-	jb_str(b, s->expires_at);
-	jb_lit(b, ",\"token\":");
-	jb_str(b, s->token);
-	jb_lit(b, ",\"createdAt\":");
-	jb_str(b, s->created_at);
-	jb_lit(b, ",\"updatedAt\":");
-	jb_str(b, s->updated_at);
-	jb_lit(b, ",\"ipAddress\":");
-	jb_str(b, s->ip_address ? s->ip_address : "");
-	jb_lit(b, ",\"userAgent\":");
-	jb_str(b, s->user_agent ? s->user_agent : "");
-	jb_lit(b, ",\"userId\":");
-	jb_str(b, s->user_id);
-	jb_lit(b, ",\"impersonatedBy\":");
-	jb_str(b, s->impersonated_by);
-	jb_lit(b, ",\"activeOrganizationId\":");
-	jb_str(b, s->active_organization_id);
-	jb_lit(b, ",\"id\":");
-	jb_str(b, s->id);
-	jb_lit(b, "}");
-}
 /*
  * Cookie cache, "compact" strategy (protocol.md §3.4): the signature
  * covers the serialisation of the inner object with "expiresAt" appended,
@@ -284,8 +229,27 @@ session_set_cookie(struct request *r, const struct auth *a, int dont_remember)
 	}
 }
 
+struct session_new
+session_new(struct request *r, int dont_remember)
+{
+	struct session_new	 n;
+	const char		*ua = request_header(r, "HTTP_USER_AGENT");
+
+	n.ip = clientip_str(r);
+	n.ua = ua ? arena_strdup(r->a, ua) : "";
+	n.ttl_s = dont_remember ? 86400 : r->bcfg->session_expires_in;
+	return (n);
+}
+
 int
-session_load(struct request *r, int flags, struct auth *a)
+session_is_fresh(struct request *r, const struct auth *a)
+{
+	return (r->bcfg->session_fresh_age == 0 || clock_now_ms() -
+	    a->s.created_ms < r->bcfg->session_fresh_age * 1000);
+}
+
+enum err
+session_load(struct request *r, int flags, struct auth *a, int *found)
 {
 	const char	*token;
 	char		*dr;
@@ -293,70 +257,67 @@ session_load(struct request *r, int flags, struct auth *a)
 	int		 rc;
 
 	memset(a, 0, sizeof(*a));
+	*found = 0;
 	if ((token = session_token_of(r)) == NULL) {
 		if (!r->bcfg->cookie_cache)
 			cookie_expire_chunked(r, cookie_name(r,
 			    "session_data"));
-		return (0);
+		return (ERR_NONE);
 	}
 	if (r->bcfg->cookie_cache && !(flags & (SESSION_SENSITIVE |
 	    SESSION_NO_CACHE)) && cache_read(r, token, a) == 1) {
 		a->dont_remember = cookie_get_signed(r, cookie_name(r,
 		    "dont_remember"), &dr) == CRYPTO_COOKIE_VALID;
 		a->from_cache = 1;
-		return (1);
+		*found = 1;
+		return (ERR_NONE);
 	}
-	if ((rc = store_session_lookup(r, token, a)) == -1)
-		return (store_fail(r, "FAILED_TO_GET_SESSION",
-		    "Failed to get session"));
+	if ((rc = store_session_lookup(r->db, r->a, token, &a->s, &a->u)) ==
+	    -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 	now = clock_now_ms();
 	if (rc == 0 || a->s.expires_ms < now) {
-		if (rc == 1 && store_session_delete(r, token) == -1)
-			return (store_fail(r, "FAILED_TO_GET_SESSION",
-			    "Failed to get session"));
+		if (rc == 1 && store_session_delete(r->db, r->a, token) == -1)
+			return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 		session_clear_cookies(r);
-		return (0);
+		memset(a, 0, sizeof(*a));
+		return (ERR_NONE);
 	}
+	*found = 1;
 	a->dont_remember = cookie_get_signed(r, cookie_name(r,
 	    "dont_remember"), &dr) == CRYPTO_COOKIE_VALID;
 	if (a->dont_remember || (flags & SESSION_NO_REFRESH))
-		return (1);
+		return (ERR_NONE);
 	expires_in = r->bcfg->session_expires_in * 1000;
 	update_age = r->bcfg->session_update_age * 1000;
 	if (a->s.expires_ms - expires_in + update_age <= now) {
-		rc = store_session_extend(r, &a->s, now + expires_in, now);
+		rc = store_session_extend(r->db, r->a, &a->s, now + expires_in,
+		    now);
 		if (rc == -1)
-			return (store_fail(r, "FAILED_TO_GET_SESSION",
-			    "Failed to get session"));
+			return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 		if (rc == 0) {
 			session_clear_cookies(r);
-			reply_error(r, 401, "FAILED_TO_GET_SESSION",
-			    "Failed to get session");
-			return (-1);
+			*found = 0;
+			return (ERR_FAILED_TO_GET_SESSION_401);
 		}
 		session_set_cookie(r, a, 0);
 		a->refreshed = 1;
 	} else if (r->bcfg->cookie_cache)
 		cache_set(r, a, a->dont_remember);
-	return (1);
+	return (ERR_NONE);
 }
 
-int
+enum err
 session_require(struct request *r, int flags, struct auth *a)
 {
-	int	 rc;
+	enum err	 e;
+	int		 found;
 
-	if ((rc = session_load(r, flags, a)) == -1)
-		return (-1);
-	if (rc == 0) {
-		reply_error(r, 401, "UNAUTHORIZED", "Unauthorized");
-		return (-1);
-	}
-	if ((flags & SESSION_FRESH) && r->bcfg->session_fresh_age != 0 &&
-	    clock_now_ms() - a->s.created_ms >=
-	    r->bcfg->session_fresh_age * 1000) {
-		reply_error(r, 403, "SESSION_NOT_FRESH", "Session is not fresh");
-		return (-1);
-	}
-	return (0);
+	if ((e = session_load(r, flags, a, &found)) != ERR_NONE)
+		return (e);
+	if (!found)
+		return (ERR_UNAUTHORIZED);
+	if ((flags & SESSION_FRESH) && !session_is_fresh(r, a))
+		return (ERR_SESSION_NOT_FRESH);
+	return (ERR_NONE);
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/api.h"
 #include "http/body.h"
 #include "lib/json.h"
 #include "lib/url.h"
@@ -51,7 +50,7 @@ parse_form(struct request *r)
 	return (o);
 }
 
-int
+enum err
 body_parse(struct request *r, int form_ok, json_object **out)
 {
 	const char	*ct = r->content_type, *semi;
@@ -61,45 +60,39 @@ body_parse(struct request *r, int form_ok, json_object **out)
 
 	*out = NULL;
 	if (r->body.len == 0)
-		return (0);
-	if (ct == NULL || *ct == '\0') {
-		reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", form_ok ?
+		return (ERR_NONE);
+	if (ct == NULL || *ct == '\0')
+		return (err_msg(r, ERR_UNSUPPORTED_MEDIA_TYPE, form_ok ?
 		    "Content-Type is required. Allowed types: "
 		    "application/x-www-form-urlencoded, application/json" :
-		    "Content-Type is required. Allowed types: application/json");
-		return (-1);
-	}
+		    "Content-Type is required. Allowed types: application/json"));
 	semi = strchr(ct, ';');
 	n = semi ? (size_t)(semi - ct) : strlen(ct);
 	while (n > 0 && ct[n - 1] == ' ')
 		n--;
 	if (is_json_type(ct, n)) {
 		o = json_parse(r->body.p, r->body.len, &is_null);
-		if (o == NULL && !is_null) {
-			reply_error(r, 400, "BAD_REQUEST",
-			    "Invalid JSON in request body");
-			return (-1);
-		}
+		if (o == NULL && !is_null)
+			return (ERR_BAD_REQUEST_JSON);
 		if (o == NULL) {
 			r->json_null = 1;	/* "received null" */
-			return (0);
+			return (ERR_NONE);
 		}
 		json_own(r->a, o);
 		*out = o;
-		return (0);
+		return (ERR_NONE);
 	}
 	if (form_ok && n == 33 &&
 	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
 		o = parse_form(r);
 		json_own(r->a, o);
 		*out = o;
-		return (0);
+		return (ERR_NONE);
 	}
-	reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", arena_printf(r->a,
+	return (err_msg(r, ERR_UNSUPPORTED_MEDIA_TYPE, arena_printf(r->a,
 	    "Content-Type \"%.*s\" is not allowed. Allowed types: %s", (int)n,
 	    ct, form_ok ? "application/x-www-form-urlencoded, application/json"
-	    : "application/json"));
-	return (-1);
+	    : "application/json")));
 }
 
 static const char *
@@ -228,13 +221,12 @@ v_email(struct vctx *v, const char *key)
 	return (s);
 }
 
-int
+enum err
 v_end(struct vctx *v)
 {
 	if (v->issues == NULL)
-		return (0);
-	reply_error(v->r, 400, "VALIDATION_ERROR", v->issues);
-	return (-1);
+		return (ERR_NONE);
+	return (err_msg(v->r, ERR_VALIDATION_ERROR, v->issues));
 }
 
 int

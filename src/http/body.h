@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "http/error.h"
 #include "http/request.h"
 
 /*
@@ -15,7 +16,7 @@
  * *out is NULL when there is no body ("undefined"); the object belongs to
  * the request arena.  Returns 0, or sets the 415/400 reply and returns -1.
  */
-int		 body_parse(struct request *r, int form_ok, json_object **out);
+enum err	 body_parse(struct request *r, int form_ok, json_object **out);
 
 /* A zod-style validation pass: collect issues, then fail once. */
 struct vctx {
@@ -43,8 +44,8 @@ int		 v_bool(struct vctx *v, const char *key, int def);
 const char	*v_email(struct vctx *v, const char *key);
 /* v_present: 1 when the key is in the body (any value). */
 int		 v_present(struct vctx *v, const char *key);
-/* v_end: 0 when no issue, else the 400 VALIDATION_ERROR reply and -1. */
-int		 v_end(struct vctx *v);
+/* v_end: ERR_NONE when no issue, else ERR_VALIDATION_ERROR with the issues. */
+enum err	 v_end(struct vctx *v);
 
 /* body_email_ok: the zod email pattern (protocol.md §2.2). */
 int		 body_email_ok(const char *s);

@@ -13,7 +13,6 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/request.h"
-#include "proc/scoreboard.h"
 #include "store/store_jwks.h"
 #include "lib/clock.h"
 
@@ -530,21 +529,7 @@ cache_slot(const char *name)
 	return (lru);
 }
 
-static void
-unavailable(struct request *r)
-{
-	reply_error(r, 503, "DATABASE_UNAVAILABLE",
-	    "The database is unavailable; try again shortly");
-}
-
-static void
-schema_not_ready(struct request *r)
-{
-	reply_error(r, 503, "SCHEMA_NOT_READY",
-	    "The neon_auth schema of this branch is missing or out of date");
-}
-
-int
+enum err
 branchcfg_acquire(struct request *r)
 {
 	struct branch		*b = r->branch;
@@ -565,8 +550,7 @@ branchcfg_acquire(struct request *r)
 			    b->name, db_pool_last_error(pool)->message);
 			e->down_logged_ms = now;
 		}
-		unavailable(r);
-		return (-1);
+		return (ERR_DATABASE_UNAVAILABLE);
 	}
 	e->down_logged_ms = 0;
 	if (db_drain_notifies(c, &flags) == -1)
@@ -583,8 +567,7 @@ branchcfg_acquire(struct request *r)
 		if (st == DB_SCHEMA_ERROR) {
 			log_warnx("branch %s: database error: %s", b->name,
 			    db_last_error(c)->message);
-			unavailable(r);
-			return (-1);
+			return (ERR_DATABASE_UNAVAILABLE);
 		}
 		if (st == DB_SCHEMA_MISSING || st == DB_SCHEMA_BEHIND) {
 			if (!e->schema_logged)
@@ -594,8 +577,7 @@ branchcfg_acquire(struct request *r)
 				    ? "missing" : "behind", v,
 				    NEON_AUTHD_SCHEMA_VERSION);
 			e->schema_logged = 1;
-			schema_not_ready(r);
-			return (-1);
+			return (ERR_SCHEMA_NOT_READY);
 		}
 		e->checked_conn = c;
 		e->schema_logged = 0;
@@ -617,11 +599,8 @@ branchcfg_acquire(struct request *r)
 			log_warnx("branch %s: cannot load project_config: %s",
 			    b->name, de->message);
 			e->checked_conn = NULL;
-			if (de->kind == DB_ERR_SCHEMA)
-				schema_not_ready(r);
-			else
-				unavailable(r);
-			return (-1);
+			return (de->kind == DB_ERR_SCHEMA ?
+			    ERR_SCHEMA_NOT_READY : ERR_DATABASE_UNAVAILABLE);
 		}
 		branchcfg_parse(&e->cfg, row);
 		e->cfg.loaded_ms = now;
@@ -629,5 +608,5 @@ branchcfg_acquire(struct request *r)
 	}
 	r->db = c;
 	r->bcfg = &e->cfg;
-	return (0);
+	return (ERR_NONE);
 }

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "http/error.h"
 #include "lib/arena.h"
 
 struct branch;
@@ -105,10 +106,10 @@ int	 branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
 /*
  * branchcfg_acquire: for r->branch, take this worker's connection, drain
  * notifications, check the schema once per connection and make sure the
- * cached configuration is current; sets r->db and r->bcfg.  On failure
- * the 503 reply is already set on r and -1 is returned.
+ * cached configuration is current; sets r->db and r->bcfg.  ERR_NONE, or
+ * ERR_DATABASE_UNAVAILABLE / ERR_SCHEMA_NOT_READY.
  */
-int	 branchcfg_acquire(struct request *r);
+enum err branchcfg_acquire(struct request *r);
 
 /* branchcfg_worker_init / _free: the per-worker pool and cache. */
 int	 branchcfg_worker_init(int max_conns, int connect_timeout_s,

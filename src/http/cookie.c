@@ -11,13 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
-#include "lib/config.h"
 #include "http/cookie.h"
 #include "lib/crypto.h"
-#include "proc/worker.h"
 #include "lib/url.h"
 
 static struct crypto_hmac	*secret_hmac;
@@ -26,7 +23,7 @@ static const char		*secret_for;
 const struct crypto_hmac *
 cookie_hmac(struct request *r)
 {
-	const char	*secret = r->w->cfg->secret;
+	const char	*secret = r->env->secret;
 
 	if (secret_hmac == NULL || secret_for != secret) {
 		if (secret_hmac)

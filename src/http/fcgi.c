@@ -59,13 +59,6 @@ fcgi_init(void)
 	return (0);
 }
 
-const char *
-fcgi_param(struct request *r, const char *name)
-{
-	(void)r;
-	return (FCGX_GetParam(name, freq.envp));
-}
-
 static const char *
 param_dup(struct request *r, const char *name)
 {
@@ -179,6 +172,8 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 		return (-1);
 	}
 	r->transport = &freq;
+	/* the handlers read the parameters through request_header() */
+	r->params = freq.envp;
 	r->method = param_dup(r, "REQUEST_METHOD");
 	if (r->method == NULL)
 		r->method = "GET";
@@ -281,10 +276,4 @@ fcgi_finish(struct request *r)
 	/* FCGI_KEEP_CONN is not supported by a prefork worker: close anyway */
 	if (freq.ipcFd >= 0)
 		FCGX_Free(&freq, 1);
-}
-
-const char *
-request_header(struct request *r, const char *cgi_name)
-{
-	return (fcgi_param(r, cgi_name));
 }

@@ -20,8 +20,6 @@ int	 fcgi_init(void);
  * is closed; nothing to answer), or -1 on an unexpected error.
  */
 int	 fcgi_accept(struct request *r, int conn_fd, size_t body_max);
-/* fcgi_param: a raw FastCGI parameter, borrowed until fcgi_finish. */
-const char *fcgi_param(struct request *r, const char *name);
 /* fcgi_send: write status, headers and body.  0, or -1 if the peer is gone. */
 int	 fcgi_send(struct request *r);
 /* fcgi_finish: end the request (closes the connection). */

@@ -22,17 +22,14 @@
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "lib/httpc.h"
-#include "api/api.h"
 #include "http/origin.h"
 #include "lib/url.h"
 
-const char *(*origin_header_fn)(struct request *, const char *) =
-    request_header;
 
 static const char *
 hdr(struct request *r, const char *cgi_name)
 {
-	return (origin_header_fn ? origin_header_fn(r, cgi_name) : NULL);
+	return (request_header(r, cgi_name));
 }
 
 /* ---- small string helpers ---- */
@@ -470,7 +467,7 @@ origin_trusted(struct request *r, const char *url, int allow_relative)
 /* ---- §6.2 / §6.3 guards ---- */
 
 /* validateOrigin: the Origin (or Referer) must be present and trusted */
-static int
+static enum err
 validate_origin(struct request *r)
 {
 	const char	*o = hdr(r, "HTTP_ORIGIN");
@@ -483,16 +480,11 @@ validate_origin(struct request *r)
 	    strcmp(site, "same-origin") == 0 && r->branch != NULL &&
 	    r->branch->origin != NULL)
 		v = r->branch->origin;
-	if (v == NULL || strcmp(v, "null") == 0) {
-		reply_error(r, 403, "MISSING_OR_NULL_ORIGIN",
-		    "Missing or null Origin");
-		return (-1);
-	}
-	if (!origin_trusted(r, v, 0)) {
-		reply_error(r, 403, "INVALID_ORIGIN", "Invalid origin");
-		return (-1);
-	}
-	return (0);
+	if (v == NULL || strcmp(v, "null") == 0)
+		return (ERR_MISSING_OR_NULL_ORIGIN);
+	if (!origin_trusted(r, v, 0))
+		return (ERR_INVALID_ORIGIN);
+	return (ERR_NONE);
 }
 
 /* JavaScript truthiness of a JSON value (NULL is undefined) */
@@ -521,38 +513,31 @@ js_truthy(json_object *v)
 struct url_field {
 	const char	*field;		/* body member */
 	const char	*label;		/* Better Auth's label */
-	const char	*code;
-	const char	*message;
+	enum err	 err;
 };
 
 static const struct url_field url_fields[] = {
-	{ "callbackURL", "callbackURL", "INVALID_CALLBACK_URL",
-	    "Invalid callbackURL" },
-	{ "redirectTo", "redirectURL", "INVALID_REDIRECT_URL",
-	    "Invalid redirectURL" },
+	{ "callbackURL", "callbackURL", ERR_INVALID_CALLBACK_URL },
+	{ "redirectTo", "redirectURL", ERR_INVALID_REDIRECT_URL },
 	{ "errorCallbackURL", "errorCallbackURL",
-	    "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL" },
+	    ERR_INVALID_ERROR_CALLBACK_URL },
 	{ "newUserCallbackURL", "newUserCallbackURL",
-	    "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL" },
+	    ERR_INVALID_NEW_USER_CALLBACK_URL },
 };
 
-static int
+static enum err
 check_url_value(struct request *r, const struct url_field *f,
     const char *value, int is_string)
 {
-	if (!is_string) {
-		reply_error(r, 400, NULL, arena_printf(r->a,
-		    "Invalid %s: expected a string", f->label));
-		return (-1);
-	}
-	if (!origin_trusted(r, value, 1)) {
-		reply_error(r, 403, f->code, f->message);
-		return (-1);
-	}
-	return (0);
+	if (!is_string)
+		return (err_msg(r, ERR_INVALID_URL_TYPE, arena_printf(r->a,
+		    "Invalid %s: expected a string", f->label)));
+	if (!origin_trusted(r, value, 1))
+		return (f->err);
+	return (ERR_NONE);
 }
 
-int
+enum err
 origin_check(struct request *r, json_object *body)
 {
 	const struct url_field	*f;
@@ -561,12 +546,14 @@ origin_check(struct request *r, json_object *body)
 	char			*qv;
 	size_t			 i;
 	int			 count;
+	enum err		 e;
 
 	if (m == NULL || strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
 	    strcmp(m, "OPTIONS") == 0)
-		return (0);
-	if (hdr(r, "HTTP_COOKIE") != NULL && validate_origin(r) == -1)
-		return (-1);
+		return (ERR_NONE);
+	if (hdr(r, "HTTP_COOKIE") != NULL &&
+	    (e = validate_origin(r)) != ERR_NONE)
+		return (e);
 	if (body != NULL && !json_object_is_type(body, json_type_object))
 		body = NULL;
 	for (i = 0; i < sizeof(url_fields) / sizeof(url_fields[0]); i++) {
@@ -575,9 +562,10 @@ origin_check(struct request *r, json_object *body)
 		if (body != NULL)
 			json_object_object_get_ex(body, f->field, &v);
 		if (v != NULL && js_truthy(v)) {
-			if (check_url_value(r, f, json_object_get_string(v),
-			    json_object_is_type(v, json_type_string)) == -1)
-				return (-1);
+			if ((e = check_url_value(r, f,
+			    json_object_get_string(v), json_object_is_type(v,
+			    json_type_string))) != ERR_NONE)
+				return (e);
 			continue;
 		}
 		if (i != 0)	/* only callbackURL falls back to the query */
@@ -585,13 +573,13 @@ origin_check(struct request *r, json_object *body)
 		qv = request_query_n(r, f->field, &count);
 		if (count == 0 || (count == 1 && *qv == '\0'))
 			continue;
-		if (check_url_value(r, f, qv, count == 1) == -1)
-			return (-1);
+		if ((e = check_url_value(r, f, qv, count == 1)) != ERR_NONE)
+			return (e);
 	}
-	return (0);
+	return (ERR_NONE);
 }
 
-int
+enum err
 origin_form_csrf(struct request *r)
 {
 	const char	*site, *mode, *dest, *o, *ref;
@@ -607,23 +595,18 @@ origin_form_csrf(struct request *r)
 #undef PRESENT
 	if (meta) {
 		if (site && strcmp(site, "cross-site") == 0 && mode &&
-		    strcmp(mode, "navigate") == 0) {
-			reply_error(r, 403,
-			    "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
-			    "Cross-site navigation login blocked. This "
-			    "request appears to be a CSRF attack.");
-			return (-1);
-		}
+		    strcmp(mode, "navigate") == 0)
+			return (ERR_CROSS_SITE_NAVIGATION_LOGIN_BLOCKED);
 		return (validate_origin(r));
 	}
 	o = hdr(r, "HTTP_ORIGIN");
 	ref = hdr(r, "HTTP_REFERER");
 	if ((o && *o) || (ref && *ref))
 		return (validate_origin(r));
-	return (0);
+	return (ERR_NONE);
 }
 
-int
+enum err
 origin_check_query_callback(struct request *r)
 {
 	char	*cb;
@@ -631,9 +614,8 @@ origin_check_query_callback(struct request *r)
 
 	cb = request_query_n(r, "callbackURL", &count);
 	if (cb == NULL || *cb == '\0' || origin_trusted(r, cb, 1))
-		return (0);
-	reply_error(r, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");
-	return (-1);
+		return (ERR_NONE);
+	return (ERR_INVALID_CALLBACK_URL);
 }
 
 /* ---- CORS ---- */

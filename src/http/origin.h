@@ -16,14 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "http/error.h"
 #include "http/request.h"
-
-/*
- * origin_header_fn: how this module reads a request header by its CGI
- * name.  Defaults to request_header(); unit tests point it at a fake.
- */
-extern const char *(*origin_header_fn)(struct request *r,
-    const char *cgi_name);
 
 /*
  * origin_match: Better Auth's matchesOriginPattern(url, pattern)
@@ -68,28 +62,28 @@ int	 origin_trusted(struct request *r, const char *url, int allow_relative);
  *     expected a string"} and trusted (relative allowed) -> 403
  *     INVALID_CALLBACK_URL / INVALID_REDIRECT_URL /
  *     INVALID_ERROR_CALLBACK_URL / INVALID_NEW_USER_CALLBACK_URL.
- * body may be NULL (no body) and is borrowed.  Returns 0, or -1 with
- * the reply set.
+ * body may be NULL (no body) and is borrowed.  Returns ERR_NONE or the
+ * error.
  */
-int	 origin_check(struct request *r, json_object *body);
+enum err origin_check(struct request *r, json_object *body);
 
 /*
  * origin_form_csrf: formCsrfMiddleware (protocol.md §6.3) for
  * /sign-up/email, /sign-in/email and /email-otp/send-verification-otp,
- * after input validation.  Returns 0, or -1 with the 403 reply set
- * (CROSS_SITE_NAVIGATION_LOGIN_BLOCKED, MISSING_OR_NULL_ORIGIN or
- * INVALID_ORIGIN).
+ * after input validation.  Returns ERR_NONE, or
+ * ERR_CROSS_SITE_NAVIGATION_LOGIN_BLOCKED, ERR_MISSING_OR_NULL_ORIGIN,
+ * ERR_INVALID_ORIGIN.
  */
-int	 origin_form_csrf(struct request *r);
+enum err origin_form_csrf(struct request *r);
 
 /*
  * origin_check_query_callback: the endpoint check of protocol.md §6.4
  * for GET /verify-email, /reset-password/:token and
  * /delete-user/callback: a non-empty query.callbackURL (its first value;
  * call after query validation) must be trusted, relative allowed.
- * Returns 0, or -1 with 403 INVALID_CALLBACK_URL set.
+ * Returns ERR_NONE or ERR_INVALID_CALLBACK_URL.
  */
-int	 origin_check_query_callback(struct request *r);
+enum err origin_check_query_callback(struct request *r);
 
 /* What preflights allow (neon.md §6.1, §13). */
 #define CORS_ALLOW_METHODS	"GET, POST, OPTIONS"

@@ -25,7 +25,9 @@
 #include "http/branchcfg.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "http/clientip.h"
 #include "http/ratelimit.h"
+#include "lib/clock.h"
 
 struct rl_entry {
 	uint64_t	 hash;		/* 0: empty */
@@ -48,11 +50,6 @@ struct ratelimit {
 	uint64_t	 evictions;	/* atomic */
 	struct rl_bucket b[];
 };
-
-const char *(*ratelimit_header_fn)(struct request *, const char *) =
-    request_header;
-
-static enum ratelimit_xff	 xff_mode = RATELIMIT_XFF_SINGLE;
 
 struct ratelimit *
 ratelimit_create(size_t slots)
@@ -254,199 +251,67 @@ ratelimit_hit(struct ratelimit *rl, const char *key, int window_s, int max,
 	return (allowed);
 }
 
-static int
-starts_with(const char *s, const char *prefix)
-{
-	return (strncmp(s, prefix, strlen(prefix)) == 0);
-}
-
-static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return (1);
-	return (0);
-}
-
-void
-ratelimit_rule(const char *route, int def_window, int def_max, int *window,
-    int *max)
-{
-	static const char *const core_60[] = {
-		"/request-password-reset", "/send-verification-email",
-		"/email-otp/send-verification-otp",
-		"/email-otp/request-password-reset", NULL,
-	};
-	static const char *const email_otp[] = {
-		"/email-otp/send-verification-otp",
-		"/email-otp/check-verification-otp", "/email-otp/verify-email",
-		"/sign-in/email-otp", "/email-otp/request-password-reset",
-		"/email-otp/reset-password", "/forget-password/email-otp",
-		"/email-otp/request-email-change", "/email-otp/change-email",
-		NULL,
-	};
-
-	*window = def_window;
-	*max = def_max;
-	if (route == NULL)
-		return;
-	if (starts_with(route, "/sign-in") || starts_with(route, "/sign-up") ||
-	    starts_with(route, "/change-password") ||
-	    starts_with(route, "/change-email")) {
-		*window = 10;
-		*max = 3;
-	}
-	if (in_list(route, core_60) || starts_with(route, "/forget-password")) {
-		*window = 60;
-		*max = 3;
-	}
-	if (in_list(route, email_otp)) {
-		*window = 60;
-		*max = 3;
-	}
-}
-
-void
-ratelimit_set_xff_mode(enum ratelimit_xff mode)
-{
-	xff_mode = mode;
-}
-
 /*
- * Parse a bare IP address (n bytes of s).  IPv4 comes back as an
- * IPv4-mapped IPv6 address.  Returns 0, or -1.
+ * The client's key part: its address, an IPv6 client by its /64 (one host
+ * holds a whole /64), from the one client-IP rule (clientip.c).
  */
-static int
-parse_ip(const char *s, size_t n, struct in6_addr *a)
-{
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	struct in_addr	 a4;
-
-	if (n == 0 || n >= sizeof(buf))
-		return (-1);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a4) == 1) {
-		memset(a, 0, sizeof(*a));
-		a->s6_addr[10] = 0xff;
-		a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], &a4, 4);
-		return (0);
-	}
-	return (inet_pton(AF_INET6, buf, a) == 1 ? 0 : -1);
-}
-
-static int
-format_ip(const struct in6_addr *a, char *buf, size_t len)
-{
-	struct in6_addr	 net;
-	char		 tmp[INET6_ADDRSTRLEN];
-	int		 n;
-
-	if (IN6_IS_ADDR_V4MAPPED(a)) {
-		if (inet_ntop(AF_INET, &a->s6_addr[12], tmp,
-		    sizeof(tmp)) == NULL)
-			return (-1);
-		n = snprintf(buf, len, "%s", tmp);
-	} else {
-		net = *a;
-		memset(&net.s6_addr[8], 0, 8);
-		if (inet_ntop(AF_INET6, &net, tmp, sizeof(tmp)) == NULL)
-			return (-1);
-		n = snprintf(buf, len, "%s/64", tmp);
-	}
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
-}
-
-/* loopback, RFC 1918, link-local, unique-local */
-static int
-ip_private(const struct in6_addr *a)
-{
-	const uint8_t	*b = a->s6_addr;
-
-	if (IN6_IS_ADDR_V4MAPPED(a))
-		return (b[12] == 127 || b[12] == 10 ||
-		    (b[12] == 172 && (b[13] & 0xf0) == 16) ||
-		    (b[12] == 192 && b[13] == 168) ||
-		    (b[12] == 169 && b[13] == 254));
-	return (IN6_IS_ADDR_LOOPBACK(a) || (b[0] & 0xfe) == 0xfc ||
-	    IN6_IS_ADDR_LINKLOCAL(a));
-}
-
-static const char *
-rl_hdr(struct request *r, const char *name)
-{
-	return (ratelimit_header_fn ? ratelimit_header_fn(r, name) : NULL);
-}
-
 int
 ratelimit_client_ip(struct request *r, char *buf, size_t len)
 {
-	struct in6_addr	 xa, ra;
-	const char	*xff, *s, *e;
-	int		 have_xff = 0, have_remote;
+	struct in6_addr	 a;
+	char		 tmp[INET6_ADDRSTRLEN];
+	int		 n;
 
-	have_remote = r->remote_addr != NULL &&
-	    parse_ip(r->remote_addr, strlen(r->remote_addr), &ra) == 0;
-	xff = xff_mode == RATELIMIT_XFF_NEVER ? NULL :
-	    rl_hdr(r, "HTTP_X_FORWARDED_FOR");
-	if (xff != NULL && strchr(xff, ',') == NULL) {
-		s = xff + strspn(xff, " \t");
-		for (e = s + strlen(s); e > s && (e[-1] == ' ' ||
-		    e[-1] == '\t'); e--)
-			;
-		have_xff = parse_ip(s, (size_t)(e - s), &xa) == 0;
-		if (xff_mode == RATELIMIT_XFF_PRIVATE &&
-		    !(have_remote && ip_private(&ra)))
-			have_xff = 0;
+	if (clientip_of(r, tmp, sizeof(tmp), &a) == -1) {
+		snprintf(buf, len, "%s", "no-trusted-ip");
+		return (-1);
 	}
-	if (have_xff && format_ip(&xa, buf, len) == 0)
-		return (0);
-	if (have_remote && format_ip(&ra, buf, len) == 0)
-		return (0);
-	snprintf(buf, len, "%s", "no-trusted-ip");
-	return (-1);
+	if (IN6_IS_ADDR_V4MAPPED(&a))
+		n = snprintf(buf, len, "%s", tmp);
+	else {
+		memset(&a.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a, tmp, sizeof(tmp)) == NULL)
+			return (-1);
+		n = snprintf(buf, len, "%s/64", tmp);
+	}
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(buf, len, "%s", "no-trusted-ip");
+		return (-1);
+	}
+	return (0);
 }
 
-static int64_t
-now_monotonic_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-int
-ratelimit_guard(struct request *r, struct ratelimit *rl)
+enum err
+ratelimit_guard(struct request *r, struct ratelimit *rl, int window, int max)
 {
 	char		 ip[INET6_ADDRSTRLEN + 8], retry[16];
 	const char	*route, *key;
 	size_t		 n;
-	int		 window = 10, max = 100, retry_s;
+	int		 retry_s;
 
 	if (rl == NULL || r->branch == NULL)
-		return (0);
+		return (ERR_NONE);
 	if (r->bcfg != NULL) {
 		if (!r->bcfg->rl_enabled)
-			return (0);
-		window = r->bcfg->rl_window;
-		max = r->bcfg->rl_max;
+			return (ERR_NONE);
+		if (window == 0) {
+			window = r->bcfg->rl_window;
+			max = r->bcfg->rl_max;
+		}
+	} else if (window == 0) {
+		window = 10;
+		max = 100;
 	}
 	n = r->route.len;
 	while (n > 0 && r->route.p[n - 1] == '/')
 		n--;
 	route = arena_strndup(r->a, n ? r->route.p : "", n);
-	ratelimit_rule(route, window, max, &window, &max);
 	ratelimit_client_ip(r, ip, sizeof(ip));
 	key = arena_printf(r->a, "%s|%s|%s",
 	    r->branch->name ? r->branch->name : "", ip, route);
-	if (ratelimit_hit(rl, key, window, max, now_monotonic_ms(),
-	    &retry_s))
-		return (0);
-	reply_error(r, 429, NULL, "Too many requests. Please try again later.");
+	if (ratelimit_hit(rl, key, window, max, clock_mono_ms(), &retry_s))
+		return (ERR_NONE);
 	snprintf(retry, sizeof(retry), "%d", retry_s);
 	reply_header_add(r, "X-Retry-After", retry);
-	return (-1);
+	return (ERR_TOO_MANY_REQUESTS);
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/error.h"
 #include "http/request.h"
 
 #define RATELIMIT_BUCKET_SLOTS	8	/* probe window */
@@ -58,61 +59,24 @@ int	 ratelimit_hit(struct ratelimit *rl, const char *key, int window_s,
 	    int max, int64_t now_ms, int *retry_after_s);
 
 /*
- * ratelimit_rule: the rule for route (the path below the base path):
- * def_window/def_max (the branch setting), overridden by Better Auth's
- * core special rules and the email-otp plugin rules (§7).
- */
-void	 ratelimit_rule(const char *route, int def_window, int def_max,
-	    int *window, int *max);
-
-/*
- * Which X-Forwarded-For to believe (ratelimit_set_xff_mode):
- * RATELIMIT_XFF_SINGLE   Better Auth's default: a header holding exactly
- *                        one valid IP is used, a list is ignored
- *                        (the default here too);
- * RATELIMIT_XFF_PRIVATE  the same, but only when REMOTE_ADDR is a
- *                        loopback or private address (a proxy in front
- *                        of the web server); a client talking to the web
- *                        server directly cannot pick its own key;
- * RATELIMIT_XFF_NEVER    REMOTE_ADDR only.
- */
-enum ratelimit_xff {
-	RATELIMIT_XFF_SINGLE = 0,
-	RATELIMIT_XFF_PRIVATE,
-	RATELIMIT_XFF_NEVER,
-};
-void	 ratelimit_set_xff_mode(enum ratelimit_xff mode);
-
-/*
- * ratelimit_header_fn: how this module reads a request header by its
- * CGI name; defaults to request_header(), unit tests replace it.
- */
-extern const char *(*ratelimit_header_fn)(struct request *r,
-    const char *cgi_name);
-
-/*
- * ratelimit_client_ip: the client address for the key (§7): the
- * X-Forwarded-For header when it holds a single valid IP (subject to the
- * xff mode), else REMOTE_ADDR -- Better Auth would fall back to a shared
- * "no-trusted-ip" key, but we always sit behind our own web server,
- * which knows the peer.  IPv4 in dotted-quad form; an IPv4-mapped IPv6
- * address as IPv4; other IPv6 addresses reduced to their /64 prefix
- * ("2001:db8:1:2::/64"), as Better Auth does by default.  Writes a
- * NUL-terminated string to buf.  Returns 0, or -1 when there is no
- * usable address (buf then holds "no-trusted-ip").
+ * ratelimit_client_ip: the client part of the key (§7), from the one
+ * client-IP rule (http/clientip.h): IPv4 in dotted-quad form (IPv4-mapped
+ * IPv6 as IPv4), other IPv6 addresses reduced to their /64 prefix
+ * ("2001:db8:1:2::/64"), as Better Auth does by default.  Returns 0, or
+ * -1 when there is no usable address (buf then holds "no-trusted-ip").
  */
 int	 ratelimit_client_ip(struct request *r, char *buf, size_t len);
 
 /*
- * ratelimit_guard: the whole step 2 of protocol.md §0.4 for a request
- * whose branch is resolved: rule for r->route (trailing slashes
- * removed), key "<branch>|<ip>|<route>", settings from r->bcfg (enabled,
- * window, max; defaults 10 s / 100 when r->bcfg is NULL).  Denied ->
- * 429 {"message":"Too many requests. Please try again later."} with
- * X-Retry-After, return -1.  Otherwise (allowed, disabled, rl NULL, no
- * branch) return 0.
+ * ratelimit_guard: step 2 of protocol.md §0.4 for a request whose branch
+ * is resolved, under the route row's rule (window s, max requests;
+ * window 0 = the branch's settings.rate_limit, 10 s / 100 without
+ * config): key "<branch>|<ip>|<route>" (trailing slashes removed).
+ * ERR_TOO_MANY_REQUESTS (with X-Retry-After set) when denied, else
+ * ERR_NONE (also when disabled, rl NULL or no branch).
  */
-int	 ratelimit_guard(struct request *r, struct ratelimit *rl);
+enum err ratelimit_guard(struct request *r, struct ratelimit *rl, int window,
+	    int max);
 
 /*
  * ratelimit_test_hold: lock the bucket of key and keep it locked (unit

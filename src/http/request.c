@@ -10,6 +10,18 @@
 #include "http/request.h"
 #include "lib/url.h"
 
+const char *
+request_header(struct request *r, const char *cgi_name)
+{
+	size_t		 n = strlen(cgi_name);
+	char *const	*p;
+
+	for (p = r->params; p != NULL && *p != NULL; p++)
+		if (strncmp(*p, cgi_name, n) == 0 && (*p)[n] == '=')
+			return (*p + n + 1);
+	return (NULL);
+}
+
 char *
 request_query_n(struct request *r, const char *key, int *count)
 {
@@ -81,21 +93,6 @@ reply_json_obj(struct request *r, int status, json_object *o)
 {
 	reply_json_str(r, status, json_dump(r->a, o));
 	json_object_put(o);
-}
-
-void
-reply_error(struct request *r, int status, const char *code,
-    const char *message)
-{
-	const char	*body;
-
-	if (code)
-		body = arena_printf(r->a, "{\"message\":%s,\"code\":%s}",
-		    json_quote(r->a, message), json_quote(r->a, code));
-	else
-		body = arena_printf(r->a, "{\"message\":%s}",
-		    json_quote(r->a, message));
-	reply_json_str(r, status, body);
 }
 
 void

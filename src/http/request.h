@@ -13,10 +13,24 @@
 
 #include "lib/arena.h"
 
+struct auth;
 struct branch;
 struct branchcfg;
 struct db_conn;
-struct worker_ctx;
+struct ratelimit;
+struct api_group;
+struct route;
+
+/*
+ * What the process lends every request: set up once per worker, read by
+ * the layers that need the server's own state (cookies and keys need the
+ * secret, the guards the shared rate-limit table).
+ */
+struct request_env {
+	const char		*secret;	/* cookie signatures, key encryption */
+	struct ratelimit	*rl;		/* shared table, NULL: no limits */
+	int			 testing_sleep;	/* GET /debug/sleep is on */
+};
 
 struct reply_header {
 	struct reply_header	*next;
@@ -25,12 +39,13 @@ struct reply_header {
 };
 
 struct request {
-	struct arena		*a;
-	struct worker_ctx	*w;
-	void			*transport;	/* fcgi.c's handle */
-	int64_t			 start_ms;
+	struct arena			*a;
+	const struct request_env	*env;
+	void				*transport;	/* fcgi.c's handle */
+	int64_t				 start_ms;
 
-	/* from the web server */
+	/* from the web server: the FastCGI parameters, "NAME=value", NULL-ended */
+	char *const	*params;
 	const char	*method;
 	struct str	 uri;		/* raw REQUEST_URI */
 	struct str	 path;		/* uri up to '?' */
@@ -48,13 +63,17 @@ struct request {
 	struct branch	*branch;
 	struct str	 route;		/* path below the branch base, "/ok" */
 	const char	*route_name;	/* for logs and the scoreboard */
+	const struct route	*rt;	/* the matched route row */
+	const struct api_group	*group;	/* and its endpoint group */
 	struct db_conn		*db;	/* set by branchcfg_acquire */
 	const struct branchcfg	*bcfg;
 
 	json_object	*json;		/* parsed body, NULL when none */
 	int		 json_null;	/* the body was JSON null */
+	struct auth	*auth;		/* the caller's session, when loaded */
 	int		 via_bearer;	/* session came from Authorization */
 	const char	*expose;	/* Access-Control-Expose-Headers list */
+	const char	*err_message;	/* err_msg(): replaces the row's text */
 
 	/* reply */
 	int			 status;
@@ -95,12 +114,6 @@ void		 reply_raw(struct request *r, int status, const char *ctype,
 void		 reply_json_str(struct request *r, int status, const char *json);
 /* reply_json_obj: status + the serialisation of o, which it frees. */
 void		 reply_json_obj(struct request *r, int status, json_object *o);
-/*
- * reply_error: the protocol's error body {"message":...,"code":...};
- * code NULL gives a body with the message only.
- */
-void		 reply_error(struct request *r, int status, const char *code,
-		    const char *message);
 /* reply_empty: status with an empty body and no content type. */
 void		 reply_empty(struct request *r, int status);
 /* reply_reason: the reason phrase for a status. */

@@ -131,3 +131,13 @@ hashgate_password_verify(struct str pw, const char *stored)
 		(void)gate_op(1);
 	return (rc);
 }
+
+void
+hashgate_password_burn(struct str pw)
+{
+	int	 held = gate_op(-1) == 0;
+
+	crypto_password_burn(pw);
+	if (held)
+		(void)gate_op(1);
+}

@@ -23,5 +23,11 @@ int	 hashgate_stats(int *slots, int *free, int *waiting);
 /* crypto_password_hash / crypto_password_verify, inside the gate */
 int	 hashgate_password_hash(struct arena *a, struct str pw, char **out);
 int	 hashgate_password_verify(struct str pw, const char *stored);
+/*
+ * hashgate_password_burn: the work of one verify for a password that has
+ * no stored hash (unknown user), inside the gate like a real one, so that
+ * neither the answer time nor the CPU tells the two apart.
+ */
+void	 hashgate_password_burn(struct str pw);
 
 #endif

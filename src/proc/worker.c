@@ -25,8 +25,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "api/api.h"
-#include "http/body.h"
+#include "api/router.h"
 #include "lib/arena.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -34,10 +33,9 @@
 #include "lib/crypto.h"
 #include "http/fcgi.h"
 #include "lib/log.h"
-#include "http/origin.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
-#include "api/router.h"
+#include "proc/status.h"
 #include "proc/worker.h"
 #include "lib/clock.h"
 
@@ -137,81 +135,21 @@ accept_connection(int listen_fd)
 static void
 handle(struct worker_ctx *w, struct request *r)
 {
-	const struct route	*rt;
-	int			 known;
-
-	if (r->body_error == 413) {
-		r->route_name = "-";
-		reply_error(r, 413, "PAYLOAD_TOO_LARGE",
-		    "Request body is too large");
-		return;
-	}
-	if (r->body_error) {
-		r->route_name = "-";
-		reply_error(r, 400, "BAD_REQUEST", "Invalid request body");
-		return;
-	}
 	if (w->cfg->status_enabled &&
 	    str_eq_c(r->path, w->cfg->status_path)) {
 		r->route_name = "status";
 		scoreboard_request_begin(w->slot, "status", 6);
 		if (strcmp(r->method, "GET") == 0)
-			api_status_page(r);
+			status_page(r, w->sb);
 		else
 			reply_empty(r, 404);
 		return;
 	}
-	r->branch = branch_resolve(r->host, r->path, &r->route);
-	/* the JWKS at the host root, when the host names one branch */
-	if (r->branch == NULL && str_eq_c(r->path, "/.well-known/jwks.json") &&
-	    (r->branch = branch_host_only(r->host)) != NULL)
-		r->route = r->path;
-	if (r->branch == NULL) {
-		r->route_name = "-";
-		reply_error(r, 404, "BRANCH_NOT_FOUND",
-		    "No auth service is configured at this address");
+	if (!router_resolve(r))
 		return;
-	}
-	/* the path must continue the base path with '/' (protocol.md §0.4) */
-	if (r->route.len == 0 || memmem(r->route.p, r->route.len, "//",
-	    2) != NULL) {
-		r->route_name = "-";
-		reply_empty(r, 404);
-		return;
-	}
-	rt = router_match(r->method, r->route, &known);
-	if (rt == NULL && strcmp(r->method, "OPTIONS") == 0 && known) {
-		/* CORS preflight for a known path (neon.md §13) */
-		r->route_name = "preflight";
-		if (branchcfg_acquire(r) == -1)
-			return;
-		cors_preflight(r);
-		return;
-	}
-	if (rt == NULL) {
-		r->route_name = known ? "wrong-method" : "unknown";
-		reply_empty(r, 404);
-		return;
-	}
-	r->route_name = rt->name;
-	scoreboard_request_begin(w->slot, rt->name, strlen(rt->name));
-	if (!(rt->flags & ROUTE_DB)) {
-		cors_headers(r);
-		rt->handler(r);
-		return;
-	}
-	if (branchcfg_acquire(r) == -1)
-		return;
-	cors_headers(r);
-	if (ratelimit_guard(r, w->rl) == -1)
-		return;
-	if (strcmp(r->method, "GET") != 0) {
-		if (body_parse(r, rt->flags & ROUTE_FORM_OK, &r->json) == -1)
-			return;
-		if (origin_check(r, r->json) == -1)
-			return;
-	}
-	rt->handler(r);
+	scoreboard_request_begin(w->slot, r->route_name,
+	    strlen(r->route_name));
+	router_run(r);
 }
 
 /* headers every reply gets once the handler is done */
@@ -227,6 +165,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
     struct ratelimit *rl, int slot, int listen_fd)
 {
 	struct worker_ctx	 w;
+	struct request_env	 env;
 	struct arena		 arena;
 	struct request		 r;
 	pid_t			 ppid = getppid();
@@ -272,8 +211,10 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	/* idle workers block in accept(): the socket must be blocking */
 	if ((fl = fcntl(listen_fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
 		(void)fcntl(listen_fd, F_SETFL, fl & ~O_NONBLOCK);
-	/* behind our own web server: X-Forwarded-For only from a proxy */
-	ratelimit_set_xff_mode(RATELIMIT_XFF_PRIVATE);
+	memset(&env, 0, sizeof(env));
+	env.secret = cfg->secret;
+	env.rl = rl;
+	env.testing_sleep = cfg->testing_sleep;
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
 	    cfg->db_statement_timeout, cfg->config_ttl) == -1)
 		return (NEON_AUTHD_EX_FATAL);
@@ -292,7 +233,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		arena_reset(&arena);
 		memset(&r, 0, sizeof(r));
 		r.a = &arena;
-		r.w = &w;
+		r.env = &env;
 		if ((rc = fcgi_accept(&r, conn, cfg->body_max)) == 1)
 			continue;	/* closed before sending a request */
 		if (rc == -1)

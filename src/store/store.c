@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
 
-#include "http/branchcfg.h"
 #include "lib/crypto.h"
 #include "store/db.h"
 #include "lib/json.h"
@@ -42,104 +40,12 @@
 	s ".\"activeOrganizationId\""
 #define S_NCOLS 10
 
-static int
-valid_ip(const char *s)
-{
-	unsigned char	 buf[16];
-
-	return (inet_pton(AF_INET, s, buf) == 1 ||
-	    inet_pton(AF_INET6, s, buf) == 1);
-}
-
-/* a peer that may speak for the client: loopback or a private network */
-static int
-trusted_proxy(const char *ip)
-{
-	unsigned char	 b[16];
-
-	if (ip == NULL)
-		return (0);
-	if (inet_pton(AF_INET, ip, b) == 1)
-		return (b[0] == 127 || b[0] == 10 ||
-		    (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168));
-	if (inet_pton(AF_INET6, ip, b) == 1) {
-		static const unsigned char lo[16] = { [15] = 1 };
-
-		return (memcmp(b, lo, 16) == 0 || (b[0] & 0xfe) == 0xfc);
-	}
-	return (0);
-}
-
-/*
- * The client's address for the session row: X-Forwarded-For (a single
- * valid IP, as Better Auth takes it) only when the web server in front
- * is on a trusted network, else the connection's address.
- */
-const char *
-store_ip(struct request *r)
-{
-	const char	*xff = request_header(r, "HTTP_X_FORWARDED_FOR");
-	char		*t;
-
-	if (xff && trusted_proxy(r->remote_addr)) {
-		t = arena_strdup(r->a, xff);
-		while (*t == ' ')
-			t++;
-		t[strcspn(t, " ")] = '\0';
-		if (strchr(t, ',') == NULL && valid_ip(t))
-			return (t);
-		return ("");
-	}
-	if (r->remote_addr && valid_ip(r->remote_addr))
-		return (r->remote_addr);
-	return ("");
-}
-
-const char *
-store_ua(struct request *r)
-{
-	const char	*ua = request_header(r, "HTTP_USER_AGENT");
-
-	return (ua ? arena_strdup(r->a, ua) : "");
-}
-
-int
-store_fail(struct request *r, const char *code, const char *message)
-{
-	const struct db_error	*e = db_last_error(r->db);
-
-	switch (e->kind) {
-	case DB_ERR_UNAVAILABLE:
-		log_warnx("route=%s database unavailable: %s", r->route_name,
-		    e->message);
-		reply_error(r, 503, "DATABASE_UNAVAILABLE",
-		    "The database is unavailable; try again shortly");
-		break;
-	case DB_ERR_SCHEMA:
-		log_err("route=%s neon_auth schema problem (%s): %s",
-		    r->route_name, e->sqlstate, e->message);
-		reply_error(r, 503, "SCHEMA_NOT_READY", "The neon_auth schema "
-		    "of this branch is missing or out of date");
-		break;
-	default:
-		log_err("route=%s query failed (%s): %s", r->route_name,
-		    e->sqlstate, e->message);
-		if (code)
-			reply_error(r, 500, code, message);
-		else
-			reply_raw(r, 500, "application/json", "", 0);
-		break;
-	}
-	return (-1);
-}
-
 /* run a statement; 1 when it changed (or returned) a row, 0 when not */
 static int
-exec_changed(struct request *r, const char *name, const char *sql,
+exec_changed(struct db_conn *c, struct arena *a, const char *name, const char *sql,
     int n, const char *const *p)
 {
-	struct db_result	*res = db_exec(r->db, r->a, name, sql, n, p);
+	struct db_result	*res = db_exec(c, a, name, sql, n, p);
 
 	if (res == NULL)
 		return (-1);
@@ -147,27 +53,21 @@ exec_changed(struct request *r, const char *name, const char *sql,
 }
 
 int
-store_begin(struct request *r)
+store_begin(struct db_conn *c)
 {
-	if (db_begin(r->db) == -1)
-		return (store_fail(r, "INTERNAL_SERVER_ERROR",
-		    "Internal Server Error"));
-	return (0);
+	return (db_begin(c));
 }
 
 int
-store_commit(struct request *r)
+store_commit(struct db_conn *c)
 {
-	if (db_commit(r->db) == -1)
-		return (store_fail(r, "INTERNAL_SERVER_ERROR",
-		    "Internal Server Error"));
-	return (0);
+	return (db_commit(c));
 }
 
 void
-store_rollback(struct request *r)
+store_rollback(struct db_conn *c)
 {
-	(void)db_rollback(r->db);
+	(void)db_rollback(c);
 }
 
 static const char *
@@ -235,7 +135,8 @@ fill_session(struct arena *a, const struct db_result *res, int row, int c,
 }
 
 int
-store_session_lookup(struct request *r, const char *token, struct auth *out)
+store_session_lookup(struct db_conn *c, struct arena *a, const char *token,
+    struct session_rec *s, struct user_rec *u)
 {
 	static const char sql[] = "SELECT " S_COLS("s") ", " U_COLS("u")
 	    " FROM neon_auth.session s JOIN neon_auth.\"user\" u"
@@ -243,19 +144,19 @@ store_session_lookup(struct request *r, const char *token, struct auth *out)
 	const char		*p[1] = { token };
 	struct db_result	*res;
 
-	res = db_exec(r->db, r->a, "session_lookup", sql, 1, p);
+	res = db_exec(c, a, "session_lookup", sql, 1, p);
 	if (res == NULL)
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_session(r->a, res, 0, 0, &out->s);
-	fill_user(r->a, res, 0, S_NCOLS, &out->u);
+	fill_session(a, res, 0, 0, s);
+	fill_user(a, res, 0, S_NCOLS, u);
 	return (1);
 }
 
 int
-store_session_create(struct request *r, const char *user_id,
-    int dont_remember, struct session_rec *out)
+store_session_create(struct db_conn *c, struct arena *a, const char *user_id,
+    const struct session_new *n, struct session_rec *out)
 {
 	static const char sql[] = "INSERT INTO neon_auth.session AS s"
 	    " (token, \"userId\", \"expiresAt\", \"createdAt\", \"updatedAt\","
@@ -263,28 +164,26 @@ store_session_create(struct request *r, const char *user_id,
 	    " $3::timestamptz, $4::timestamptz, $4::timestamptz, $5, $6)"
 	    " RETURNING " S_COLS("s");
 	int64_t			 now = clock_now_ms();
-	int64_t			 ttl = dont_remember ? 86400 :
-				    r->bcfg->session_expires_in;
 	const char		*p[6];
 	struct db_result	*res;
 
-	p[0] = crypto_random_id(r->a);
+	p[0] = crypto_random_id(a);
 	p[1] = user_id;
-	p[2] = clock_iso(r->a, now + ttl * 1000);
-	p[3] = clock_iso(r->a, now);
-	p[4] = store_ip(r);
-	p[5] = store_ua(r);
+	p[2] = clock_iso(a, now + n->ttl_s * 1000);
+	p[3] = clock_iso(a, now);
+	p[4] = n->ip ? n->ip : "";
+	p[5] = n->ua ? n->ua : "";
 	if (p[0] == NULL)
 		return (-1);
-	res = db_exec(r->db, r->a, "session_create", sql, 6, p);
+	res = db_exec(c, a, "session_create", sql, 6, p);
 	if (res == NULL || db_ntuples(res) != 1)
 		return (-1);
-	fill_session(r->a, res, 0, 0, out);
+	fill_session(a, res, 0, 0, out);
 	return (1);
 }
 
 int
-store_session_extend(struct request *r, struct session_rec *s,
+store_session_extend(struct db_conn *c, struct arena *a, struct session_rec *s,
     int64_t expires_ms, int64_t now_ms)
 {
 	static const char sql[] = "UPDATE neon_auth.session AS s SET"
@@ -294,28 +193,28 @@ store_session_extend(struct request *r, struct session_rec *s,
 	struct db_result	*res;
 
 	p[0] = s->token;
-	p[1] = clock_iso(r->a, expires_ms);
-	p[2] = clock_iso(r->a, now_ms);
-	res = db_exec(r->db, r->a, "session_extend", sql, 3, p);
+	p[1] = clock_iso(a, expires_ms);
+	p[2] = clock_iso(a, now_ms);
+	res = db_exec(c, a, "session_extend", sql, 3, p);
 	if (res == NULL)
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_session(r->a, res, 0, 0, s);
+	fill_session(a, res, 0, 0, s);
 	return (1);
 }
 
 int
-store_session_delete(struct request *r, const char *token)
+store_session_delete(struct db_conn *c, struct arena *a, const char *token)
 {
 	const char		*p[1] = { token };
 
-	return (exec_changed(r, "session_delete",
+	return (exec_changed(c, a, "session_delete",
 	    "DELETE FROM neon_auth.session WHERE token = $1", 1, p));
 }
 
 int
-store_session_list(struct request *r, const char *user_id, char **out)
+store_session_list(struct db_conn *c, struct arena *a, const char *user_id, char **out)
 {
 	static const char sql[] = "SELECT " S_COLS("s")
 	    " FROM neon_auth.session s WHERE s.\"userId\" = $1::uuid"
@@ -328,16 +227,16 @@ store_session_list(struct request *r, const char *user_id, char **out)
 	int			 i;
 
 	p[0] = user_id;
-	p[1] = clock_iso(r->a, clock_now_ms());
-	res = db_exec(r->db, r->a, "session_list", sql, 2, p);
+	p[1] = clock_iso(a, clock_now_ms());
+	res = db_exec(c, a, "session_list", sql, 2, p);
 	if (res == NULL)
 		return (-1);
-	jb_init(&b, r->a, 512);
+	jb_init(&b, a, 512);
 	jb_lit(&b, "[");
 	for (i = 0; i < db_ntuples(res); i++) {
 		if (i > 0)
 			jb_lit(&b, ",");
-		fill_session(r->a, res, i, 0, &s);
+		fill_session(a, res, i, 0, &s);
 		session_write(&b, &s);
 	}
 	jb_lit(&b, "]");
@@ -346,7 +245,7 @@ store_session_list(struct request *r, const char *user_id, char **out)
 }
 
 int
-store_sessions_delete_user(struct request *r, const char *user_id,
+store_sessions_delete_user(struct db_conn *c, struct arena *a, const char *user_id,
     const char *keep_token, int only_live)
 {
 	static const char sql[] = "DELETE FROM neon_auth.session"
@@ -357,12 +256,12 @@ store_sessions_delete_user(struct request *r, const char *user_id,
 	p[0] = user_id;
 	p[1] = keep_token;
 	p[2] = only_live ? "true" : "false";
-	return (exec_changed(r, "sessions_delete_user", sql, 3, p) == -1 ?
+	return (exec_changed(c, a, "sessions_delete_user", sql, 3, p) == -1 ?
 	    -1 : 1);
 }
 
 int
-store_user_by_email(struct request *r, const char *email, struct user_rec *u,
+store_user_by_email(struct db_conn *c, struct arena *a, const char *email, struct user_rec *u,
     const char **password_hash)
 {
 	static const char sql[] = "SELECT " U_COLS("u") ", a.password"
@@ -373,18 +272,18 @@ store_user_by_email(struct request *r, const char *email, struct user_rec *u,
 	struct db_result	*res;
 
 	*password_hash = NULL;
-	res = db_exec(r->db, r->a, "user_by_email", sql, 1, p);
+	res = db_exec(c, a, "user_by_email", sql, 1, p);
 	if (res == NULL)
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(r->a, res, 0, 0, u);
+	fill_user(a, res, 0, 0, u);
 	*password_hash = nullable(res, 0, U_NCOLS);
 	return (1);
 }
 
 int
-store_password_of(struct request *r, const char *user_id,
+store_password_of(struct db_conn *c, struct arena *a, const char *user_id,
     const char **password_hash)
 {
 	static const char sql[] = "SELECT password FROM neon_auth.account"
@@ -394,7 +293,7 @@ store_password_of(struct request *r, const char *user_id,
 	struct db_result	*res;
 
 	*password_hash = NULL;
-	res = db_exec(r->db, r->a, "password_of", sql, 1, p);
+	res = db_exec(c, a, "password_of", sql, 1, p);
 	if (res == NULL)
 		return (-1);
 	if (db_ntuples(res) == 0)
@@ -404,9 +303,9 @@ store_password_of(struct request *r, const char *user_id,
 }
 
 int
-store_sign_up(struct request *r, const char *name, const char *email,
-    const char *image, const char *password_hash, int with_session,
-    int dont_remember, struct user_rec *u, struct session_rec *s)
+store_sign_up(struct db_conn *c, struct arena *a, const char *name,
+    const char *email, const char *image, const char *password_hash,
+    const struct session_new *n, struct user_rec *u, struct session_rec *s)
 {
 	static const char sql[] =
 	    "WITH nu AS (INSERT INTO neon_auth.\"user\" (name, email,"
@@ -426,37 +325,35 @@ store_sign_up(struct request *r, const char *name, const char *email,
 	    " SELECT " U_COLS("u") ", " S_COLS("s")
 	    " FROM nu u LEFT JOIN ns s ON true";
 	int64_t			 now = clock_now_ms();
-	int64_t			 ttl = dont_remember ? 86400 :
-				    r->bcfg->session_expires_in;
 	const char		*p[9];
 	struct db_result	*res;
 
 	p[0] = name;
 	p[1] = email;
 	p[2] = image;
-	p[3] = clock_iso(r->a, now);
+	p[3] = clock_iso(a, now);
 	p[4] = password_hash;
-	p[5] = with_session ? crypto_random_id(r->a) : NULL;
-	p[6] = clock_iso(r->a, now + ttl * 1000);
-	p[7] = store_ip(r);
-	p[8] = store_ua(r);
-	res = db_exec(r->db, r->a, "sign_up", sql, 9, p);
+	p[5] = n ? crypto_random_id(a) : NULL;
+	p[6] = clock_iso(a, now + (n ? n->ttl_s : 0) * 1000);
+	p[7] = n && n->ip ? n->ip : "";
+	p[8] = n && n->ua ? n->ua : "";
+	res = db_exec(c, a, "sign_up", sql, 9, p);
 	if (res == NULL) {
 		/* a concurrent sign-up with the same email: taken */
-		if (strcmp(db_sqlstate(r->db), "23505") == 0)
+		if (strcmp(db_sqlstate(c), "23505") == 0)
 			return (0);
 		return (-1);
 	}
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(r->a, res, 0, 0, u);
-	if (with_session && !db_isnull(res, 0, U_NCOLS))
-		fill_session(r->a, res, 0, U_NCOLS, s);
+	fill_user(a, res, 0, 0, u);
+	if (n != NULL && !db_isnull(res, 0, U_NCOLS))
+		fill_session(a, res, 0, U_NCOLS, s);
 	return (1);
 }
 
 int
-store_user_update(struct request *r, const char *user_id, const char *name,
+store_user_update(struct db_conn *c, struct arena *a, const char *user_id, const char *name,
     int set_image, const char *image, struct user_rec *u)
 {
 	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
@@ -471,18 +368,18 @@ store_user_update(struct request *r, const char *user_id, const char *name,
 	p[1] = name;
 	p[2] = set_image ? "true" : "false";
 	p[3] = image;
-	p[4] = clock_iso(r->a, clock_now_ms());
-	res = db_exec(r->db, r->a, "user_update", sql, 5, p);
+	p[4] = clock_iso(a, clock_now_ms());
+	res = db_exec(c, a, "user_update", sql, 5, p);
 	if (res == NULL)
 		return (-1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(r->a, res, 0, 0, u);
+	fill_user(a, res, 0, 0, u);
 	return (1);
 }
 
 int
-store_user_set_email(struct request *r, const char *user_id,
+store_user_set_email(struct db_conn *c, struct arena *a, const char *user_id,
     const char *email, struct user_rec *u)
 {
 	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
@@ -494,18 +391,18 @@ store_user_set_email(struct request *r, const char *user_id,
 
 	p[0] = user_id;
 	p[1] = email;
-	p[2] = clock_iso(r->a, clock_now_ms());
-	res = db_exec(r->db, r->a, "user_set_email", sql, 3, p);
+	p[2] = clock_iso(a, clock_now_ms());
+	res = db_exec(c, a, "user_set_email", sql, 3, p);
 	if (res == NULL)
-		return (strcmp(db_sqlstate(r->db), "23505") == 0 ? 0 : -1);
+		return (strcmp(db_sqlstate(c), "23505") == 0 ? 0 : -1);
 	if (db_ntuples(res) == 0)
 		return (0);
-	fill_user(r->a, res, 0, 0, u);
+	fill_user(a, res, 0, 0, u);
 	return (1);
 }
 
 int
-store_password_set(struct request *r, const char *user_id, const char *hash)
+store_password_set(struct db_conn *c, struct arena *a, const char *user_id, const char *hash)
 {
 	static const char sql[] = "UPDATE neon_auth.account SET password = $2,"
 	    " \"updatedAt\" = $3::timestamptz WHERE \"userId\" = $1::uuid"
@@ -514,36 +411,36 @@ store_password_set(struct request *r, const char *user_id, const char *hash)
 
 	p[0] = user_id;
 	p[1] = hash;
-	p[2] = clock_iso(r->a, clock_now_ms());
-	return (exec_changed(r, "password_set", sql, 3, p));
+	p[2] = clock_iso(a, clock_now_ms());
+	return (exec_changed(c, a, "password_set", sql, 3, p));
 }
 
 int
-store_user_delete(struct request *r, const char *user_id)
+store_user_delete(struct db_conn *c, struct arena *a, const char *user_id)
 {
 	const char		*p[1] = { user_id };
 
 	/* accounts, sessions and memberships go with it (ON DELETE CASCADE) */
-	return (exec_changed(r, "user_delete",
+	return (exec_changed(c, a, "user_delete",
 	    "DELETE FROM neon_auth.\"user\" WHERE id = $1::uuid", 1, p));
 }
 
 int
-store_email_taken(struct request *r, const char *email)
+store_email_taken(struct db_conn *c, struct arena *a, const char *email)
 {
 	const char		*p[1] = { email };
 
-	return (exec_changed(r, "email_taken",
+	return (exec_changed(c, a, "email_taken",
 	    "SELECT 1 FROM neon_auth.\"user\" WHERE email = $1", 1, p));
 }
 
 int
-store_nfkc(struct request *r, const char *s, const char **out)
+store_nfkc(struct db_conn *c, struct arena *a, const char *s, const char **out)
 {
 	const char		*p[1] = { s };
 	struct db_result	*res;
 
-	res = db_exec(r->db, r->a, "nfkc", "SELECT normalize($1, NFKC)", 1, p);
+	res = db_exec(c, a, "nfkc", "SELECT normalize($1, NFKC)", 1, p);
 	if (res == NULL || db_ntuples(res) != 1)
 		return (-1);
 	*out = db_getvalue(res, 0, 0);

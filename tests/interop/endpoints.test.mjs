@@ -545,7 +545,8 @@ test('session ipAddress: the connection, or X-Forwarded-For from a trusted (loop
   r = await call('POST', '/sign-in/email', { body: { email, password: 'correct-horse-battery' }, headers: { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' } });
   const t = r.json.token;
   r = await call('GET', '/get-session', { headers: { authorization: `Bearer ${t}` } });
-  assert.equal(r.json.session.ipAddress, '', 'a list of addresses is not trusted');
+  // walked from the right: 10.0.0.1 is the first hop that is not a trusted proxy
+  assert.equal(r.json.session.ipAddress, '10.0.0.1', 'the rightmost untrusted hop');
 });
 
 test('token and set-auth-jwt reuse one signed JWT while nothing in it changes', async () => {

@@ -13,17 +13,17 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "api/api.h"
 #include "lib/arena.h"
 #include "http/branch.h"
 #include "lib/config.h"
 #include "lib/json.h"
+#include "http/error.h"
 #include "http/request.h"
 #include "api/router.h"
 #include "store/store.h"
 #include "lib/clock.h"
 
-/* store_iso against Date.prototype.toISOString (values from node) */
+/* clock_iso against Date.prototype.toISOString (values from node) */
 static void
 test_iso(void **state)
 {
@@ -308,14 +308,14 @@ test_router(void **state)
 	int			 known;
 
 	(void)state;
-	rt = router_match("GET", STR("/ok"), &known);
+	rt = router_match("GET", STR("/ok"), &known, NULL);
 	assert_non_null(rt);
 	assert_string_equal(rt->name, "ok");
-	assert_null(router_match("POST", STR("/ok"), &known));
+	assert_null(router_match("POST", STR("/ok"), &known, NULL));
 	assert_int_equal(known, 1);
-	assert_null(router_match("GET", STR("/ok/"), &known));
+	assert_null(router_match("GET", STR("/ok/"), &known, NULL));
 	assert_int_equal(known, 0);
-	assert_null(router_match("GET", STR("/nope"), &known));
+	assert_null(router_match("GET", STR("/nope"), &known, NULL));
 }
 
 static void
@@ -328,7 +328,7 @@ test_reply(void **state)
 	arena_init(&a, 1024);
 	memset(&r, 0, sizeof(r));
 	r.a = &a;
-	reply_error(&r, 400, "BAD_REQUEST", "Invalid \"JSON\"");
+	reply_err(&r, err_msg(&r, ERR_BAD_REQUEST_JSON, "Invalid \"JSON\""));
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.reply_body,
 	    "{\"message\":\"Invalid \\\"JSON\\\"\",\"code\":\"BAD_REQUEST\"}");

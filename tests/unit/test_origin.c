@@ -4,8 +4,7 @@
  * of spec README decision 13, the guard decision tables of §6.2-§6.4 and
  * the CORS answers (neon.md §13, decision 17).
  *
- * Requests are built by hand; headers come from a fake table through
- * origin_header_fn.
+ * Requests are built by hand, their headers as FastCGI parameters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,32 +32,29 @@ struct fix {
 	struct branch		 br;
 	struct branchcfg	 cfg;
 	struct request		 r;
-	const char		*hname[MAX_HDRS];
-	const char		*hval[MAX_HDRS];
+	char			*params[MAX_HDRS + 1];	/* "NAME=value" */
 	int			 nh;
 };
 
 static struct fix	*cur;
 
-static const char *
-fake_header(struct request *r, const char *name)
-{
-	int	 i;
-
-	(void)r;
-	for (i = 0; i < cur->nh; i++)
-		if (strcmp(cur->hname[i], name) == 0)
-			return (cur->hval[i]);
-	return (NULL);
-}
-
+/* a request header, as the FastCGI parameters carry it */
 static void
 set_hdr(const char *name, const char *value)
 {
 	assert_true(cur->nh < MAX_HDRS);
-	cur->hname[cur->nh] = name;
-	cur->hval[cur->nh] = value;
-	cur->nh++;
+	cur->params[cur->nh++] = arena_printf(&cur->a, "%s=%s", name, value);
+	cur->params[cur->nh] = NULL;
+}
+
+/* replace the value of the i-th header set */
+static void
+set_val(int i, const char *value)
+{
+	const char	*eq = strchr(cur->params[i], '=');
+
+	cur->params[i] = arena_printf(&cur->a, "%.*s=%s",
+	    (int)(eq - cur->params[i]), cur->params[i], value);
 }
 
 static int
@@ -81,8 +77,8 @@ setup(void **state)
 	f->r.branch = &f->br;
 	f->r.bcfg = &f->cfg;
 	f->r.query = STR("");
+	f->r.params = f->params;
 	cur = f;
-	origin_header_fn = fake_header;
 	*state = f;
 	return (0);
 }
@@ -409,12 +405,16 @@ static int
 check(struct fix *f, const char *json)
 {
 	json_object	*b = json ? body(json) : NULL;
+	enum err	 e;
 	int		 rc;
 
 	f->r.status = 0;
 	f->r.reply_body = NULL;
 	f->r.headers = f->r.headers_tail = NULL;
-	rc = origin_check(&f->r, b);
+	e = origin_check(&f->r, b);
+	rc = e == ERR_NONE ? 0 : -1;
+	if (rc == -1)
+		reply_err(&f->r, e);
 	if (b)
 		json_object_put(b);
 	return (rc);
@@ -424,6 +424,7 @@ static void
 reset_hdrs(struct fix *f)
 {
 	f->nh = 0;
+	f->params[0] = NULL;
 }
 
 static void
@@ -506,12 +507,12 @@ test_check_origin_part(void **state)
 	set_hdr("HTTP_COOKIE", "a=b");
 	set_hdr("HTTP_ORIGIN", "https://app.example.com");
 	assert_int_equal(check(f, NULL), 0);
-	cur->hval[1] = "http://127.0.0.1:8080";
+	set_val(1, "http://127.0.0.1:8080");
 	assert_int_equal(check(f, NULL), 0);
-	cur->hval[1] = "http://localhost:3000";
+	set_val(1, "http://localhost:3000");
 	assert_int_equal(check(f, NULL), 0);
 	/* relative is never an origin */
-	cur->hval[1] = "/x";
+	set_val(1, "/x");
 	assert_int_equal(check(f, NULL), -1);
 	assert_int_equal(f->r.status, 403);
 
@@ -625,7 +626,12 @@ csrf(struct fix *f)
 	f->r.status = 0;
 	f->r.reply_body = NULL;
 	f->r.headers = f->r.headers_tail = NULL;
-	return (origin_form_csrf(&f->r));
+	enum err	 e = origin_form_csrf(&f->r);
+
+	if (e == ERR_NONE)
+		return (0);
+	reply_err(&f->r, e);
+	return (-1);
 }
 
 static void
@@ -655,9 +661,9 @@ test_form_csrf(void **state)
 	    "blocked. This request appears to be a CSRF attack.\","
 	    "\"code\":\"CROSS_SITE_NAVIGATION_LOGIN_BLOCKED\"}");
 	/* other metadata: forced origin check */
-	cur->hval[1] = "cors";
+	set_val(1, "cors");
 	assert_int_equal(csrf(f), 0);
-	cur->hval[3] = "https://evil.com";
+	set_val(3, "https://evil.com");
 	assert_int_equal(csrf(f), -1);
 	assert_reply(&f->r, 403,
 	    "{\"message\":\"Invalid origin\",\"code\":\"INVALID_ORIGIN\"}");
@@ -705,15 +711,17 @@ test_query_callback_get(void **state)
 
 	f->r.method = "GET";
 	f->r.query = STR("token=abc");
-	assert_int_equal(origin_check_query_callback(&f->r), 0);
+	assert_int_equal(origin_check_query_callback(&f->r), ERR_NONE);
 	f->r.query = STR("token=abc&callbackURL=%2Fverified");
-	assert_int_equal(origin_check_query_callback(&f->r), 0);
+	assert_int_equal(origin_check_query_callback(&f->r), ERR_NONE);
 	f->r.query = STR("callbackURL=http%3A%2F%2Flocalhost%3A5173%2Fok");
-	assert_int_equal(origin_check_query_callback(&f->r), 0);
+	assert_int_equal(origin_check_query_callback(&f->r), ERR_NONE);
 	f->r.query = STR("callbackURL=");
-	assert_int_equal(origin_check_query_callback(&f->r), 0);
+	assert_int_equal(origin_check_query_callback(&f->r), ERR_NONE);
 	f->r.query = STR("token=abc&callbackURL=https%3A%2F%2Fevil.com");
-	assert_int_equal(origin_check_query_callback(&f->r), -1);
+	assert_int_equal(origin_check_query_callback(&f->r),
+	    ERR_INVALID_CALLBACK_URL);
+	reply_err(&f->r, ERR_INVALID_CALLBACK_URL);
 	assert_reply(&f->r, 403, "{\"message\":\"Invalid callbackURL\","
 	    "\"code\":\"INVALID_CALLBACK_URL\"}");
 }
@@ -769,17 +777,17 @@ test_cors_preflight(void **state)
 	    "http://localhost:5173");
 
 	/* untrusted, null, missing, unsafe: bare 204 */
-	cur->hval[0] = "https://evil.com";
+	set_val(0, "https://evil.com");
 	f->r.headers = f->r.headers_tail = NULL;
 	assert_int_equal(cors_preflight(&f->r), 0);
 	assert_int_equal(f->r.status, 204);
 	assert_int_equal(nhdrs(&f->r), 1);
 	assert_non_null(reply_hdr(&f->r, "Vary"));
-	cur->hval[0] = "null";
+	set_val(0, "null");
 	f->r.headers = f->r.headers_tail = NULL;
 	assert_int_equal(cors_preflight(&f->r), 0);
 	assert_int_equal(nhdrs(&f->r), 1);
-	cur->hval[0] = "https://app.example.com\r\nX-Evil: 1";
+	set_val(0, "https://app.example.com\r\nX-Evil: 1");
 	f->r.headers = f->r.headers_tail = NULL;
 	assert_int_equal(cors_preflight(&f->r), 0);
 	assert_int_equal(nhdrs(&f->r), 1);
@@ -810,14 +818,14 @@ test_cors_headers(void **state)
 	/* idempotent */
 	cors_headers(&f->r);
 	assert_int_equal(nhdrs(&f->r), 4);
-	/* headers added before the reply survive reply_error */
-	reply_error(&f->r, 403, "INVALID_ORIGIN", "Invalid origin");
+	/* headers added before the reply survive the error reply */
+	reply_err(&f->r, ERR_INVALID_ORIGIN);
 	assert_non_null(reply_hdr(&f->r, "Access-Control-Allow-Origin"));
 
 	/* untrusted: only Vary */
 	f->r.headers = f->r.headers_tail = NULL;
 	f->r.expose = NULL;
-	cur->hval[0] = "https://evil.com";
+	set_val(0, "https://evil.com");
 	cors_headers(&f->r);
 	assert_int_equal(nhdrs(&f->r), 1);
 	assert_string_equal(reply_hdr(&f->r, "Vary"), "Origin");
