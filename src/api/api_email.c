@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "http/body.h"
@@ -89,9 +90,21 @@ sign_up(struct request *r, void *inp)
 		return (e);
 	sn = session_new(r, !in->remember);
 	memset(&a, 0, sizeof(a));
+	if (store_begin(r->db) == -1)
+		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
 	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
-	if (rc == -1)
+	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
+	    "{\"provider\":\"credential\"}") == -1)
+		rc = -1;
+	if (rc == -1) {
+		e = err_db(r, r->db, ERR_FAILED_TO_CREATE_USER);
+		store_rollback(r->db);
+		return (e);
+	}
+	if (rc == 0)	/* taken: nothing was written */
+		store_rollback(r->db);
+	else if (store_commit(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	if (rc == 0) {
 		if (c->require_email_verification) {
@@ -145,6 +158,16 @@ parse_sign_in(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
+/* a refused sign-in: recorded on its own (nothing to roll back), answered e */
+static enum err
+sign_in_failed(struct request *r, const char *user_id, enum err e)
+{
+	if (audit_event(r, "sign_in", user_id, NULL, e,
+	    "{\"provider\":\"credential\"}") == -1)
+		log_warnx("route=sign-in/email audit row not written");
+	return (e);
+}
+
 static enum err
 sign_in(struct request *r, void *inp)
 {
@@ -172,12 +195,21 @@ sign_in(struct request *r, void *inp)
 	    &match)) != ERR_NONE)
 		return (e);
 	if (!match)
-		return (ERR_INVALID_EMAIL_OR_PASSWORD);
+		return (sign_in_failed(r, rc == 1 ? a.u.id : NULL,
+		    ERR_INVALID_EMAIL_OR_PASSWORD));
 	if (c->require_email_verification && !a.u.email_verified)
-		return (ERR_EMAIL_NOT_VERIFIED);
+		return (sign_in_failed(r, a.u.id, ERR_EMAIL_NOT_VERIFIED));
 	sn = session_new(r, !in->remember);
-	if (store_session_create(r->db, r->a, a.u.id, &sn, &a.s) == -1)
+	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION_401));
+	if (store_session_create(r->db, r->a, a.u.id, &sn, &a.s) == -1 ||
+	    audit_event(r, "sign_in", a.u.id, NULL, ERR_NONE,
+	    "{\"provider\":\"credential\"}") == -1 ||
+	    store_commit(r->db) == -1) {
+		e = err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION_401);
+		store_rollback(r->db);
+		return (e);
+	}
 	session_set_cookie(r, &a, !in->remember);
 	if (in->callback)
 		reply_header_add(r, "Location", in->callback);

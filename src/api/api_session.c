@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -106,6 +107,41 @@ parse_sign_out(struct request *r, void **in)
 	return (v_end(&v));
 }
 
+/*
+ * Run the write of a handler and its audit row in one transaction:
+ * write() returns 1 done, 0 nothing to do (nothing recorded), -1 failed.
+ * ERR_NONE, or err_db's answer with `otherwise`.
+ */
+static enum err
+in_tx(struct request *r, int (*write)(struct request *, void *), void *arg,
+    enum err otherwise)
+{
+	enum err	 e;
+	int		 rc;
+
+	if (store_begin(r->db) == -1)
+		return (err_db(r, r->db, otherwise));
+	if ((rc = write(r, arg)) == -1 || store_commit(r->db) == -1) {
+		e = err_db(r, r->db, otherwise);
+		store_rollback(r->db);
+		return (e);
+	}
+	return (ERR_NONE);
+}
+
+static int
+sign_out_write(struct request *r, void *arg)
+{
+	struct session_rec	 gone;
+	int			 rc;
+
+	rc = store_session_delete(r->db, r->a, arg, &gone);
+	if (rc != 1)
+		return (rc);
+	return (audit_event(r, "sign_out", gone.user_id, NULL, ERR_NONE,
+	    arena_printf(r->a, "{\"session_id\":\"%s\"}", gone.id)));
+}
+
 static enum err
 sign_out(struct request *r, void *in)
 {
@@ -113,7 +149,8 @@ sign_out(struct request *r, void *in)
 
 	(void)in;
 	token = session_token_of(r);
-	if (token != NULL && store_session_delete(r->db, r->a, token) == -1)
+	if (token != NULL && in_tx(r, sign_out_write, (void *)token,
+	    ERR_INTERNAL_EMPTY) != ERR_NONE)
 		log_warnx("route=sign-out could not delete the session");
 	session_clear_cookies(r);
 	reply_json_str(r, 200, "{\"success\":true}");
@@ -144,33 +181,60 @@ parse_token(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
+static int
+revoke_write(struct request *r, void *arg)
+{
+	const struct session_rec	*s = arg;
+
+	if (store_session_delete(r->db, r->a, s->token, NULL) == -1)
+		return (-1);
+	return (audit_event(r, "session_revoke", s->user_id, NULL, ERR_NONE,
+	    arena_printf(r->a, "{\"session_id\":\"%s\"}", s->id)));
+}
+
 static enum err
 revoke_session(struct request *r, void *in)
 {
 	const char		*token = in;
 	struct session_rec	 s;
 	struct user_rec		 u;
+	enum err		 e;
 	int			 rc;
 
 	rc = store_session_lookup(r->db, r->a, token, &s, &u);
 	if (rc == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
 	if (rc == 1 && strcmp(s.user_id, r->auth->u.id) == 0) {
-		if (store_session_delete(r->db, r->a, token) == -1)
-			return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+		if ((e = in_tx(r, revoke_write, &s,
+		    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+			return (e);
 		if (strcmp(token, r->auth->s.token) == 0)
 			session_clear_cookies(r);
 	}
 	return (reply_status_true(r));
 }
 
+static int
+revoke_all_write(struct request *r, void *arg)
+{
+	int	 others = arg != NULL;
+
+	if (store_sessions_delete_user(r->db, r->a, r->auth->u.id,
+	    others ? r->auth->s.token : NULL, others) == -1)
+		return (-1);
+	return (audit_event(r, others ? "sessions_revoke_others" :
+	    "sessions_revoke", r->auth->u.id, NULL, ERR_NONE, NULL));
+}
+
 static enum err
 revoke_sessions(struct request *r, void *in)
 {
+	enum err	 e;
+
 	(void)in;
-	if (store_sessions_delete_user(r->db, r->a, r->auth->u.id, NULL,
-	    0) == -1)
-		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if ((e = in_tx(r, revoke_all_write, NULL,
+	    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+		return (e);
 	session_clear_cookies(r);
 	return (reply_status_true(r));
 }
@@ -178,10 +242,12 @@ revoke_sessions(struct request *r, void *in)
 static enum err
 revoke_other_sessions(struct request *r, void *in)
 {
+	enum err	 e;
+
 	(void)in;
-	if (store_sessions_delete_user(r->db, r->a, r->auth->u.id,
-	    r->auth->s.token, 1) == -1)
-		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if ((e = in_tx(r, revoke_all_write, r,
+	    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+		return (e);
 	return (reply_status_true(r));
 }
 
@@ -281,11 +347,26 @@ parse_change_email(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
+static int
+change_email_write(struct request *r, void *arg)
+{
+	struct auth	*a = r->auth;
+	const char	*old = a->u.email;
+	int		 rc;
+
+	if ((rc = store_user_set_email(r->db, r->a, a->u.id, arg, &a->u)) != 1)
+		return (rc);
+	return (audit_event(r, "email_change", a->u.id, NULL, ERR_NONE,
+	    arena_printf(r->a, "{\"from\":%s,\"to\":%s}",
+	    json_quote(r->a, old), json_quote(r->a, a->u.email))));
+}
+
 static enum err
 change_email(struct request *r, void *in)
 {
 	struct auth	*a = r->auth;
 	const char	*email = text_lower(r->a, in);
+	enum err	 e;
 	int		 rc;
 
 	if (strcmp(email, a->u.email) == 0)
@@ -302,11 +383,10 @@ change_email(struct request *r, void *in)
 		(void)crypto_random_id(r->a);
 		return (reply_status_true(r));
 	}
-	if ((rc = store_user_set_email(r->db, r->a, a->u.id, email,
-	    &a->u)) == -1)
-		return (err_db(r, r->db, ERR_FAILED_TO_UPDATE_USER));
-	if (rc == 1)
-		session_set_cookie(r, a, -1);
+	if ((e = in_tx(r, change_email_write, (void *)email,
+	    ERR_FAILED_TO_UPDATE_USER)) != ERR_NONE)
+		return (e);
+	session_set_cookie(r, a, -1);
 	return (reply_status_true(r));
 }
 
@@ -384,6 +464,9 @@ change_password(struct request *r, void *inp)
 		    &a->s) == -1)
 			goto fail;
 	}
+	if (audit_event(r, "password_change", a->u.id, NULL, ERR_NONE,
+	    in->revoke ? "{\"revoked_other_sessions\":true}" : NULL) == -1)
+		goto fail;
 	if (store_commit(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
 	if (in->revoke)
@@ -447,6 +530,16 @@ parse_delete_user(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
+static int
+delete_user_write(struct request *r, void *arg)
+{
+	(void)arg;
+	if (store_user_delete(r->db, r->a, r->auth->u.id) == -1)
+		return (-1);
+	return (audit_event(r, "user_delete", r->auth->u.id, NULL, ERR_NONE,
+	    NULL));
+}
+
 static enum err
 delete_user(struct request *r, void *inp)
 {
@@ -470,8 +563,9 @@ delete_user(struct request *r, void *inp)
 		return (ERR_INVALID_TOKEN_404);
 	if (in->pw == NULL && !session_is_fresh(r, a))
 		return (ERR_SESSION_EXPIRED);
-	if (store_user_delete(r->db, r->a, a->u.id) == -1)
-		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if ((e = in_tx(r, delete_user_write, NULL,
+	    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+		return (e);
 	log_info("route=delete-user user=%s deleted", a->u.id);
 	session_clear_cookies(r);
 	reply_json_str(r, 200, "{\"success\":true,\"message\":\"User deleted\"}");

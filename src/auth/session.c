@@ -277,7 +277,7 @@ session_load(struct request *r, int flags, struct auth *a, int *found)
 		return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 	now = clock_now_ms();
 	if (rc == 0 || a->s.expires_ms < now) {
-		if (rc == 1 && store_session_delete(r->db, r->a, token) == -1)
+		if (rc == 1 && store_session_delete(r->db, r->a, token, NULL) == -1)
 			return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 		session_clear_cookies(r);
 		memset(a, 0, sizeof(*a));

@@ -67,7 +67,8 @@ store_commit(struct db_conn *c)
 void
 store_rollback(struct db_conn *c)
 {
-	(void)db_rollback(c);
+	if (db_in_transaction(c))
+		(void)db_rollback(c);
 }
 
 static const char *
@@ -205,12 +206,21 @@ store_session_extend(struct db_conn *c, struct arena *a, struct session_rec *s,
 }
 
 int
-store_session_delete(struct db_conn *c, struct arena *a, const char *token)
+store_session_delete(struct db_conn *c, struct arena *a, const char *token,
+    struct session_rec *gone)
 {
+	static const char sql[] = "DELETE FROM neon_auth.session AS s"
+	    " WHERE token = $1 RETURNING " S_COLS("s");
 	const char		*p[1] = { token };
+	struct db_result	*res;
 
-	return (exec_changed(c, a, "session_delete",
-	    "DELETE FROM neon_auth.session WHERE token = $1", 1, p));
+	if ((res = db_exec(c, a, "session_delete", sql, 1, p)) == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	if (gone != NULL)
+		fill_session(a, res, 0, 0, gone);
+	return (1);
 }
 
 int

@@ -27,7 +27,10 @@ struct session_new {
 	int64_t		 ttl_s;		/* expiresAt = now + ttl_s */
 };
 
-/* store_begin / store_commit / store_rollback: a transaction on c. */
+/*
+ * store_begin / store_commit / store_rollback: a transaction on c;
+ * store_rollback does nothing outside one (after a failed commit).
+ */
 int	 store_begin(struct db_conn *c);
 int	 store_commit(struct db_conn *c);
 void	 store_rollback(struct db_conn *c);
@@ -41,8 +44,9 @@ int	 store_session_create(struct db_conn *c, struct arena *a,
 /* store_session_extend: slide expiresAt; fills s with the new values. */
 int	 store_session_extend(struct db_conn *c, struct arena *a,
 	    struct session_rec *s, int64_t expires_ms, int64_t now_ms);
+/* store_session_delete: 1 and the row in *gone (when not NULL), or 0. */
 int	 store_session_delete(struct db_conn *c, struct arena *a,
-	    const char *token);
+	    const char *token, struct session_rec *gone);
 /* store_session_list: the user's live sessions as a JSON array (text). */
 int	 store_session_list(struct db_conn *c, struct arena *a,
 	    const char *user_id, char **out);

@@ -154,9 +154,11 @@ done
 ok $r "every migration is idempotent (psql -1 -f on a migrated database)"
 
 # ---- tables and columns -------------------------------------------------
-is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'neon_auth'")" \
+is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'neon_auth' AND table_type = 'BASE TABLE'")" \
     "account audit_log invitation jwks member organization project_config schema_migrations session user verification" \
     "neon_auth tables"
+is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.views WHERE table_schema = 'neon_auth'")" \
+    "failed_sign_ins_last_hour" "neon_auth views (the audit trail's)"
 
 cols=$(q "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
     FROM information_schema.columns WHERE table_schema = 'neon_auth'
