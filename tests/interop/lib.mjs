@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import http from 'node:http';
 
+import assert from 'node:assert/strict';
+
 export const AUTH_URL = process.env.AUTH_URL;
 export const DATABASE_URL = process.env.DATABASE_URL;
 if (!AUTH_URL || !DATABASE_URL) throw new Error('AUTH_URL and DATABASE_URL must be set (tests/stack up)');
@@ -114,3 +116,17 @@ export async function signUp(jar, extra = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const PFX = 'neon-auth';
+
+// a user object exactly as Better Auth writes it (protocol.md §0.6, with the admin fields)
+export function assertUser(u, email) {
+  assert.deepEqual(Object.keys(u), ['name', 'email', 'emailVerified', 'image', 'createdAt', 'updatedAt',
+    'role', 'banned', 'banReason', 'banExpires', 'id']);
+  assert.equal(u.email, email.toLowerCase());
+  assert.match(u.id, UUID);
+  assert.match(u.createdAt, ISO);
+  assert.match(u.updatedAt, ISO);
+}
