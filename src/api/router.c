@@ -115,8 +115,12 @@ router_resolve(struct request *r)
 		return (0);
 	}
 	rt = router_match(r->method, r->route, &known, &r->group);
-	if (rt == NULL && strcmp(r->method, "OPTIONS") == 0 && known) {
-		/* CORS preflight for a known path (neon.md §13) */
+	if (rt == NULL && strcmp(r->method, "OPTIONS") == 0) {
+		/*
+		 * CORS preflight (neon.md §13) for any path under the base
+		 * path, so that a cross-origin app reads the real answer
+		 * (a 404 included) instead of an opaque CORS failure.
+		 */
 		r->route_name = "preflight";
 		if ((e = branchcfg_acquire(r)) != ERR_NONE)
 			reply_err(r, e);
@@ -125,8 +129,12 @@ router_resolve(struct request *r)
 		return (0);
 	}
 	if (rt == NULL) {
+		/* Better Auth's router 404: empty body, no Content-Type */
 		r->route_name = known ? "wrong-method" : "unknown";
 		reply_empty(r, 404);
+		/* with the CORS headers a trusted origin needs to read it */
+		if (branchcfg_acquire(r) == ERR_NONE)
+			cors_headers(r);
 		return (0);
 	}
 	r->rt = rt;

@@ -120,6 +120,20 @@ test('CORS: preflight and credentialed CORS only for trusted origins', async () 
   assert.match(res.headers.get('access-control-expose-headers'), /set-auth-jwt/);
   res = await fetch(AUTH_URL + '/get-session', { headers: { origin: 'https://evil.example.net' } });
   assert.equal(res.headers.get('access-control-allow-origin'), null);
+  // a path without a route: the preflight is answered, and the 404 carries CORS for a trusted origin
+  res = await fetch(AUTH_URL + '/no-such-route', { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+  assert.equal(res.status, 204);
+  assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.org');
+  res = await fetch(AUTH_URL + '/no-such-route', { method: 'POST', headers: { origin: 'https://app.example.org' } });
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), '');
+  assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.org');
+  assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+  res = await fetch(AUTH_URL + '/ok', { method: 'POST', headers: { origin: 'https://app.example.org' } });
+  assert.equal(res.status, 404, 'wrong method');
+  assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.org');
+  res = await fetch(AUTH_URL + '/no-such-route', { method: 'POST', headers: { origin: 'https://evil.example.net' } });
+  assert.equal(res.headers.get('access-control-allow-origin'), null);
   resetSettings();
 });
 
