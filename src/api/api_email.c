@@ -219,10 +219,12 @@ sign_in(struct request *r, void *inp)
 
 static const struct route routes[] = {
 	{ "POST", "/sign-up/email", "sign-up/email", parse_sign_up, sign_up,
-	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF },
+	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF,
+	    "{\"type\":\"object\",\"properties\":{\"token\":{\"type\":[\"string\",\"null\"]},\"user\":{\"$ref\":\"#/components/schemas/User\"}}}" },
 	{ "POST", "/sign-in/email", "sign-in/email", parse_sign_in, sign_in,
-	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF },
-	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+	    SESS_NONE, RL_STRICT, ROUTE_DB | ROUTE_FORM | ROUTE_CSRF,
+	    "{\"type\":\"object\",\"properties\":{\"redirect\":{\"type\":\"boolean\"},\"token\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"},\"user\":{\"$ref\":\"#/components/schemas/User\"}}}" },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
 const struct api_group api_email_group = { "email-and-password", routes,

@@ -65,13 +65,17 @@ jwks(struct request *r, void *in)
 
 static const struct route routes[] = {
 	{ "GET", "/token", "token", NULL, token, SESS_REQUIRED, RL_BRANCH,
-	    ROUTE_DB },
+	    ROUTE_DB,
+	    "{\"type\":\"object\",\"properties\":{\"token\":{\"type\":\"string\",\"description\":\"a JWT\"}}}" },
 	{ "GET", "/token/anonymous", "token/anonymous", NULL, token_anon,
-	    SESS_NONE, RL_BRANCH, ROUTE_DB },
-	{ "GET", "/jwks", "jwks", NULL, jwks, SESS_NONE, RL_BRANCH, ROUTE_DB },
+	    SESS_NONE, RL_BRANCH, ROUTE_DB,
+	    "{\"type\":\"object\",\"properties\":{\"token\":{\"type\":\"string\"},\"expires_at\":{\"type\":\"integer\"}}}" },
+	{ "GET", "/jwks", "jwks", NULL, jwks, SESS_NONE, RL_BRANCH, ROUTE_DB,
+	    "{\"type\":\"object\",\"properties\":{\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}}" },
 	{ "GET", "/.well-known/jwks.json", "jwks", NULL, jwks, SESS_NONE,
-	    RL_BRANCH, ROUTE_DB | ROUTE_HOST_ROOT },
-	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+	    RL_BRANCH, ROUTE_DB | ROUTE_HOST_ROOT,
+	    "{\"type\":\"object\",\"properties\":{\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}}" },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
 const struct api_group api_jwt_group = { "jwt", routes, NULL };

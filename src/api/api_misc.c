@@ -75,11 +75,14 @@ debug_sleep(struct request *r, void *in)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/ok", "ok", NULL, ok, SESS_NONE, RL_BRANCH, 0 },
-	{ "GET", "/error", "error", NULL, error_page, SESS_NONE, RL_BRANCH, 0 },
+	{ "GET", "/ok", "ok", NULL, ok, SESS_NONE, RL_BRANCH, 0,
+	    "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}}}" },
+	{ "GET", "/error", "error", NULL, error_page, SESS_NONE, RL_BRANCH, 0,
+	    "{\"description\":\"302 to /?error=<code>\"}" },
 	{ "GET", "/debug/sleep", "debug/sleep", NULL, debug_sleep, SESS_NONE,
-	    RL_BRANCH, 0 },
-	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+	    RL_BRANCH, 0,
+	    "{\"type\":\"object\",\"properties\":{\"slept\":{\"type\":\"integer\"}}}" },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
 const struct api_group api_misc_group = { "core/misc", routes, NULL };

@@ -41,6 +41,7 @@ struct route_limit {
 #define ROUTE_CSRF	0x08	/* formCsrfMiddleware (protocol.md §6.3) */
 #define ROUTE_HOST_ROOT	0x10	/* also at the host root when the host names
 				   one branch (/.well-known/jwks.json) */
+#define ROUTE_HTML	0x20	/* the reply is an HTML page (OpenAPI doc) */
 
 /*
  * An input parser validates the body and query (zod's messages, through
@@ -59,6 +60,13 @@ struct route {
 	enum route_session	 session;
 	struct route_limit	 limit;
 	unsigned		 flags;
+	/*
+	 * The JSON Schema of the 200 reply for the OpenAPI document, as
+	 * JSON text ("$ref" may name #/components/schemas/User, Session,
+	 * Error); NULL: an object.  The request side is described by the
+	 * parser itself (http/body.h, describe mode).
+	 */
+	const char		*response;
 };
 
 struct api_group {

@@ -127,6 +127,28 @@ issue(struct vctx *v, const char *key, const char *msg)
 	    one) : (char *)one;
 }
 
+/* describe mode: the schema of a field (owned by the caller) */
+static void
+describe(struct vctx *v, const char *key, json_object *schema, int required)
+{
+	json_object_object_add(v->props, key, schema);
+	if (required)
+		json_object_array_add(v->required,
+		    json_object_new_string(key));
+}
+
+static json_object *
+type_schema(const char *type, const char *format)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string(type));
+	if (format != NULL)
+		json_object_object_add(o, "format",
+		    json_object_new_string(format));
+	return (o);
+}
+
 void
 v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 {
@@ -136,6 +158,23 @@ v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 	v->r = r;
 	v->body = body;
 	v->issues = NULL;
+	v->props = v->required = NULL;
+	if (r->describe != NULL) {
+		v->props = json_object_new_object();
+		v->required = json_object_new_array();
+		json_object_object_add(r->describe, "type",
+		    json_object_new_string("object"));
+		json_object_object_add(r->describe, "properties", v->props);
+		json_object_object_add(r->describe, "required", v->required);
+		if (kind == V_RECORD || kind == V_OBJECT_RECORD)
+			json_object_object_add(r->describe,
+			    "additionalProperties",
+			    json_object_new_boolean(1));
+		if (kind == V_OBJECT_OPT)
+			json_object_object_add(r->describe, "x-optional",
+			    json_object_new_boolean(1));
+		return;
+	}
 	if (body != NULL && json_object_is_type(body, json_type_object))
 		return;
 	v->body = NULL;
@@ -165,6 +204,8 @@ v_present(struct vctx *v, const char *key)
 {
 	json_object	*x;
 
+	if (v->props != NULL)
+		return (0);
 	return (lookup(v, key, &x));
 }
 
@@ -173,6 +214,10 @@ v_str(struct vctx *v, const char *key, int required)
 {
 	json_object	*x;
 
+	if (v->props != NULL) {
+		describe(v, key, type_schema("string", NULL), required);
+		return (required ? "" : NULL);
+	}
 	if (v->body == NULL)
 		return (NULL);
 	if (!lookup(v, key, &x)) {
@@ -192,8 +237,15 @@ v_str(struct vctx *v, const char *key, int required)
 int
 v_bool(struct vctx *v, const char *key, int def)
 {
-	json_object	*x;
+	json_object	*x, *sc;
 
+	if (v->props != NULL) {
+		sc = type_schema("boolean", NULL);
+		json_object_object_add(sc, "default",
+		    json_object_new_boolean(def));
+		describe(v, key, sc, 0);
+		return (def);
+	}
 	if (v->body == NULL || !lookup(v, key, &x))
 		return (def);
 	if (x == NULL || !json_object_is_type(x, json_type_boolean)) {
@@ -210,6 +262,10 @@ v_email(struct vctx *v, const char *key)
 	const char	*s;
 	char		*saved = v->issues;
 
+	if (v->props != NULL) {
+		describe(v, key, type_schema("string", "email"), 1);
+		return ("");
+	}
 	s = v_str(v, key, 1);
 	if (s == NULL)
 		return (NULL);
@@ -224,7 +280,7 @@ v_email(struct vctx *v, const char *key)
 enum err
 v_end(struct vctx *v)
 {
-	if (v->issues == NULL)
+	if (v->props != NULL || v->issues == NULL)
 		return (ERR_NONE);
 	return (err_msg(v->r, ERR_VALIDATION_ERROR, v->issues));
 }

@@ -18,11 +18,22 @@
  */
 enum err	 body_parse(struct request *r, int form_ok, json_object **out);
 
-/* A zod-style validation pass: collect issues, then fail once. */
+/*
+ * A zod-style validation pass: collect issues, then fail once.
+ *
+ * When r->describe is set (the OpenAPI document: api/api_openapi.c), the
+ * same parser describes its input instead: each v_* call adds its field to
+ * the JSON Schema object r->describe ("properties", "required") and
+ * returns a neutral value ("" for a required string, NULL or the default
+ * otherwise), and v_end succeeds.  So the document cannot drift from
+ * what the parsers accept.  Every v_* function must honour it.
+ */
 struct vctx {
 	struct request	*r;
 	json_object	*body;
 	char		*issues;	/* "; "-joined, NULL when none */
+	json_object	*props;		/* describe mode: "properties" */
+	json_object	*required;	/* describe mode: "required" */
 };
 
 /* what the body schema is: zod object, optional object, record, or the

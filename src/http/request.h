@@ -74,6 +74,9 @@ struct request {
 	int		 via_bearer;	/* session came from Authorization */
 	const char	*expose;	/* Access-Control-Expose-Headers list */
 	const char	*err_message;	/* err_msg(): replaces the row's text */
+	json_object	*describe;	/* non-NULL: run a parser to describe
+					   its input (a JSON Schema object the
+					   v_* calls fill), not to validate */
 
 	/* reply */
 	int			 status;

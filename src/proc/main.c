@@ -1,5 +1,6 @@
 /*
- * main.c -- command line: serve (the default), check-config, migrate.
+ * main.c -- the command line: one table of commands (serve, the default,
+ * check-config, migrate, config, keys, routes, ...).
  *
  * Only this file and master.c decide to exit.  Configuration errors exit
  * with 78 (EX_CONFIG) and name the file, line and option.
@@ -11,6 +12,7 @@
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "proc/cli_keys.h"
+#include "proc/cli_routes.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
 #include "store/db.h"
@@ -18,25 +20,10 @@
 #include "lib/log.h"
 #include "proc/master.h"
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: neon-authd [-c FILE] [-f|--foreground]\n"
-	    "       neon-authd check-config [-c FILE]\n"
-	    "       neon-authd migrate [-c FILE] [--branch NAME | --all]\n"
-	    "       neon-authd config get BRANCH [FIELD] [-c FILE]\n"
-	    "       neon-authd config set BRANCH FIELD JSON [-c FILE]\n"
-	    "       neon-authd keys list BRANCH [-c FILE]\n"
-	    "       neon-authd keys rotate BRANCH [--grace DURATION] [-c FILE]\n"
-	    "       neon-authd --version | --help\n"
-	    "\n"
-	    "  -c, --config FILE   configuration file (default %s)\n"
-	    "  -f, --foreground    do not detach; log to stderr\n"
-	    "\n"
-	    "Signals: HUP reloads the configuration, TERM/INT/QUIT drain and "
-	    "stop,\nUSR1 reopens the log file.\n", NEON_AUTHD_DEFAULT_CONF);
-}
+static void	 usage(FILE *);
+
+/* the configuration file in use (-c) */
+static const char	*conf_path = NEON_AUTHD_DEFAULT_CONF;
 
 static struct config *
 load_or_exit(const char *path)
@@ -183,12 +170,69 @@ cmd_config(struct config *c, int argc, char **argv)
 	return (rc);
 }
 
+static int
+cmd_check_config(struct config *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("neon-authd: configuration file %s is valid "
+	    "(%d branch%s%s)\n", conf_path, c->nbranches,
+	    c->nbranches == 1 ? "" : "es",
+	    c->template_auth_url ? " and a template" : "");
+	return (0);
+}
+
+/*
+ * The commands, in the order usage lists them.  A command is a line
+ * here: its name, its usage lines, and run(config, argc, argv) returning
+ * the exit status (run NULL: serve, which never returns a status here).
+ * Every command reads the configuration file first (exit 78 when bad).
+ */
+static const struct command {
+	const char	*name;
+	const char	*usage;
+	int		(*run)(struct config *, int, char **);
+} commands[] = {
+	{ "serve", "[-c FILE] [-f|--foreground]", NULL },
+	{ "check-config", "check-config [-c FILE]", cmd_check_config },
+	{ "migrate", "migrate [-c FILE] [--branch NAME | --all]", cmd_migrate },
+	{ "config", "config get BRANCH [FIELD] [-c FILE]\n"
+	    "config set BRANCH FIELD JSON [-c FILE]", cmd_config },
+	{ "keys", "keys list BRANCH [-c FILE]\n"
+	    "keys rotate BRANCH [--grace DURATION] [-c FILE]", cli_keys },
+	{ "routes", "routes [--json] [-c FILE]", cli_routes },
+	{ NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct command	*k;
+	const char		*p, *nl, *lead = "usage: neon-authd ";
+
+	for (k = commands; k->name != NULL; k++)
+		for (p = k->usage; *p != '\0'; p = *nl ? nl + 1 : nl) {
+			nl = p + strcspn(p, "\n");
+			fprintf(f, "%s%.*s\n", lead, (int)(nl - p), p);
+			lead = "       neon-authd ";
+		}
+	fprintf(f,
+	    "       neon-authd --version | --help\n"
+	    "\n"
+	    "  -c, --config FILE   configuration file (default %s)\n"
+	    "  -f, --foreground    do not detach; log to stderr\n"
+	    "\n"
+	    "Signals: HUP reloads the configuration, TERM/INT/QUIT drain and "
+	    "stop,\nUSR1 reopens the log file.\n", NEON_AUTHD_DEFAULT_CONF);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char	*path = NEON_AUTHD_DEFAULT_CONF, *cmd = "serve";
-	struct config	*c;
-	int		 foreground = 0;
+	const struct command	*k;
+	struct config		*c;
+	int			 foreground = 0, rc;
 
 	/* before anything allocates through OpenSSL (libpq, libcurl) */
 	(void)crypto_preinit();
@@ -230,54 +274,28 @@ main(int argc, char **argv)
 			argv++;
 			argc--;
 		}
-		if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-		    strcmp(cmd, "config") != 0 && strcmp(cmd, "keys") != 0 &&
-		    cmd[0] == '-') {
+		if (cmd[0] == '-') {
 			fprintf(stderr, "neon-authd: unknown option %s\n", cmd);
 			usage(stderr);
 			return (64);
 		}
 	}
 
-	if (strcmp(cmd, "serve") == 0) {
-		if (argc > 0) {
+	for (k = commands; k->name != NULL; k++) {
+		if (strcmp(k->name, cmd) != 0)
+			continue;
+		if (k->run == NULL && argc > 0) {	/* serve takes none */
 			usage(stderr);
 			return (64);
 		}
+		conf_path = path;
 		c = load_or_exit(path);
-		return (master_run(c, foreground));
-	}
-	if (strcmp(cmd, "check-config") == 0) {
-		c = load_or_exit(path);
-		printf("neon-authd: configuration file %s is valid "
-		    "(%d branch%s%s)\n", path, c->nbranches,
-		    c->nbranches == 1 ? "" : "es",
-		    c->template_auth_url ? " and a template" : "");
-		config_free(c);
-		return (0);
-	}
-	if (strcmp(cmd, "migrate") == 0) {
-		int rc;
-
-		c = load_or_exit(path);
-		rc = cmd_migrate(c, argc, argv);
-		config_free(c);
-		return (rc);
-	}
-	if (strcmp(cmd, "keys") == 0) {
-		int rc;
-
-		c = load_or_exit(path);
-		rc = cli_keys(c, argc, argv);
-		config_free(c);
-		return (rc);
-	}
-	if (strcmp(cmd, "config") == 0) {
-		int rc;
-
-		c = load_or_exit(path);
-		rc = cmd_config(c, argc, argv);
-		config_free(c);
+		if (k->run == NULL)
+			rc = master_run(c, foreground);
+		else {
+			rc = k->run(c, argc, argv);
+			config_free(c);
+		}
 		return (rc);
 	}
 	fprintf(stderr, "neon-authd: unknown command %s\n", cmd);
