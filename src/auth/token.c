@@ -259,8 +259,9 @@ cache_put(const char *key, size_t len, const char *token, int64_t exp)
 
 /*
  * session_jwt: the JWT for a session, from the cache unless the cached one
- * is near its end (the key covers every claim, the key id and the ttl).  In r->a; NULL on failure with the
- * error in *err (STORE_JWKS_OK when the org lookup failed).
+ * is near its end (the key covers every claim, the key id and the ttl).
+ * In r->a; NULL on failure with the error in *err (STORE_JWKS_DB when the
+ * org lookup failed).
  */
 static char *
 session_jwt(struct request *r, const struct auth *a,

@@ -419,19 +419,6 @@ b64_val(unsigned char c, int url)
 		return (c == '-' ? 62 : c == '_' ? 63 : -1);
 	return (c == '+' ? 62 : c == '/' ? 63 : -1);
 }
-
-static int
-hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Decode n symbols of in (all known valid for `alpha`: 0 std, 1 url,
  * 2 both) into dst; leftover bits are returned in *rest_bits and *rest.
@@ -588,8 +575,8 @@ crypto_hex_decode(struct arena *a, struct str in, struct str *out)
 		return (-1);
 	dst = arena_alloc(a, in.len / 2 + 1);
 	for (i = 0; i < in.len / 2; i++) {
-		hi = hex_val((unsigned char)in.p[2 * i]);
-		lo = hex_val((unsigned char)in.p[2 * i + 1]);
+		hi = text_hexval((unsigned char)in.p[2 * i]);
+		lo = text_hexval((unsigned char)in.p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return (-1);
 		dst[i] = (unsigned char)(hi << 4 | lo);

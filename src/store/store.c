@@ -42,8 +42,8 @@
 
 /* run a statement; 1 when it changed (or returned) a row, 0 when not */
 static int
-exec_changed(struct db_conn *c, struct arena *a, const char *name, const char *sql,
-    int n, const char *const *p)
+exec_changed(struct db_conn *c, struct arena *a, const char *name,
+    const char *sql, int n, const char *const *p)
 {
 	struct db_result	*res = db_exec(c, a, name, sql, n, p);
 
@@ -135,6 +135,37 @@ fill_session(struct arena *a, const struct db_result *res, int row, int c,
 	s->active_organization_id = nullable(res, row, c + 9);
 }
 
+/* run a statement returning at most one user row: 1 filled, 0 none, -1 */
+static int
+user_row(struct db_conn *c, struct arena *a, const char *name,
+    const char *sql, int n, const char *const *p, struct user_rec *u)
+{
+	struct db_result	*res = db_exec(c, a, name, sql, n, p);
+
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	fill_user(a, res, 0, 0, u);
+	return (1);
+}
+
+/* the same for a session row (s may be NULL: not wanted) */
+static int
+session_row(struct db_conn *c, struct arena *a, const char *name,
+    const char *sql, int n, const char *const *p, struct session_rec *s)
+{
+	struct db_result	*res = db_exec(c, a, name, sql, n, p);
+
+	if (res == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0)
+		return (0);
+	if (s != NULL)
+		fill_session(a, res, 0, 0, s);
+	return (1);
+}
+
 int
 store_session_lookup(struct db_conn *c, struct arena *a, const char *token,
     struct session_rec *s, struct user_rec *u)
@@ -191,18 +222,11 @@ store_session_extend(struct db_conn *c, struct arena *a, struct session_rec *s,
 	    " \"expiresAt\" = $2::timestamptz, \"updatedAt\" = $3::timestamptz"
 	    " WHERE token = $1 RETURNING " S_COLS("s");
 	const char		*p[3];
-	struct db_result	*res;
 
 	p[0] = s->token;
 	p[1] = clock_iso(a, expires_ms);
 	p[2] = clock_iso(a, now_ms);
-	res = db_exec(c, a, "session_extend", sql, 3, p);
-	if (res == NULL)
-		return (-1);
-	if (db_ntuples(res) == 0)
-		return (0);
-	fill_session(a, res, 0, 0, s);
-	return (1);
+	return (session_row(c, a, "session_extend", sql, 3, p, s));
 }
 
 int
@@ -212,19 +236,13 @@ store_session_delete(struct db_conn *c, struct arena *a, const char *token,
 	static const char sql[] = "DELETE FROM neon_auth.session AS s"
 	    " WHERE token = $1 RETURNING " S_COLS("s");
 	const char		*p[1] = { token };
-	struct db_result	*res;
 
-	if ((res = db_exec(c, a, "session_delete", sql, 1, p)) == NULL)
-		return (-1);
-	if (db_ntuples(res) == 0)
-		return (0);
-	if (gone != NULL)
-		fill_session(a, res, 0, 0, gone);
-	return (1);
+	return (session_row(c, a, "session_delete", sql, 1, p, gone));
 }
 
 int
-store_session_list(struct db_conn *c, struct arena *a, const char *user_id, char **out)
+store_session_list(struct db_conn *c, struct arena *a, const char *user_id,
+    char **out)
 {
 	static const char sql[] = "SELECT " S_COLS("s")
 	    " FROM neon_auth.session s WHERE s.\"userId\" = $1::uuid"
@@ -255,8 +273,8 @@ store_session_list(struct db_conn *c, struct arena *a, const char *user_id, char
 }
 
 int
-store_sessions_delete_user(struct db_conn *c, struct arena *a, const char *user_id,
-    const char *keep_token, int only_live)
+store_sessions_delete_user(struct db_conn *c, struct arena *a,
+    const char *user_id, const char *keep_token, int only_live)
 {
 	static const char sql[] = "DELETE FROM neon_auth.session"
 	    " WHERE \"userId\" = $1::uuid AND ($2::text IS NULL OR token <> $2)"
@@ -271,8 +289,8 @@ store_sessions_delete_user(struct db_conn *c, struct arena *a, const char *user_
 }
 
 int
-store_user_by_email(struct db_conn *c, struct arena *a, const char *email, struct user_rec *u,
-    const char **password_hash)
+store_user_by_email(struct db_conn *c, struct arena *a, const char *email,
+    struct user_rec *u, const char **password_hash)
 {
 	static const char sql[] = "SELECT " U_COLS("u") ", a.password"
 	    " FROM neon_auth.\"user\" u LEFT JOIN neon_auth.account a"
@@ -363,8 +381,8 @@ store_sign_up(struct db_conn *c, struct arena *a, const char *name,
 }
 
 int
-store_user_update(struct db_conn *c, struct arena *a, const char *user_id, const char *name,
-    int set_image, const char *image, struct user_rec *u)
+store_user_update(struct db_conn *c, struct arena *a, const char *user_id,
+    const char *name, int set_image, const char *image, struct user_rec *u)
 {
 	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
 	    " name = COALESCE($2, name),"
@@ -372,20 +390,13 @@ store_user_update(struct db_conn *c, struct arena *a, const char *user_id, const
 	    " \"updatedAt\" = $5::timestamptz WHERE id = $1::uuid"
 	    " RETURNING " U_COLS("u");
 	const char		*p[5];
-	struct db_result	*res;
 
 	p[0] = user_id;
 	p[1] = name;
 	p[2] = set_image ? "true" : "false";
 	p[3] = image;
 	p[4] = clock_iso(a, clock_now_ms());
-	res = db_exec(c, a, "user_update", sql, 5, p);
-	if (res == NULL)
-		return (-1);
-	if (db_ntuples(res) == 0)
-		return (0);
-	fill_user(a, res, 0, 0, u);
-	return (1);
+	return (user_row(c, a, "user_update", sql, 5, p, u));
 }
 
 int
@@ -397,22 +408,21 @@ store_user_set_email(struct db_conn *c, struct arena *a, const char *user_id,
 	    " \"updatedAt\" = $3::timestamptz WHERE id = $1::uuid"
 	    " RETURNING " U_COLS("u");
 	const char		*p[3];
-	struct db_result	*res;
+	int			 rc;
 
 	p[0] = user_id;
 	p[1] = email;
 	p[2] = clock_iso(a, clock_now_ms());
-	res = db_exec(c, a, "user_set_email", sql, 3, p);
-	if (res == NULL)
-		return (strcmp(db_sqlstate(c), "23505") == 0 ? 0 : -1);
-	if (db_ntuples(res) == 0)
+	rc = user_row(c, a, "user_set_email", sql, 3, p, u);
+	/* taken meanwhile: the unique constraint says so */
+	if (rc == -1 && strcmp(db_sqlstate(c), "23505") == 0)
 		return (0);
-	fill_user(a, res, 0, 0, u);
-	return (1);
+	return (rc);
 }
 
 int
-store_password_set(struct db_conn *c, struct arena *a, const char *user_id, const char *hash)
+store_password_set(struct db_conn *c, struct arena *a, const char *user_id,
+    const char *hash)
 {
 	static const char sql[] = "UPDATE neon_auth.account SET password = $2,"
 	    " \"updatedAt\" = $3::timestamptz WHERE \"userId\" = $1::uuid"
