@@ -12,6 +12,7 @@
 
 #include "http/branch.h"
 #include "http/branchcfg.h"
+#include "proc/cli.h"
 #include "proc/cli_keys.h"
 #include "lib/config.h"
 #include "store/db.h"
@@ -153,15 +154,10 @@ do_rotate(struct db_conn *conn, struct arena *a, const struct config *c,
 int
 cli_keys(struct config *c, int argc, char **argv)
 {
-	struct db_pool		*pool = NULL;
-	struct db_conn		*conn;
-	struct branch		*b;
-	struct branchcfg	 bc;
-	struct arena		 a;
-	json_object		*row;
+	struct cli_branch	 cb;
 	const char		*sub, *branch;
 	int64_t			 grace = CLI_KEYS_DEFAULT_GRACE;
-	int			 i, rc = 1, dberr, have_cfg = 0, v;
+	int			 i, rc;
 
 	if (argc < 2) {
 		usage();
@@ -194,53 +190,14 @@ cli_keys(struct config *c, int argc, char **argv)
 			return (64);
 		}
 	}
-	if (branch_map_init(c) == -1)
-		return (78);
-	if ((b = branch_by_name(branch)) == NULL) {
-		fprintf(stderr, "neon-authd keys: no branch named %s in %s\n",
-		    branch, c->path);
-		branch_map_free();
-		return (64);
+	if ((rc = cli_branch_open(&cb, "keys", c, branch)) == 0) {
+		if (strcmp(sub, "list") == 0)
+			rc = do_list(cb.conn, &cb.a, c, &cb.cfg,
+			    cb.branch->name);
+		else
+			rc = do_rotate(cb.conn, &cb.a, c, &cb.cfg,
+			    cb.branch->name, grace);
 	}
-	arena_init(&a, 16384);
-	pool = db_pool_new(1, c->db_connect_timeout, c->db_statement_timeout);
-	if ((conn = db_pool_get(pool, b->name, b->conninfo, &dberr)) == NULL) {
-		fprintf(stderr, "neon-authd keys: branch %s: %s\n", b->name,
-		    db_pool_last_error(pool)->message);
-		goto done;
-	}
-	switch (db_schema_check(conn, &v)) {
-	case DB_SCHEMA_OK:
-	case DB_SCHEMA_AHEAD:
-		break;
-	case DB_SCHEMA_ERROR:
-		fprintf(stderr, "neon-authd keys: branch %s: %s\n", b->name,
-		    db_last_error(conn)->message);
-		goto done;
-	default:
-		fprintf(stderr, "neon-authd keys: branch %s: the neon_auth "
-		    "schema is missing or behind (version %d): run "
-		    "neon-authd migrate\n", b->name, v);
-		goto done;
-	}
-	if ((row = branchcfg_load(conn, &a)) == NULL) {
-		fprintf(stderr, "neon-authd keys: branch %s: cannot read "
-		    "project_config: %s\n", b->name,
-		    db_last_error(conn)->message);
-		goto done;
-	}
-	memset(&bc, 0, sizeof(bc));
-	branchcfg_parse(&bc, row);
-	have_cfg = 1;
-	if (strcmp(sub, "list") == 0)
-		rc = do_list(conn, &a, c, &bc, b->name);
-	else
-		rc = do_rotate(conn, &a, c, &bc, b->name, grace);
- done:
-	if (have_cfg)
-		branchcfg_clear(&bc);
-	db_pool_free(pool);
-	arena_free(&a);
-	branch_map_free();
+	cli_branch_close(&cb);
 	return (rc);
 }

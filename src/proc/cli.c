@@ -1,0 +1,72 @@
+/*
+ * cli.c -- one branch for an offline command (see cli.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/branch.h"
+#include "lib/config.h"
+#include "proc/cli.h"
+#include "store/db.h"
+
+int
+cli_branch_open(struct cli_branch *cb, const char *cmd,
+    const struct config *c, const char *name)
+{
+	json_object	*row;
+	int		 dberr, v;
+
+	memset(cb, 0, sizeof(*cb));
+	cb->cmd = cmd;
+	arena_init(&cb->a, 16384);
+	if (branch_map_init(c) == -1)
+		return (78);
+	if ((cb->branch = branch_by_name(name)) == NULL) {
+		fprintf(stderr, "neon-authd %s: no branch named %s in %s\n",
+		    cmd, name, c->path);
+		return (64);
+	}
+	cb->pool = db_pool_new(1, c->db_connect_timeout,
+	    c->db_statement_timeout);
+	if (cb->pool == NULL || (cb->conn = db_pool_get(cb->pool,
+	    cb->branch->name, cb->branch->conninfo, &dberr)) == NULL) {
+		fprintf(stderr, "neon-authd %s: branch %s: %s\n", cmd,
+		    cb->branch->name, cb->pool ?
+		    db_pool_last_error(cb->pool)->message : "out of memory");
+		return (1);
+	}
+	switch (db_schema_check(cb->conn, &v)) {
+	case DB_SCHEMA_OK:
+	case DB_SCHEMA_AHEAD:
+		break;
+	case DB_SCHEMA_ERROR:
+		fprintf(stderr, "neon-authd %s: branch %s: %s\n", cmd,
+		    cb->branch->name, db_last_error(cb->conn)->message);
+		return (1);
+	default:
+		fprintf(stderr, "neon-authd %s: branch %s: the neon_auth "
+		    "schema is missing or behind (version %d): run "
+		    "neon-authd migrate\n", cmd, cb->branch->name, v);
+		return (1);
+	}
+	if ((row = branchcfg_load(cb->conn, &cb->a)) == NULL) {
+		fprintf(stderr, "neon-authd %s: branch %s: cannot read "
+		    "project_config: %s\n", cmd, cb->branch->name,
+		    db_last_error(cb->conn)->message);
+		return (1);
+	}
+	branchcfg_parse(&cb->cfg, row);
+	cb->have_cfg = 1;
+	return (0);
+}
+
+void
+cli_branch_close(struct cli_branch *cb)
+{
+	if (cb->have_cfg)
+		branchcfg_clear(&cb->cfg);
+	db_pool_free(cb->pool);
+	arena_free(&cb->a);
+	branch_map_free();
+	memset(cb, 0, sizeof(*cb));
+}
