@@ -62,6 +62,36 @@ async function exists(method, route) {
   return !(res.status === 404 && body === '');
 }
 
+// answer(method, route): "404" or "400 RESET_PASSWORD_DISABLED", what a sessionless call gets
+async function answer(method, route) {
+  try {
+    const res = await fetch(AUTH_PREFIX + route, {
+      method, headers: { origin: AUTH.origin, 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}', signal: AbortSignal.timeout(5000),
+    });
+    const body = await res.text();
+    let code = '';
+    try { code = JSON.parse(body).code ?? ''; } catch { /* not JSON */ }
+    return `${res.status}${code ? ` ${code}` : ''}${res.status === 404 && body === '' ? ' (not routed)' : ''}`;
+  } catch (e) { return `no answer (${e.message})`; }
+}
+
+// The issue's other flows, not driven yet: their endpoints belong to other issues. Each prints
+// a SKIP naming what it needs and what the probe endpoint answers today; once that answer is no
+// longer "not routed", the step is due to be written here.
+const LATER = [
+  { desc: 'sign up with verification by code', issue: 13, probe: ['POST', 'email-otp/send-verification-otp'],
+    needs: 'POST /email-otp/send-verification-otp, POST /email-otp/verify-email and mail delivery' },
+  { desc: 'forgot and reset password', issue: 13, probe: ['POST', 'request-password-reset'],
+    needs: 'POST /request-password-reset, GET /reset-password/:token, POST /reset-password and mail delivery' },
+  { desc: 'social sign-in against the local OpenID provider', issue: 14, probe: ['POST', 'sign-in/social'],
+    needs: 'POST /sign-in/social and GET /callback/:providerId' },
+  { desc: 'create and switch organizations', issue: 19, probe: ['POST', 'organization/create'],
+    needs: 'POST /organization/create, POST /organization/set-active, GET /organization/list' },
+  { desc: 'accept an invitation', issue: 19, probe: ['POST', 'organization/accept-invitation'],
+    needs: 'POST /organization/invite-member, POST /organization/accept-invitation and mail delivery' },
+];
+
 // ---------------------------------------------------------------- the call log
 
 function mask(body) {
@@ -333,6 +363,10 @@ async function flow(browser, lib, have) {
     await ctxC.close();
   }
 
+  for (const l of LATER) {
+    skip(`${tag}: ${l.desc}`, `needs ${l.needs} (issue ${l.issue}); today ${l.probe[0]} /${l.probe[1]} answers ${have.later[l.desc]}`);
+  }
+
   await ctxA.close(); await ctxB.close();
   await log.settle();
   for (const c of log.calls) delete c.headersSeen;
@@ -344,7 +378,8 @@ async function flow(browser, lib, have) {
 
 // ---------------------------------------------------------------- main
 
-const have = { listAccounts: await exists('GET', 'list-accounts').catch(() => false) };
+const have = { listAccounts: await exists('GET', 'list-accounts').catch(() => false), later: {} };
+for (const l of LATER) have.later[l.desc] = await answer(...l.probe);
 diag(`${DEPLOYMENT}: app ${APP_URL}, Auth URL ${AUTH_URL}; GET list-accounts ${have.listAccounts ? 'routed' : 'not routed'}`);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
