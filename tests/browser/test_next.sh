@@ -30,7 +30,11 @@ T=$(mktemp -d "${NA_TEST_TMP:-${TMPDIR:-/tmp}}/neon-authd-next.XXXXXX") || { ech
 chmod 755 "$T"
 export STACK_DIR=$T/stack
 TLS_NGX=$T/nginx-tls
-STACK_STARTED=0 AUTHD2_PID="" NEXT_PID=""
+STACK_STARTED=0
+# Chromium's profile and its singleton socket go to TMPDIR: a short path, the socket's must fit
+# in sun_path (108 bytes), which a work directory under run-all's does not
+CHROME_TMP=$(mktemp -d /tmp/na-chromium.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+AUTHD2_PID="" NEXT_PID=""
 
 stop_next() {
 	[ -n "$NEXT_PID" ] || return 0
@@ -39,6 +43,7 @@ stop_next() {
 	NEXT_PID=""
 }
 cleanup() {
+	rm -rf "$CHROME_TMP"
 	stop_next
 	[ -f "$TLS_NGX/nginx.pid" ] && na_nginx_stop "$TLS_NGX"
 	[ -n "$AUTHD2_PID" ] && na_stop "$AUTHD2_PID" 10
@@ -165,9 +170,9 @@ run_next() { # DEPLOYMENT AUTH_URL
 		t_fail "$dep: next start answers on $NEXT_URL" "$(tail -n 20 "$T/next-$dep.log")"
 		stop_next; return
 	fi
-	mkdir -p "$T/$dep/tmp"
+	mkdir -p "$T/$dep" "$CHROME_TMP/$dep"
 	(cd "$HERE" && DEPLOYMENT=$dep NEXT_URL=$NEXT_URL EMAIL=$EMAIL PASSWORD=$PASSWORD WORK=$T/$dep \
-		TMPDIR=$T/$dep/tmp TAP_START=$T_N CHROMIUM=$CHROMIUM timeout -k 5 120 node drive_next.mjs) \
+		TMPDIR=$CHROME_TMP/$dep TAP_START=$T_N CHROMIUM=$CHROMIUM timeout -k 5 120 node drive_next.mjs) \
 		< /dev/null 2>"$T/drive-$dep.err" | tee "$out"
 	rc=${PIPESTATUS[0]}
 	p=$(grep -cE '^ok ' "$out"); f=$(grep -cE '^not ok ' "$out")

@@ -29,8 +29,12 @@ chmod 755 "$T"
 export STACK_DIR=$T/stack
 APP_NGX=$T/nginx-app
 STACK_STARTED=0
+# Chromium's profile and its singleton socket go to TMPDIR: a short path, the socket's must fit
+# in sun_path (108 bytes), which a work directory under run-all's does not
+CHROME_TMP=$(mktemp -d /tmp/na-chromium.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 
 cleanup() {
+	rm -rf "$CHROME_TMP"
 	[ -f "$APP_NGX/nginx.pid" ] && na_nginx_stop "$APP_NGX"
 	[ "$STACK_STARTED" = 1 ] && "$NA_TOP/tests/stack" down >/dev/null 2>&1
 	[ "$STACK_STARTED" = 1 ] && [ "$T_FAIL" = 0 ] && [ "${KEEP:-0}" != 1 ] &&
@@ -146,9 +150,9 @@ fi
 
 drive() { # DEPLOYMENT APP_URL [UNTRUSTED]
 	local out=$T/drive-$1.tap rc
-	mkdir -p "$T/$1/tmp"
+	mkdir -p "$T/$1" "$CHROME_TMP/$1"
 	(cd "$HERE" && DEPLOYMENT=$1 APP_URL=$2 UNTRUSTED=${3:-} AUTH_URL=$AUTH_URL WORK=$T/$1 \
-		TMPDIR=$T/$1/tmp TAP_START=$T_N CHROMIUM=$CHROMIUM \
+		TMPDIR=$CHROME_TMP/$1 TAP_START=$T_N CHROMIUM=$CHROMIUM \
 		timeout -k 5 240 node drive.mjs) < /dev/null 2>"$T/drive-$1.err" | tee "$out"
 	rc=${PIPESTATUS[0]}
 	# the driver's results join this file's count
