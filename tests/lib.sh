@@ -222,6 +222,8 @@ na_nginx_conf() {
   fi
   # as root the workers would run as nobody and could not reach a unix socket in a 0700 tree
   na_is_root && user="user root;"
+  # NA_NGINX_EXTRA: raw lines put in the server{} block before "location /" (the browser tests
+  # serve their static app beside the Auth URL with it: tests/browser/test_ui.sh)
   # NA_NGINX_WORKERS: nginx worker processes (1: on a small machine that nginx shares with the
   # daemon, PostgreSQL and the load, one event loop gave the shorter tail: tests/bench/README.md)
   cat > "$p/nginx.conf" <<EOF
@@ -238,6 +240,7 @@ $(na_nginx_paths "$p")
     listen 127.0.0.1:$port;
     server_name 127.0.0.1;
     client_max_body_size 1m;
+$(printf '%s' "${NA_NGINX_EXTRA:-}")
     location / {
       include fastcgi_params;
       fastcgi_param REQUEST_URI \$request_uri;

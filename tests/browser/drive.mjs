@@ -1,0 +1,397 @@
+// The browser flows: headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+// clicks through the stock UI of both libraries on one deployment of the test app, one named
+// TAP check per step, a screenshot of every step, and a log of every call the UI made to the
+// Auth URL. Run by test_ui.sh, which builds the app and brings the stack up.
+//
+// Environment (all set by test_ui.sh):
+//   DEPLOYMENT   "same-origin" or "cross-origin" (names the checks and the files)
+//   APP_URL      the origin the app is served from (http://127.0.0.1:PORT)
+//   AUTH_URL     the Auth URL the app talks to
+//   UNTRUSTED    optional: the app served from an origin that is not trusted (cross-origin only)
+//   WORK         directory for screenshots (WORK/shots) and call logs (WORK/calls-*.json)
+//   TAP_START    the number of the last TAP line printed before this run
+//   CHROMIUM     the browser binary (/usr/bin/chromium)
+//   LIBS         optional: "ba,neon" (default both)
+//
+// Steps whose endpoint does not exist yet are printed as "# SKIP needs <endpoint> (issue N)";
+// whether it exists is asked of the server (an unrouted path answers a bare 404), so a step
+// turns itself on when the endpoint lands and then has to pass.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const DEPLOYMENT = process.env.DEPLOYMENT;
+const APP_URL = process.env.APP_URL;
+const AUTH_URL = process.env.AUTH_URL;
+const UNTRUSTED = process.env.UNTRUSTED || '';
+const WORK = process.env.WORK;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const LIBS = (process.env.LIBS || 'ba,neon').split(',');
+const STEP_MS = 20000;
+if (!DEPLOYMENT || !APP_URL || !AUTH_URL || !WORK) {
+  console.log('Bail out! DEPLOYMENT, APP_URL, AUTH_URL and WORK must be set');
+  process.exit(2);
+}
+const SHOTS = path.join(WORK, 'shots');
+fs.mkdirSync(SHOTS, { recursive: true });
+const AUTH = new URL(AUTH_URL);
+const AUTH_PREFIX = AUTH.origin + AUTH.pathname.replace(/\/$/, '') + '/';
+
+const LIB_TITLE = { ba: '@daveyplate/better-auth-ui', neon: '@neondatabase/auth-ui' };
+
+// ---------------------------------------------------------------- TAP
+
+let n = Number(process.env.TAP_START || 0);
+const tally = { pass: 0, fail: 0, skip: 0 };
+function diag(text) { for (const l of String(text).split('\n')) console.log(`# ${l}`); }
+function ok(desc) { n += 1; tally.pass += 1; console.log(`ok ${n} - ${desc}`); }
+function notOk(desc, why) { n += 1; tally.fail += 1; console.log(`not ok ${n} - ${desc}`); if (why) diag(why); }
+function skip(desc, why) { n += 1; tally.skip += 1; console.log(`ok ${n} - ${desc} # SKIP ${why}`); }
+
+// ---------------------------------------------------------------- endpoints
+
+// exists(method, route): does neon-authd route it? An unrouted path gets an empty 404; a routed
+// one without a session answers 401 (or 400 for a missing body), never an empty 404.
+async function exists(method, route) {
+  const res = await fetch(AUTH_PREFIX + route, {
+    method, headers: { origin: AUTH.origin, 'content-type': 'application/json' },
+    body: method === 'GET' ? undefined : '{}',
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = await res.text();
+  return !(res.status === 404 && body === '');
+}
+
+// answer(method, route): "404" or "400 RESET_PASSWORD_DISABLED", what a sessionless call gets
+async function answer(method, route) {
+  try {
+    const res = await fetch(AUTH_PREFIX + route, {
+      method, headers: { origin: AUTH.origin, 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}', signal: AbortSignal.timeout(5000),
+    });
+    const body = await res.text();
+    let code = '';
+    try { code = JSON.parse(body).code ?? ''; } catch { /* not JSON */ }
+    return `${res.status}${code ? ` ${code}` : ''}${res.status === 404 && body === '' ? ' (not routed)' : ''}`;
+  } catch (e) { return `no answer (${e.message})`; }
+}
+
+// The issue's other flows, not driven yet: their endpoints belong to other issues. Each prints
+// a SKIP naming what it needs and what the probe endpoint answers today; once that answer is no
+// longer "not routed", the step is due to be written here.
+const LATER = [
+  { desc: 'sign up with verification by code', issue: 13, probe: ['POST', 'email-otp/send-verification-otp'],
+    needs: 'POST /email-otp/send-verification-otp, POST /email-otp/verify-email and mail delivery' },
+  { desc: 'forgot and reset password', issue: 13, probe: ['POST', 'request-password-reset'],
+    needs: 'POST /request-password-reset, GET /reset-password/:token, POST /reset-password and mail delivery' },
+  { desc: 'social sign-in against the local OpenID provider', issue: 14, probe: ['POST', 'sign-in/social'],
+    needs: 'POST /sign-in/social and GET /callback/:providerId' },
+  { desc: 'create and switch organizations', issue: 19, probe: ['POST', 'organization/create'],
+    needs: 'POST /organization/create, POST /organization/set-active, GET /organization/list' },
+  { desc: 'accept an invitation', issue: 19, probe: ['POST', 'organization/accept-invitation'],
+    needs: 'POST /organization/invite-member, POST /organization/accept-invitation and mail delivery' },
+];
+
+// ---------------------------------------------------------------- the call log
+
+function mask(body) {
+  if (!body) return body;
+  try {
+    const j = JSON.parse(body);
+    for (const k of Object.keys(j)) if (/password/i.test(k)) j[k] = '<masked>';
+    return JSON.stringify(j);
+  } catch { return body.length > 200 ? body.slice(0, 200) + '…' : body; }
+}
+
+// the origin of the page that made the request (a failed request has no headers to read)
+function pageOrigin(req) {
+  try { return new URL(req.frame().url()).origin; } catch { return null; }
+}
+
+function watch(context, log) {
+  context.on('request', (req) => {
+    if (!req.url().startsWith(AUTH_PREFIX)) return;
+    const u = new URL(req.url());
+    const e = {
+      method: req.method(), path: u.pathname.slice(AUTH.pathname.replace(/\/$/, '').length),
+      query: u.search, body: mask(req.postData()), page: pageOrigin(req), origin: null, contentType: null,
+      clientInfo: null, status: null, failure: null,
+    };
+    req._naLog = e;
+    log.calls.push(e);
+    // the headers as sent (Origin is added by the network stack)
+    e.headersSeen = req.allHeaders().then((h) => {
+      e.origin = h.origin ?? null;
+      e.contentType = h['content-type'] ?? null;
+      e.clientInfo = h['x-neon-client-info'] ?? null;
+    }).catch(() => {});
+  });
+  context.on('requestfinished', async (req) => {
+    const e = req._naLog;
+    if (!e) return;
+    const res = await req.response().catch(() => null);
+    if (!res) return;
+    e.status = res.status();
+    const h = await res.allHeaders().catch(() => ({}));
+    e.acao = h['access-control-allow-origin'] ?? null;
+    if (e.status >= 400) e.reply = (await res.text().catch(() => '')).slice(0, 300);
+  });
+  context.on('requestfailed', (req) => {
+    if (req._naLog) req._naLog.failure = req.failure()?.errorText ?? 'failed';
+  });
+  log.settle = async () => { await Promise.all(log.calls.map((c) => c.headersSeen)); };
+  context.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log.console.push(`${m.type()}: ${m.text()}`);
+  });
+  context.on('weberror', (err) => log.console.push(`pageerror: ${err.error().message}`));
+}
+
+// the calls that did not succeed, one line each
+function failedCalls(log) {
+  const seen = new Set(), out = [];
+  for (const c of log.calls) {
+    if (c.status !== null && c.status < 400 && !c.failure) continue;
+    if (c.failure === 'net::ERR_ABORTED') continue;   // the test navigated away meanwhile
+    const line = `${c.method} ${c.path}${c.query} -> ${c.failure ? `network error ${c.failure}` : c.status}` +
+      `${c.body ? ` body ${c.body}` : ''}${c.reply ? ` reply ${JSON.stringify(c.reply)}` : ''}` +
+      `${c.status !== null && c.acao === null && c.origin && c.origin !== AUTH.origin ? ' (no Access-Control-Allow-Origin)' : ''}`;
+    if (!seen.has(line)) { seen.add(line); out.push(line); }
+  }
+  for (const m of log.console) {
+    if (!/CORS policy/.test(m)) continue;
+    const line = `browser: ${m.replace(/^error: /, '')}`;
+    if (!seen.has(line)) { seen.add(line); out.push(line); }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- steps
+
+let shotSeq = 0;
+function slug(s) { return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''); }
+
+// step: run fn (bounded by STEP_MS), screenshot the page(s) whatever happened, print the check.
+async function step(desc, pages, fn) {
+  let err = null;
+  let timer;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`step took over ${STEP_MS} ms`)), STEP_MS); }),
+    ]);
+  } catch (e) { err = e; } finally { clearTimeout(timer); }
+  // let toasts and transitions finish so the picture shows the state the step ended in
+  await Promise.all(Object.values(pages).map((p) => p.waitForTimeout(400).catch(() => {})));
+  shotSeq += 1;
+  const files = [];
+  for (const [tag, page] of Object.entries(pages)) {
+    const f = `${String(shotSeq).padStart(2, '0')}-${slug(desc)}${tag ? `-${tag}` : ''}.png`;
+    try { await page.screenshot({ path: path.join(SHOTS, f), fullPage: true, timeout: 10000 }); files.push(f); }
+    catch (e) { files.push(`(no screenshot: ${e.message.split('\n')[0]})`); }
+  }
+  if (err) notOk(desc, `${err.message.split('\n').slice(0, 6).join('\n')}\nscreenshot: ${files.join(', ')}`);
+  else { ok(desc); diag(`screenshot: ${files.join(', ')}`); }
+  return !err;
+}
+
+// ---------------------------------------------------------------- UI helpers
+
+class App {
+  constructor(page, lib, origin = APP_URL) {
+    this.page = page; this.lib = lib; this.base = `${origin}/app/${lib}`;
+  }
+  session() { return this.page.getByTestId('session'); }
+  async home() {
+    await this.page.goto(`${this.base}/`);
+    await this.page.getByTestId('session').filter({ hasNotText: 'Loading' }).waitFor();
+  }
+  async signedInAs(email, name) {
+    const want = name ? `Signed in as ${email} (name: ${name})` : `Signed in as ${email}`;
+    await this.session().filter({ hasText: want }).waitFor({ timeout: 10000 });
+  }
+  async signedOut() { await this.session().filter({ hasText: 'Not signed in' }).waitFor({ timeout: 10000 }); }
+  async signUp(name, email, password) {
+    await this.page.goto(`${this.base}/auth/sign-up`);
+    await this.page.getByLabel('Name', { exact: true }).fill(name);
+    await this.page.getByLabel('Email', { exact: true }).fill(email);
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
+    await this.page.getByRole('button', { name: 'Create an account' }).click();
+    await this.page.waitForURL(`${this.base}/`);
+  }
+  async signIn(email, password) {
+    await this.page.goto(`${this.base}/auth/sign-in`);
+    await this.page.getByLabel('Email', { exact: true }).fill(email);
+    await this.page.getByLabel('Password', { exact: true }).fill(password);
+    await this.page.getByRole('button', { name: 'Login' }).click();
+  }
+  async signOutFromUserButton() {
+    await this.page.locator('header').getByRole('button').last().click();
+    await this.page.getByRole('menuitem', { name: 'Sign Out' }).click();
+    await this.page.waitForURL(/\/auth\/sign-in$|\/app\/(ba|neon)\/$/);
+    await this.home();
+  }
+  card(title) {
+    // a settings card: the smallest element holding the title and its form or list
+    return this.page.locator('[data-slot="card"]').filter({ has: this.page.getByText(title, { exact: true }) }).first();
+  }
+}
+
+// ---------------------------------------------------------------- flows
+
+async function flow(browser, lib, have) {
+  const tag = `${DEPLOYMENT} ${LIB_TITLE[lib]}`;
+  const log = { deployment: DEPLOYMENT, lib, calls: [], console: [] };
+  const ctxA = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const ctxB = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  watch(ctxA, log); watch(ctxB, log);
+  ctxA.setDefaultTimeout(10000); ctxB.setDefaultTimeout(10000);
+  const a = new App(await ctxA.newPage(), lib);
+  const b = new App(await ctxB.newPage(), lib);
+  const email = `${lib}-${DEPLOYMENT}-${Date.now()}@example.com`;
+  const pass1 = 'Correct-Horse-Battery-1', pass2 = 'Correct-Horse-Battery-2';
+  let password = pass1;
+  const P = { '': a.page };
+
+  const up = await step(`${tag}: sign up (name, email, password) lands signed in`, P, async () => {
+    await a.signUp('Ada Lovelace', email, pass1);
+    await a.signedInAs(email, 'Ada Lovelace');
+  });
+  await step(`${tag}: sign out from the user button`, P, async () => {
+    if (!up) throw new Error('not run: sign up failed');
+    await a.signOutFromUserButton();
+    await a.signedOut();
+  });
+  const signedIn = await step(`${tag}: sign in with email and password`, P, async () => {
+    await a.signIn(email, pass1);
+    await a.page.waitForURL(`${a.base}/`);
+    await a.signedInAs(email);
+  });
+  await step(`${tag}: change name on the account page`, P, async () => {
+    if (!signedIn) throw new Error('not run: sign in failed');
+    await a.page.goto(`${a.base}/account/settings`);
+    const card = a.card('Name');
+    const input = card.locator('input');
+    await input.waitFor();
+    await a.page.waitForFunction((el) => el.value === 'Ada Lovelace', await input.elementHandle());
+    await input.fill('Grace Hopper');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await a.page.getByText('updated successfully').first().waitFor();
+    await a.home();            // a fresh page load: the name comes from get-session
+    await a.page.reload();
+    await a.signedInAs(email, 'Grace Hopper');
+  });
+
+  // change password: the card is a form only when list-accounts shows a credential account
+  if (!have.listAccounts) {
+    await a.page.goto(`${a.base}/account/security`).catch(() => {});
+    await a.page.getByText('Sessions', { exact: true }).first().waitFor().catch(() => {});
+    shotSeq += 1;
+    const f = `${String(shotSeq).padStart(2, '0')}-security-page-without-list-accounts.png`;
+    await a.page.screenshot({ path: path.join(SHOTS, f), fullPage: true }).catch(() => {});
+    const why = 'needs GET /list-accounts (issue 17): without it the account page shows "Set Password" ' +
+      '(POST /request-password-reset) instead of the change-password form';
+    skip(`${tag}: change password on the account page`, why);
+    skip(`${tag}: sign in with the new password`, why);
+    diag(`screenshot of the page as it is: ${f}`);
+  } else {
+    const changed = await step(`${tag}: change password on the account page`, P, async () => {
+      if (!signedIn) throw new Error('not run: sign in failed');
+      await a.page.goto(`${a.base}/account/security`);
+      const card = a.card('Change Password');
+      await card.getByLabel('Current Password', { exact: true }).fill(pass1);
+      await card.getByLabel('New Password', { exact: true }).fill(pass2);
+      const confirm = card.getByLabel('Confirm Password', { exact: true });
+      if (await confirm.count()) await confirm.fill(pass2);
+      await card.getByRole('button', { name: 'Save' }).click();
+      await a.page.getByText('Your password has been changed.').first().waitFor();
+    });
+    if (changed) password = pass2;
+    await step(`${tag}: sign in with the new password`, { '': b.page }, async () => {
+      if (!changed) throw new Error('not run: change password failed');
+      await b.signIn(email, pass1);
+      await b.page.getByText('Invalid email or password').first().waitFor();
+      await b.signIn(email, pass2);
+      await b.page.waitForURL(`${b.base}/`);
+      await b.signedInAs(email);
+      await b.signOutFromUserButton();
+    });
+  }
+
+  // a second browser (its own cookie jar) signs in: two sessions
+  const second = await step(`${tag}: sign in from a second browser`, { '': b.page }, async () => {
+    await b.signIn(email, password);
+    await b.page.waitForURL(`${b.base}/`);
+    await b.signedInAs(email);
+  });
+  const listed = await step(`${tag}: account page lists both sessions`, P, async () => {
+    if (!signedIn || !second) throw new Error('not run: a sign-in failed');
+    await a.page.goto(`${a.base}/account/security`);
+    const card = a.card('Sessions');
+    await card.getByText('Current Session', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Revoke' }).first().waitFor();
+    const revoke = await card.getByRole('button', { name: 'Revoke' }).count();
+    const signOut = await card.getByRole('button', { name: 'Sign Out' }).count();
+    if (revoke !== 1 || signOut !== 1) throw new Error(`want 1 other session and the current one, got ${revoke} Revoke and ${signOut} Sign Out buttons`);
+  });
+  await step(`${tag}: revoke the other session`, { a: a.page, b: b.page }, async () => {
+    if (!listed) throw new Error('not run: the sessions were not listed');
+    const card = a.card('Sessions');
+    await card.getByRole('button', { name: 'Revoke' }).click();
+    await card.getByRole('button', { name: 'Revoke' }).waitFor({ state: 'detached' });
+    await card.getByText('Current Session', { exact: true }).waitFor();
+    await b.home();
+    await b.signedOut();
+  });
+
+  // an origin outside trusted_origins: the browser refuses the credentialed replies
+  if (UNTRUSTED) {
+    const ctxC = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    watch(ctxC, log); ctxC.setDefaultTimeout(10000);
+    const c = new App(await ctxC.newPage(), lib, UNTRUSTED);
+    await step(`${tag}: an app origin outside trusted_origins (${UNTRUSTED}) cannot sign in`, { '': c.page }, async () => {
+      await c.signIn(email, password);
+      // the browser refuses the preflight: the form stays, with the fetch error in a toast
+      await c.page.getByText('Failed to fetch').first().waitFor();
+      if (!c.page.url().endsWith('/auth/sign-in')) throw new Error(`left the sign-in page for ${c.page.url()}`);
+      await log.settle();
+      const signIn = log.calls.filter((x) => x.path === '/sign-in/email' && x.page === UNTRUSTED);
+      if (!signIn.length) throw new Error('no sign-in call from the untrusted origin seen');
+      if (signIn.some((x) => x.acao || !x.failure)) throw new Error('the browser let a sign-in reply through to the untrusted origin');
+      await c.home();
+      await c.signedOut();
+    });
+    await ctxC.close();
+  }
+
+  for (const l of LATER) {
+    skip(`${tag}: ${l.desc}`, `needs ${l.needs} (issue ${l.issue}); today ${l.probe[0]} /${l.probe[1]} answers ${have.later[l.desc]}`);
+  }
+
+  await ctxA.close(); await ctxB.close();
+  await log.settle();
+  for (const c of log.calls) delete c.headersSeen;
+  fs.writeFileSync(path.join(WORK, `calls-${DEPLOYMENT}-${lib}.json`), JSON.stringify(log, null, 1));
+  const bad = failedCalls(log);
+  diag(`${tag}: ${log.calls.length} calls to the Auth URL, ${bad.length} distinct ones failed${bad.length ? ':' : ''}`);
+  for (const l of bad) diag(`  ${l}`);
+}
+
+// ---------------------------------------------------------------- main
+
+const have = { listAccounts: await exists('GET', 'list-accounts').catch(() => false), later: {} };
+for (const l of LATER) have.later[l.desc] = await answer(...l.probe);
+diag(`${DEPLOYMENT}: app ${APP_URL}, Auth URL ${AUTH_URL}; GET list-accounts ${have.listAccounts ? 'routed' : 'not routed'}`);
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,   // playwright adds --headless and a fresh --user-data-dir under TMPDIR
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  timeout: 30000,
+});
+try {
+  for (const lib of LIBS) await flow(browser, lib, have);
+} finally {
+  await browser.close();
+}
+diag(`${DEPLOYMENT}: pass ${tally.pass}, fail ${tally.fail}, skip ${tally.skip}`);
+process.exit(tally.fail ? 1 : 0);
