@@ -150,6 +150,18 @@ type_schema(const char *type, const char *format)
 }
 
 void
+v_issue(struct vctx *v, const char *path, const char *msg)
+{
+	issue(v, path, msg);
+}
+
+const char *
+v_type_name(json_object *o)
+{
+	return (js_type(o));
+}
+
+void
 v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 {
 	json_object	*body = r->json;
