@@ -70,7 +70,8 @@ v_strings(struct vctx *v, const char *k)
 	size_t		 i;
 	int		 ok = 1;
 
-	if (x == NULL)
+	if (v_describe(v, k, "{\"type\":\"array\",\"items\":"
+	    "{\"type\":\"string\"}}", 0) || x == NULL)
 		return (NULL);
 	if (!json_object_is_type(x, json_type_array)) {
 		want(v, k, "array", x);
@@ -94,7 +95,9 @@ v_record(struct vctx *v, const char *k, int strings)
 	json_object_iter	 it;
 	int			 ok = 1;
 
-	if (x == NULL)
+	if (v_describe(v, k, strings ? "{\"type\":\"object\","
+	    "\"additionalProperties\":{\"type\":\"string\"}}" :
+	    "{\"type\":\"object\"}", 0) || x == NULL)
 		return (NULL);
 	if (!json_object_is_type(x, json_type_object)) {
 		want(v, k, "record", x);
@@ -156,7 +159,11 @@ v_id_token(struct vctx *v, int sign_in)
 	struct id_token_in	*t;
 	json_object		*x = member(v, "idToken"), *y;
 
-	if (x == NULL)
+	if (v_describe(v, "idToken", "{\"type\":\"object\",\"properties\":"
+	    "{\"token\":{\"type\":\"string\"},\"nonce\":{\"type\":"
+	    "\"string\"},\"accessToken\":{\"type\":\"string\"},"
+	    "\"refreshToken\":{\"type\":\"string\"}},\"required\":"
+	    "[\"token\"]}", 0) || x == NULL)
 		return (NULL);
 	if (!json_object_is_type(x, json_type_object)) {
 		want(v, "idToken", "object", x);
@@ -602,6 +609,14 @@ parse_select_common(struct request *r, void **inp, int from_query)
 	int			 ok = 1, dup = 0;
 
 	*inp = in;
+	if (r->describe != NULL) {
+		struct vctx	 v;
+
+		v_begin(&v, r, V_OBJECT);
+		(void)v_str(&v, "accountId", 1);
+		(void)v_str(&v, "userId", 0);
+		return (v_end(&v));
+	}
 	if (from_query) {
 		p = r->query.p;
 		end = p + r->query.len;
@@ -920,31 +935,41 @@ account_info(struct request *r, void *inp)
 }
 
 #define R_DB	ROUTE_DB
+#define RESP_REDIRECT	"{\"type\":\"object\",\"properties\":{\"url\":" \
+	"{\"type\":\"string\"},\"redirect\":{\"type\":\"boolean\"}}," \
+	"\"required\":[\"redirect\"]}"
+#define RESP_ACCOUNTS	"{\"type\":\"array\",\"items\":{\"type\":" \
+	"\"object\",\"properties\":{\"id\":{\"type\":\"string\"}," \
+	"\"providerId\":{\"type\":\"string\"},\"accountId\":{\"type\":" \
+	"\"string\"},\"userId\":{\"type\":\"string\"},\"createdAt\":" \
+	"{\"type\":\"string\",\"format\":\"date-time\"},\"updatedAt\":" \
+	"{\"type\":\"string\",\"format\":\"date-time\"},\"scopes\":" \
+	"{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}"
 
 static const struct route routes[] = {
 	{ "POST", "/sign-in/social", "sign-in/social", parse_social,
-	    sign_in_social, SESS_NONE, RL_STRICT, R_DB },
+	    sign_in_social, SESS_NONE, RL_STRICT, R_DB, RESP_REDIRECT },
 	{ "GET", "/sign-in/social/init", "sign-in/social/init", NULL,
-	    social_init, SESS_NONE, RL_STRICT, R_DB },
+	    social_init, SESS_NONE, RL_STRICT, R_DB, NULL },
 	{ "GET", "/callback/", "callback", NULL, callback_get, SESS_NONE,
-	    RL_BRANCH, R_DB | ROUTE_PREFIX },
+	    RL_BRANCH, R_DB | ROUTE_PREFIX, NULL },
 	{ "POST", "/callback/", "callback", NULL, callback_post, SESS_NONE,
-	    RL_BRANCH, R_DB | ROUTE_PREFIX | ROUTE_FORM },
+	    RL_BRANCH, R_DB | ROUTE_PREFIX | ROUTE_FORM, NULL },
 	{ "POST", "/link-social", "link-social", parse_link, link_social,
-	    SESS_SENSITIVE, RL_BRANCH, R_DB },
+	    SESS_SENSITIVE, RL_BRANCH, R_DB, RESP_REDIRECT },
 	{ "GET", "/list-accounts", "list-accounts", NULL, list_accounts,
-	    SESS_REQUIRED, RL_BRANCH, R_DB },
+	    SESS_REQUIRED, RL_BRANCH, R_DB, RESP_ACCOUNTS },
 	{ "POST", "/unlink-account", "unlink-account", parse_unlink,
-	    unlink_account, SESS_FRESH, RL_BRANCH, R_DB },
+	    unlink_account, SESS_FRESH, RL_BRANCH, R_DB, NULL },
 	{ "POST", "/get-access-token", "get-access-token", parse_select_body,
-	    get_access_token, SESS_NONE, RL_BRANCH, R_DB },
+	    get_access_token, SESS_NONE, RL_BRANCH, R_DB, NULL },
 	{ "GET", "/get-access-token", "get-access-token", parse_select_query,
-	    get_access_token, SESS_NONE, RL_BRANCH, R_DB },
+	    get_access_token, SESS_NONE, RL_BRANCH, R_DB, NULL },
 	{ "POST", "/refresh-token", "refresh-token", parse_select_body,
-	    refresh_token, SESS_NONE, RL_BRANCH, R_DB },
+	    refresh_token, SESS_NONE, RL_BRANCH, R_DB, NULL },
 	{ "GET", "/account-info", "account-info", parse_select_query,
-	    account_info, SESS_NONE, RL_BRANCH, R_DB },
-	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0 }
+	    account_info, SESS_NONE, RL_BRANCH, R_DB, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
 const struct api_group api_oauth_group = { "core/oauth", routes, NULL };

@@ -62,6 +62,13 @@ int		 v_present(struct vctx *v, const char *key);
  * "number", "array", "object"; "null" for NULL, JSON null).
  */
 void		 v_issue(struct vctx *v, const char *path, const char *msg);
+/*
+ * v_describe: in describe mode, add key with the JSON Schema text
+ * schema_json and return 1; otherwise 0 (validate as usual).  For the
+ * fields a parser checks with v_issue.
+ */
+int		 v_describe(struct vctx *v, const char *key,
+		    const char *schema_json, int required);
 const char	*v_type_name(json_object *o);
 /* v_end: ERR_NONE when no issue, else ERR_VALIDATION_ERROR with the issues. */
 enum err	 v_end(struct vctx *v);
