@@ -7,6 +7,7 @@
 
 #include "api/route.h"
 #include "auth/audit.h"
+#include "auth/oauth.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -64,18 +65,28 @@ get_session(struct request *r, void *in)
 {
 	struct auth	 a;
 	struct jbuf	 b;
+	const char	*verifier;
 	enum err	 e;
-	int		 found;
+	int		 found, replied;
 
 	(void)in;
 	reply_header_add(r, "Cache-Control", "no-store");
 	reply_header_add(r, "Pragma", "no-cache");
-	if (strcmp(r->method, "POST") == 0)
+	/*
+	 * Neon's session verifier (neon.md §8), also on a POST: the SDK's
+	 * Next.js middleware forwards the incoming method (neon.md §6.2).
+	 */
+	verifier = request_query(r, "neon_auth_session_verifier");
+	if (verifier != NULL && *verifier != '\0') {
+		e = oauth_verifier_exchange(r, verifier, &a, &replied);
+		if (e != ERR_NONE || replied)
+			return (e);
+		found = 1;
+	} else if (strcmp(r->method, "POST") == 0)
 		return (ERR_METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED);
-	e = session_load(r, (query_flag(r, "disableRefresh") ?
+	else if ((e = session_load(r, (query_flag(r, "disableRefresh") ?
 	    SESSION_NO_REFRESH : 0) | (query_flag(r, "disableCookieCache") ?
-	    SESSION_NO_CACHE : 0), &a, &found);
-	if (e != ERR_NONE)
+	    SESSION_NO_CACHE : 0), &a, &found)) != ERR_NONE)
 		return (e);
 	if (!found) {
 		reply_json_str(r, 200, "null");

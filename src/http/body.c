@@ -150,6 +150,32 @@ type_schema(const char *type, const char *format)
 }
 
 void
+v_issue(struct vctx *v, const char *path, const char *msg)
+{
+	issue(v, path, msg);
+}
+
+int
+v_describe(struct vctx *v, const char *key, const char *schema_json,
+    int required)
+{
+	json_object	*o;
+
+	if (v->r->describe == NULL)
+		return (0);
+	if ((o = json_tokener_parse(schema_json)) == NULL)
+		o = json_object_new_object();
+	describe(v, key, o, required);
+	return (1);
+}
+
+const char *
+v_type_name(json_object *o)
+{
+	return (js_type(o));
+}
+
+void
 v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 {
 	json_object	*body = r->json;

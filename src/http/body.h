@@ -55,6 +55,21 @@ int		 v_bool(struct vctx *v, const char *key, int def);
 const char	*v_email(struct vctx *v, const char *key);
 /* v_present: 1 when the key is in the body (any value). */
 int		 v_present(struct vctx *v, const char *key);
+/*
+ * v_issue: one more issue at path ("idToken.token", NULL for the body
+ * itself) for the schemas v_* cannot express (nested objects, arrays,
+ * refinements).  v_type_name: zod's name for a value's type ("string",
+ * "number", "array", "object"; "null" for NULL, JSON null).
+ */
+void		 v_issue(struct vctx *v, const char *path, const char *msg);
+/*
+ * v_describe: in describe mode, add key with the JSON Schema text
+ * schema_json and return 1; otherwise 0 (validate as usual).  For the
+ * fields a parser checks with v_issue.
+ */
+int		 v_describe(struct vctx *v, const char *key,
+		    const char *schema_json, int required);
+const char	*v_type_name(json_object *o);
 /* v_end: ERR_NONE when no issue, else ERR_VALIDATION_ERROR with the issues. */
 enum err	 v_end(struct vctx *v);
 

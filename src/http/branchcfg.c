@@ -10,6 +10,7 @@
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "store/db.h"
+#include "lib/httpc.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/request.h"
@@ -101,6 +102,8 @@ struct setting_spec {
 static const char *const same_site_choices[] = { "lax", "none", NULL };
 static const char *const storage_choices[] = { "memory", "database", NULL };
 static const char *const alg_choices[] = { "EdDSA", "ES256", "RS256", NULL };
+static const char *const flow_choices[] = { "auto", "cookie", "verifier",
+	NULL };
 #define DAYS(n)	((int64_t)(n) * 86400)
 
 static const struct setting_spec specs[] = {
@@ -128,6 +131,16 @@ static const struct setting_spec specs[] = {
 	{ "lifetimes", "magic_link", S_INT, 300, 60, 86400, NULL, NULL },
 	{ "password", "min_length", S_INT, 8, 1, 1024, NULL, NULL },
 	{ "password", "max_length", S_INT, 128, 1, 4096, NULL, NULL },
+	{ "oauth", "flow", S_STR, 0, 0, 0, "auto", flow_choices },
+	{ "oauth", "encrypt_tokens", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ "oauth", "timeout", S_INT, 10, 1, 60, NULL, NULL },
+	{ "account_linking", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ "account_linking", "allow_different_emails", S_BOOL, 0, 0, 0, NULL,
+	    NULL },
+	{ "account_linking", "require_local_email_verified", S_BOOL, 1, 0, 0,
+	    NULL, NULL },
+	{ "account_linking", "allow_unlinking_all", S_BOOL, 0, 0, 0, NULL,
+	    NULL },
 };
 
 static const struct setting_spec *
@@ -221,6 +234,184 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 	return (NULL);
 }
 
+/* ---- social_providers ---- */
+
+static const char *const builtin_providers[] = { "google", "github",
+	"microsoft", "vercel", NULL };
+static const char *const provider_urls[] = { "issuer",
+	"authorization_endpoint", "token_endpoint", "userinfo_endpoint",
+	"jwks_uri", NULL };
+static const char *const provider_strs[] = { "id", "type", "client_id",
+	"client_secret", "microsoft_tenant_id", NULL };
+static const char *const provider_bools[] = { "trusted", "disable_sign_up",
+	NULL };
+
+static int
+in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return (1);
+	return (0);
+}
+
+static const char *
+pstr(json_object *o, const char *k)
+{
+	json_object	*v = member(o, k, json_type_string);
+
+	return (v && json_object_get_string_len(v) > 0 ?
+	    json_object_get_string(v) : NULL);
+}
+
+/*
+ * An endpoint or issuer: an absolute http(s) URL, https unless the host
+ * is a loopback address (local providers in tests and development).
+ */
+static int
+provider_url_ok(const char *url)
+{
+	struct httpc_url	 u;
+
+	if (httpc_url_parse(NULL, url, &u) == -1)
+		return (0);
+	if (strcmp(u.scheme, "https") == 0)
+		return (1);
+	return (strcmp(u.scheme, "http") == 0 &&
+	    (strcmp(u.host, "localhost") == 0 || strcmp(u.host, "[::1]") == 0 ||
+	    strncmp(u.host, "127.", 4) == 0));
+}
+
+/* why one provider object is not acceptable, or NULL */
+static const char *
+provider_check(struct arena *a, json_object *e)
+{
+	json_object_iter	 it;
+	const char		*id, *type;
+	json_object		*sc;
+	size_t			 i;
+
+	if (!json_object_is_type(e, json_type_object))
+		return ("each provider must be an object");
+	json_object_object_foreachC(e, it) {
+		if (in_list(provider_strs, it.key) ||
+		    in_list(provider_urls, it.key)) {
+			if (!json_object_is_type(it.val, json_type_string))
+				return (arena_printf(a, "%s must be a string",
+				    it.key));
+		} else if (in_list(provider_bools, it.key)) {
+			if (!json_object_is_type(it.val, json_type_boolean))
+				return (arena_printf(a, "%s must be true or "
+				    "false", it.key));
+		} else if (strcmp(it.key, "scopes") != 0)
+			return (arena_printf(a, "unknown provider key %s",
+			    it.key));
+	}
+	if ((id = pstr(e, "id")) == NULL)
+		return ("each provider needs a string \"id\"");
+	if (strlen(id) > 64 || strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != strlen(id))
+		return ("id: 1 to 64 of [a-z0-9_-]");
+	type = pstr(e, "type");
+	if (type != NULL && strcmp(type, "standard") != 0 &&
+	    strcmp(type, "shared") != 0)
+		return ("type must be \"standard\" or \"shared\"");
+	if (!in_list(builtin_providers, id) && pstr(e, "issuer") == NULL)
+		return (arena_printf(a, "%s: a provider other than google, "
+		    "github, microsoft and vercel needs an \"issuer\"", id));
+	if (pstr(e, "client_id") == NULL)
+		return (arena_printf(a, "%s: client_id is required (Neon's "
+		    "shared credentials are not available here)", id));
+	for (i = 0; provider_urls[i] != NULL; i++)
+		if (pstr(e, provider_urls[i]) != NULL &&
+		    !provider_url_ok(pstr(e, provider_urls[i])))
+			return (arena_printf(a, "%s: %s must be an https URL "
+			    "(http only on a loopback host)", id,
+			    provider_urls[i]));
+	if ((sc = member(e, "scopes", json_type_array)) == NULL &&
+	    json_object_object_get_ex(e, "scopes", NULL))
+		return ("scopes must be an array of strings");
+	for (i = 0; sc != NULL && i < json_object_array_length(sc); i++)
+		if (!json_object_is_type(json_object_array_get_idx(sc, i),
+		    json_type_string))
+			return ("scopes must be an array of strings");
+	return (NULL);
+}
+
+static const char *
+providers_check(struct arena *a, json_object *v)
+{
+	const char	*e, *id, *id2;
+	size_t		 i, j, n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return ("must be an array of provider objects");
+	n = json_object_array_length(v);
+	if (n > BRANCHCFG_PROVIDERS_MAX)
+		return ("too many providers");
+	for (i = 0; i < n; i++) {
+		if ((e = provider_check(a, json_object_array_get_idx(v, i))) !=
+		    NULL)
+			return (e);
+		id = pstr(json_object_array_get_idx(v, i), "id");
+		for (j = 0; j < i; j++) {
+			id2 = pstr(json_object_array_get_idx(v, j), "id");
+			if (strcmp(id, id2) == 0)
+				return (arena_printf(a, "%s: provider ids must "
+				    "be unique", id));
+		}
+	}
+	return (NULL);
+}
+
+/* the usable providers of a row (a row written by SQL may hold bad ones) */
+static void
+providers_parse(struct branchcfg *c, json_object *list)
+{
+	struct arena		 a;
+	struct branch_provider	*p;
+	json_object		*e;
+	size_t			 i;
+
+	if (list == NULL)
+		return;
+	arena_init(&a, 1024);
+	for (i = 0; i < json_object_array_length(list) &&
+	    c->nproviders < BRANCHCFG_PROVIDERS_MAX; i++) {
+		e = json_object_array_get_idx(list, i);
+		arena_reset(&a);
+		if (provider_check(&a, e) != NULL ||
+		    branchcfg_provider(c, pstr(e, "id")) != NULL)
+			continue;
+		p = &c->providers[c->nproviders++];
+		p->id = pstr(e, "id");
+		p->type = pstr(e, "type");
+		p->client_id = pstr(e, "client_id");
+		p->client_secret = pstr(e, "client_secret");
+		p->tenant = pstr(e, "microsoft_tenant_id");
+		p->issuer = pstr(e, "issuer");
+		p->authorization_endpoint = pstr(e, "authorization_endpoint");
+		p->token_endpoint = pstr(e, "token_endpoint");
+		p->userinfo_endpoint = pstr(e, "userinfo_endpoint");
+		p->jwks_uri = pstr(e, "jwks_uri");
+		p->scopes = member(e, "scopes", json_type_array);
+		p->trusted = get_bool(e, "trusted", 0);
+		p->disable_sign_up = get_bool(e, "disable_sign_up", 0);
+	}
+	arena_free(&a);
+}
+
+const struct branch_provider *
+branchcfg_provider(const struct branchcfg *c, const char *id)
+{
+	int	 i;
+
+	for (i = 0; id != NULL && i < c->nproviders; i++)
+		if (strcmp(c->providers[i].id, id) == 0)
+			return (&c->providers[i]);
+	return (NULL);
+}
+
 void
 branchcfg_parse(struct branchcfg *c, json_object *row)
 {
@@ -277,6 +468,24 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->pw_max = (int)s_int(st, "password", "max_length");
 	if (c->pw_max < c->pw_min)
 		c->pw_max = c->pw_min;
+	{
+		char	 v[12];
+
+		s_str(st, "oauth", "flow", v, sizeof(v));
+		c->oauth_flow = strcmp(v, "cookie") == 0 ? OAUTH_FLOW_COOKIE :
+		    strcmp(v, "verifier") == 0 ? OAUTH_FLOW_VERIFIER :
+		    OAUTH_FLOW_AUTO;
+	}
+	c->oauth_encrypt_tokens = (int)s_int(st, "oauth", "encrypt_tokens");
+	c->oauth_timeout = (int)s_int(st, "oauth", "timeout");
+	c->link_enabled = (int)s_int(st, "account_linking", "enabled");
+	c->link_different_emails = (int)s_int(st, "account_linking",
+	    "allow_different_emails");
+	c->link_require_local_verified = (int)s_int(st, "account_linking",
+	    "require_local_email_verified");
+	c->link_unlink_all = (int)s_int(st, "account_linking",
+	    "allow_unlinking_all");
+	providers_parse(c, member(row, "social_providers", json_type_array));
 }
 
 void
@@ -353,18 +562,8 @@ branchcfg_validate(struct arena *a, const char *field, json_object *v)
 		}
 		return (NULL);
 	}
-	if (strcmp(field, "social_providers") == 0) {
-		if (!json_object_is_type(v, json_type_array))
-			return ("must be an array of provider objects");
-		for (i = 0; i < json_object_array_length(v); i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(e, json_type_object) ||
-			    member(e, "id", json_type_string) == NULL)
-				return ("each provider needs a string \"id\"");
-		}
-		return (NULL);
-	}
+	if (strcmp(field, "social_providers") == 0)
+		return (providers_check(a, v));
 	if (strcmp(field, "email_and_password") == 0 ||
 	    strcmp(field, "email_provider") == 0 ||
 	    strcmp(field, "plugin_configs") == 0 ||

@@ -23,6 +23,38 @@ struct db_conn;
 struct db_pool;
 struct request;
 
+/*
+ * One entry of social_providers (DESIGN.md "Branch settings"): a built-in
+ * provider by id (google, github, microsoft, vercel) or a generic OpenID
+ * Connect provider ({"type":"standard","issuer":...}); the endpoint members
+ * override what the id or discovery gives.  Strings are borrowed from the
+ * row; NULL when absent.
+ */
+#define BRANCHCFG_PROVIDERS_MAX	16
+struct branch_provider {
+	const char	*id;
+	const char	*type;			/* "standard" | "shared" */
+	const char	*client_id;
+	const char	*client_secret;
+	const char	*tenant;		/* microsoft_tenant_id */
+	const char	*issuer;
+	const char	*authorization_endpoint;
+	const char	*token_endpoint;
+	const char	*userinfo_endpoint;
+	const char	*jwks_uri;
+	json_object	*scopes;		/* array of strings, or NULL */
+	int		 trusted;		/* implicit linking without a
+						   verified email */
+	int		 disable_sign_up;
+};
+
+/* settings.oauth.flow */
+enum oauth_flow {
+	OAUTH_FLOW_AUTO = 0,	/* verifier when the callbackURL is on another site */
+	OAUTH_FLOW_COOKIE,	/* always the session cookie on the callback */
+	OAUTH_FLOW_VERIFIER,	/* always Neon's session verifier */
+};
+
 struct branchcfg {
 	char		 app_name[128];
 	json_object	*trusted_origins;	/* array of strings, borrowed */
@@ -65,6 +97,16 @@ struct branchcfg {
 	/* settings.password */
 	int		 pw_min;
 	int		 pw_max;
+	/* social_providers, settings.oauth, settings.account_linking */
+	struct branch_provider	 providers[BRANCHCFG_PROVIDERS_MAX];
+	int		 nproviders;
+	enum oauth_flow	 oauth_flow;
+	int		 oauth_encrypt_tokens;
+	int		 oauth_timeout;		/* seconds per provider call */
+	int		 link_enabled;
+	int		 link_different_emails;
+	int		 link_require_local_verified;
+	int		 link_unlink_all;
 
 	json_object	*row;		/* the whole row, owned */
 	int64_t		 loaded_ms;
@@ -78,6 +120,12 @@ extern const char *const branchcfg_fields[];
  * (takes ownership of row).  Missing or mistyped values take defaults.
  */
 void	 branchcfg_parse(struct branchcfg *c, json_object *row);
+/*
+ * branchcfg_provider: the social provider with that id, or NULL when the
+ * branch has none by that id.
+ */
+const struct branch_provider *branchcfg_provider(const struct branchcfg *c,
+	    const char *id);
 /* branchcfg_clear: free what c owns. */
 void	 branchcfg_clear(struct branchcfg *c);
 

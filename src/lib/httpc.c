@@ -170,3 +170,147 @@ httpc_origin_normalise(struct arena *a, const char *url)
 		return (NULL);
 	return (arena_strdup(a, u.origin));
 }
+
+/* ---- the outbound client ---- */
+
+#define HTTPC_DEFAULT_MAX	(1024 * 1024)
+
+static CURL	*handle;
+static int	 global_done;
+
+struct sink {
+	struct arena	*a;
+	char		*buf;
+	size_t		 len, cap, max;
+	int		 overflow;
+};
+
+static size_t
+sink_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink	*s = arg;
+	size_t		 add = size * n, ncap;
+	char		*nb;
+
+	if (s->len + add > s->max) {
+		s->overflow = 1;
+		return (0);
+	}
+	if (s->len + add + 1 > s->cap) {
+		ncap = s->cap ? s->cap * 2 : 4096;
+		while (ncap < s->len + add + 1)
+			ncap *= 2;
+		nb = arena_alloc(s->a, ncap);
+		if (s->len)
+			memcpy(nb, s->buf, s->len);
+		s->buf = nb;
+		s->cap = ncap;
+	}
+	memcpy(s->buf + s->len, p, add);
+	s->len += add;
+	s->buf[s->len] = '\0';
+	return (add);
+}
+
+int
+httpc_fetch(struct arena *a, const struct httpc_req *q, struct httpc_resp *out,
+    const char **why)
+{
+	struct curl_slist	*hl = NULL, *t;
+	struct sink		 s;
+	struct httpc_url	 u;
+	const char		*dummy, *ct = NULL;
+	CURLcode		 cc;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (why == NULL)
+		why = &dummy;
+	memset(out, 0, sizeof(*out));
+	memset(&s, 0, sizeof(s));
+	s.a = a;
+	s.max = q->max_body ? q->max_body : HTTPC_DEFAULT_MAX;
+	if (httpc_url_parse(NULL, q->url, &u) == -1 ||
+	    (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)) {
+		*why = "not an http(s) URL";
+		return (-1);
+	}
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			*why = "curl_global_init failed";
+			return (-1);
+		}
+		global_done = 1;
+	}
+	if (handle == NULL && (handle = curl_easy_init()) == NULL) {
+		*why = "curl_easy_init failed";
+		return (-1);
+	}
+	curl_easy_reset(handle);
+	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++) {
+		if ((t = curl_slist_append(hl, q->headers[i])) == NULL) {
+			*why = "out of memory";
+			goto done;
+		}
+		hl = t;
+	}
+	/* no "Expect: 100-continue" round trip on POST */
+	if ((t = curl_slist_append(hl, "Expect:")) == NULL) {
+		*why = "out of memory";
+		goto done;
+	}
+	hl = t;
+	curl_easy_setopt(handle, CURLOPT_URL, q->url);
+	curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, q->timeout_ms > 0 ?
+	    q->timeout_ms : 5000L);
+	curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, q->timeout_ms > 0 ?
+	    q->timeout_ms : 5000L);
+	curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(handle, CURLOPT_USERAGENT, "neon-authd");
+	curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(handle, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)s.max);
+	if (q->method != NULL && strcmp(q->method, "POST") == 0) {
+		curl_easy_setopt(handle, CURLOPT_POST, 1L);
+		curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)q->body_len);
+		curl_easy_setopt(handle, CURLOPT_POSTFIELDS,
+		    q->body ? q->body : "");
+	} else
+		curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+	cc = curl_easy_perform(handle);
+	if (cc != CURLE_OK) {
+		*why = s.overflow || cc == CURLE_FILESIZE_EXCEEDED ?
+		    "response too large" : cc == CURLE_OPERATION_TIMEDOUT ?
+		    "timed out" : "transport error";
+		goto done;
+	}
+	curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+	if (curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &ct) ==
+	    CURLE_OK && ct != NULL)
+		(void)copy_part(out->content_type, sizeof(out->content_type),
+		    ct);
+	out->body.p = s.buf ? s.buf : arena_strdup(a, "");
+	out->body.len = s.len;
+	rc = 0;
+ done:
+	/* the handle keeps pointers to the list and the sink: clear them */
+	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(handle, CURLOPT_WRITEDATA, NULL);
+	curl_slist_free_all(hl);
+	return (rc);
+}
+
+void
+httpc_cleanup(void)
+{
+	if (handle != NULL)
+		curl_easy_cleanup(handle);
+	handle = NULL;
+}

@@ -1,9 +1,11 @@
 /*
- * httpc.h -- everything that goes through libcurl.  For now: URL helpers
- * over the curl_url API (absolute URL -> scheme, host, port, path and the
- * WHATWG-style origin).  The outbound HTTP client lands here later.
+ * httpc.h -- everything that goes through libcurl: URL helpers over the
+ * curl_url API (absolute URL -> scheme, host, port, path and the
+ * WHATWG-style origin) and the outbound HTTP client the OAuth flow uses
+ * (token endpoints, user info, discovery, JWKS).
  *
- * httpc.c is the only file that includes curl/curl.h.
+ * httpc.c is the only file that includes curl/curl.h (besides the mail
+ * transport).
  */
 #ifndef NEON_AUTHD_HTTPC_H
 #define NEON_AUTHD_HTTPC_H
@@ -60,5 +62,42 @@ int	 httpc_url_relative_same_origin(const char *rel);
  * an acceptable http(s) URL.
  */
 char	*httpc_origin_normalise(struct arena *a, const char *url);
+
+/*
+ * The outbound client.  One request at a time per process (a worker is
+ * single-threaded); the handle and its connections are kept between
+ * requests.  Redirects are never followed (a 3xx is returned as it is),
+ * only http and https are spoken, TLS peers are verified, and every
+ * request has a total time limit, so a slow or dead peer costs at most
+ * timeout_ms.
+ */
+struct httpc_req {
+	const char		*method;	/* "GET" or "POST" */
+	const char		*url;
+	const char *const	*headers;	/* "Name: value", NULL-ended */
+	const char		*body;		/* POST body, may be NULL */
+	size_t			 body_len;
+	long			 timeout_ms;	/* whole request, > 0 */
+	size_t			 max_body;	/* response cap; 0: 1 MiB */
+};
+
+struct httpc_resp {
+	long		 status;	/* HTTP status */
+	struct str	 body;		/* NUL-terminated, in the arena */
+	char		 content_type[128];	/* "" when none */
+};
+
+/*
+ * httpc_fetch: send q and read the whole answer into out (body in a).
+ * Returns 0 when a response arrived (any status), -1 on a transport
+ * failure, a timeout, a refused URL or an oversized body; *why (may be
+ * NULL) then gets a short static reason for logs, without the URL (it may
+ * carry secrets).
+ */
+int	 httpc_fetch(struct arena *a, const struct httpc_req *q,
+	    struct httpc_resp *out, const char **why);
+
+/* httpc_cleanup: drop the kept handle (worker exit). */
+void	 httpc_cleanup(void);
 
 #endif

@@ -466,3 +466,16 @@ store_nfkc(struct db_conn *c, struct arena *a, const char *s, const char **out)
 	*out = db_getvalue(res, 0, 0);
 	return (1);
 }
+
+const char *
+store_user_cols(void)
+{
+	return (U_COLS("u"));
+}
+
+void
+store_user_fill(struct arena *a, const struct db_result *res, int row,
+    int col, struct user_rec *u)
+{
+	fill_user(a, res, row, col, u);
+}

@@ -84,6 +84,16 @@ int	 store_user_delete(struct db_conn *c, struct arena *a,
 	    const char *user_id);
 int	 store_email_taken(struct db_conn *c, struct arena *a,
 	    const char *email);
+/*
+ * store_user_cols / store_user_fill: the user columns of alias "u" (for
+ * the other store files' statements) and the reader of those columns,
+ * starting at column col of row.
+ */
+struct db_result;
+const char	*store_user_cols(void);
+#define STORE_USER_NCOLS	11
+void	 store_user_fill(struct arena *a, const struct db_result *res,
+	    int row, int col, struct user_rec *u);
 /* store_nfkc: NFKC normalisation in PostgreSQL for non-ASCII input. */
 int	 store_nfkc(struct db_conn *c, struct arena *a, const char *s,
 	    const char **out);
