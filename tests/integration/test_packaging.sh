@@ -24,7 +24,6 @@ t_init packaging
 for c in dpkg-buildpackage dh lintian dpkg autoreconf make nginx curl jq systemd-socket-activate setpriv; do
   command -v "$c" >/dev/null || { echo "Bail out! $c missing (scripts/install-deps)"; exit 1; }
 done
-na_is_root || { echo "Bail out! run as root (dpkg -i)"; exit 1; }
 
 T=$(mktemp -d "${NA_TEST_TMP:-${TMPDIR:-/tmp}}/packaging.XXXXXX") || exit 1
 chmod 755 "$T"
@@ -275,7 +274,9 @@ test_reinstall_purge() {
   fi
 }
 
-if [ -n "$DEB" ]; then
+if [ -n "$DEB" ] && ! na_is_root; then
+  t_skip "install, run and purge the .deb" "not root: dpkg -i needs root"
+elif [ -n "$DEB" ]; then
   if test_install; then
     test_run
     test_reinstall_purge
