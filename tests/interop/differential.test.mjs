@@ -6,17 +6,12 @@
 // benchmark does; this file starts it and stops it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
-import { AUTH_URL, DATABASE_URL, TOP, STACK_DIR, setSettings, resetSettings, sql } from './lib.mjs';
+import { AUTH_URL, setSettings, resetSettings, sql, startReference } from './lib.mjs';
 
-const PEER_DIR = path.join(TOP, 'tests', 'reference');
-const PEER_WORK = path.join(STACK_DIR, 'reference');
 const ORIGIN = 'http://localhost:3000';   // trusted by both
 let PEER_URL;
-let peerEnv;
+let peer;
 
 function req(base, method, route, { body, raw, ctype, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -78,14 +73,9 @@ function summary(res) {
 }
 
 before(async () => {
-  fs.mkdirSync(PEER_WORK, { recursive: true });
-  peerEnv = { ...process.env, PEER_WORK, PEER_DATABASE_URL: DATABASE_URL };
   // the default plugin set (jwt, bearer, organization), no mail
-  for (const k of ['PEER_PORT', 'PEER_PLUGINS', 'PEER_PLUGIN_OPTIONS', 'PEER_OPTIONS', 'PEER_SMTP_PORT', 'PEER_COOKIE_CACHE'])
-    delete peerEnv[k];
-  const out = execFileSync(path.join(PEER_DIR, 'start.sh'), [], { env: peerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 400000 });
-  PEER_URL = /^PEER_URL=(.*)$/m.exec(out)?.[1];
-  assert.ok(PEER_URL, `start.sh printed no PEER_URL: ${out}`);
+  peer = startReference();
+  PEER_URL = peer.url;
   resetSettings();
   // compare like with like: Better Auth's cookie prefix, delete-user off as on the peer
   setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false });
@@ -93,7 +83,7 @@ before(async () => {
 
 after(() => {
   resetSettings();
-  try { execFileSync(path.join(PEER_DIR, 'stop.sh'), [], { env: peerEnv, stdio: 'ignore', timeout: 60000 }); } catch { /* already gone */ }
+  peer?.stop();
 });
 
 // run one step on both servers; returns both raw responses
