@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh [OUT] -- neon-authd against the Better Auth reference server (../shared/peer),
+# tests/bench/run.sh [OUT] -- neon-authd against the Better Auth reference server (tests/reference),
 # in one run, on one PostgreSQL server, with wrk on loopback (issues 4 and 5, "Benchmark").
 #
 # What it does (everything under a temp dir, cleaned up by a trap, whole run ~4 min):
 #  1. builds neon-authd (unless NA_BIN names a binary) and runs a private copy of it;
 #  2. brings up a dedicated stack (tests/stack, STACK_DIR under the temp dir, pool.workers =
 #     BENCH_WORKERS), turns off rate limiting in the branch settings;
-#  3. starts the peer on the stack's PostgreSQL server (PEER_DATABASE_URL = the stack's
-#     DATABASE_URL, schema neon_auth_peer) and a second peer with PEER_COOKIE_CACHE=1;
+#  3. starts the reference server (tests/reference/start.sh, "the peer") on the stack's
+#     PostgreSQL server (PEER_DATABASE_URL = the stack's DATABASE_URL, schema neon_auth_peer) and
+#     a second one with PEER_COOKIE_CACHE=1;
 #  4. signs the bench user up on both and times a sign-in at concurrency 1; right before the
 #     sign-in runs, times one scrypt hash (tests/bench/scrypt_time.c built against src/lib/crypto.c)
 #     for the bound "cores / time of one hash";
@@ -19,16 +20,14 @@
 #
 # Cases: ok, jwks, get-session (cookie), token, sign-in (POST sign-in/email), and
 # get-session with the cookie cache (ours: settings.session.cookie_cache = true and a fresh
-# sign-in for the session_data cookie; the peer: its second server).  The wrk scripts are the
-# peer's own (../shared/peer/bench/*.lua: they read PEER_COOKIE, BENCH_EMAIL, BENCH_PASS and
-# take the path from the URL, so they drive both servers unchanged).
+# sign-in for the session_data cookie; the peer: its second server).  The wrk scripts
+# (tests/bench/wrk/*.lua) read BENCH_COOKIE, BENCH_EMAIL, BENCH_PASS and take the path from the
+# URL, so they drive both servers unchanged.
 #
 # Env: OUT (or $1; default a new temp dir), BENCH_WORKERS (4: the shipped pool.workers, and the best of 3..8 measured on 2 cores after the hot-path changes), WRK_THREADS (2), WRK_CONNS (32),
 #      WRK_DURATION (10s), WRK_WARMUP (2s), WRK_TIMEOUT (10s), BENCH_CASES (all: "ok jwks
 #      get-session token sign-in get-session-cc"), BENCH_TIMEOUT (540 s: watchdog for the whole
-#      run), NA_BIN (skip the build), PEER_HOME (../shared/peer), PEER_NODE_MODULES (an installed
-#      node_modules to hard-link from instead of npm ci; default /tmp/neon-authd-peer/node_modules
-#      when its lock stamp matches), KEEP=1 (keep the temp dir: logs, stack, peer work dir),
+#      run), NA_BIN (skip the build), KEEP=1 (keep the temp dir: logs, stack, peer work dir),
 #      STACK_LOG_LEVEL (info, the shipped default: one log line per request), NA_NGINX_WORKERS (1:
 #      nginx worker processes of the stack),
 #      BENCH_MAX_REQUESTS (1000000: the shipped pool.max_requests, not the test stack's 10000;
@@ -43,8 +42,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/../lib.sh"
 
-PEER_HOME=${PEER_HOME:-$(cd "$NA_TOP/../shared/peer" 2>/dev/null && pwd -P || true)}
-[ -n "$PEER_HOME" ] && [ -x "$PEER_HOME/start.sh" ] || na_die "reference server not found (set PEER_HOME)"
+REF=$NA_TOP/tests/reference
 WORKERS=${BENCH_WORKERS:-4}
 T=${WRK_THREADS:-2} C=${WRK_CONNS:-32} D=${WRK_DURATION:-10s} WARM=${WRK_WARMUP:-2s} TO=${WRK_TIMEOUT:-10s}
 CASES=${BENCH_CASES:-ok jwks get-session token sign-in get-session-cc}
@@ -71,7 +69,7 @@ cleanup() {
   [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
   [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
   if [ "$PEERS_STARTED" = 1 ]; then
-    bash "$PEER_HOME/stop.sh" --keep-pg >>"$LOGF" 2>&1 || true
+    bash "$REF/stop.sh" >>"$LOGF" 2>&1 || true
   fi
   if [ "$STACK_STARTED" = 1 ]; then
     "$NA_TOP/tests/stack" wipe >>"$LOGF" 2>&1 || true
@@ -231,19 +229,15 @@ psql_db -c "UPDATE neon_auth.project_config SET settings = settings || '{\"rate_
 
 # ---------------------------------------------------------------- peer (same PostgreSQL server)
 mkdir -p "$PEER_WORK"
-NM_FROM=${PEER_NODE_MODULES:-/tmp/neon-authd-peer/node_modules}
-if [ -d "$NM_FROM/better-auth" ] &&
-   [ "$(cat "$NM_FROM/.peer-lock.sha256" 2>/dev/null)" = "$(sha256sum <"$PEER_HOME/package-lock.json" | cut -d' ' -f1)" ]; then
-  cp -al "$NM_FROM" "$PEER_WORK/node_modules" 2>/dev/null || cp -a "$NM_FROM" "$PEER_WORK/node_modules"
-  log "peer node_modules linked from $NM_FROM"
-fi
+# the default plugin set (jwt, bearer, organization), no mail, whatever the caller's environment
+unset PEER_PLUGINS PEER_PLUGIN_OPTIONS PEER_OPTIONS PEER_SMTP_PORT PEER_SECRET
 PEER_PORT=$(na_free_port "$NGINX_PORT")
 PEER_CC_PORT=$(na_free_port "$NGINX_PORT" "$PEER_PORT")
 export PEER_DATABASE_URL=$DATABASE_URL
 PEERS_STARTED=1
 log "peer on :$PEER_PORT, cookie-cache peer on :$PEER_CC_PORT (database $DATABASE_URL, schema neon_auth_peer)"
-PEER_PORT=$PEER_PORT PEER_COOKIE_CACHE=0 bash "$PEER_HOME/start.sh" >>"$LOGF" 2>&1 || na_die "peer did not start (log $LOGF)"
-PEER_PORT=$PEER_CC_PORT PEER_COOKIE_CACHE=1 bash "$PEER_HOME/start.sh" >>"$LOGF" 2>&1 || na_die "cookie-cache peer did not start (log $LOGF)"
+PEER_PORT=$PEER_PORT PEER_COOKIE_CACHE=0 bash "$REF/start.sh" >>"$LOGF" 2>&1 || na_die "peer did not start (log $LOGF)"
+PEER_PORT=$PEER_CC_PORT PEER_COOKIE_CACHE=1 bash "$REF/start.sh" >>"$LOGF" 2>&1 || na_die "cookie-cache peer did not start (log $LOGF)"
 PEER_PID=$(cat "$PEER_WORK/run/server-$PEER_PORT.pid")
 PEER_CC_PID=$(cat "$PEER_WORK/run/server-$PEER_CC_PORT.pid")
 PEER_URL=http://127.0.0.1:$PEER_PORT/api/auth
@@ -254,7 +248,7 @@ PEER_CC_URL=http://127.0.0.1:$PEER_CC_PORT/api/auth
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "neon-authd: $("$NA_BIN" --version 2>&1 | head -1), git $(git -C "$NA_TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$NA_TOP" diff --quiet -- src 2>/dev/null || echo ' (src modified)'); pool.workers=$WORKERS, max_requests=$(sed -n 's/^ *max_requests = \([0-9]*\);/\1/p' "$STACK_DIR/neon-authd.conf"), log_level=$(sed -n 's/^log_level = "\(.*\)";/\1/p' "$STACK_DIR/neon-authd.conf")"
   echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), ${NA_NGINX_WORKERS:-1} workers, FastCGI over a unix socket, fastcgi_keep_conn off"
-  echo "peer: better-auth $(node -p "require('$PEER_WORK/node_modules/better-auth/package.json').version" 2>/dev/null), node $(node --version), NODE_ENV=production, rate limit off"
+  echo "peer: better-auth $(node -p "require('$(readlink -f "/proc/$PEER_PID/cwd")/node_modules/better-auth/package.json').version" 2>/dev/null), node $(node --version), NODE_ENV=production, rate limit off"
   echo "postgres: $(psql_db -tAc 'show server_version'), one cluster for both (fsync off, as tests/stack makes it)"
   echo "wrk: $({ wrk -v 2>&1 || true; } | awk 'NR==1{print $2}') -t$T -c$C -d$D --timeout $TO --latency, after a $WARM warm-up run (discarded)"
   echo "cpu: $NCPU x $(lscpu | awk -F: '/Model name/{gsub(/^ +/,"",$2); print $2}'); mem $(free -m | awk '/Mem:/{print $2}') MiB"
@@ -288,7 +282,7 @@ run_wrk() {
   local tag="$cs.$side" f="$OUT/$cs.$side.wrk.txt" memf="$OUT/$cs.$side.mem"
   wait_idle 20
   wait_quiet
-  PEER_COOKIE=$cookie wrk -t"$T" -c"$C" -d"$WARM" --timeout "$TO" -s "$PEER_HOME/bench/$lua" "$url" >"$OUT/$tag.warmup.txt" 2>&1 || true
+  BENCH_COOKIE=$cookie wrk -t"$T" -c"$C" -d"$WARM" --timeout "$TO" -s "$HERE/wrk/$lua" "$url" >"$OUT/$tag.warmup.txt" 2>&1 || true
   wait_idle 20
   : >"$memf"
   ( trap - ERR
@@ -302,7 +296,7 @@ run_wrk() {
   b0=$(busy_ticks); s0=$(steal_ticks); p0=$(ticks_tree "$MASTER"); n0=$(ticks_tree "$NGINX_MASTER")
   g0=$(ticks_tree "$PG_MASTER"); k0=$(ticks_one "$nodepid")
   local TIMEFORMAT='%U %S'
-  { time PEER_COOKIE=$cookie wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency -s "$PEER_HOME/bench/$lua" "$url" >"$f" 2>&1 ; } 2>"$OUT/$tag.wrktime" || true
+  { time BENCH_COOKIE=$cookie wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency -s "$HERE/wrk/$lua" "$url" >"$f" 2>&1 ; } 2>"$OUT/$tag.wrktime" || true
   b1=$(busy_ticks); s1=$(steal_ticks); p1=$(ticks_tree "$MASTER"); n1=$(ticks_tree "$NGINX_MASTER")
   g1=$(ticks_tree "$PG_MASTER"); k1=$(ticks_one "$nodepid")
   kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
@@ -333,7 +327,8 @@ time_scrypt() {
   wait_idle 20
   log "timing scrypt (tests/bench/scrypt_time.c against src/lib/crypto.c)"
   if cc -O2 -D_GNU_SOURCE -I"$NA_TOP/src" -o "$WORK/scrypt_time" "$HERE/scrypt_time.c" \
-       "$NA_TOP/src/lib/crypto.c" "$NA_TOP/src/lib/arena.c" "$NA_TOP/src/lib/log.c" -lcrypto >>"$LOGF" 2>&1; then
+       "$NA_TOP/src/lib/crypto.c" "$NA_TOP/src/lib/arena.c" "$NA_TOP/src/lib/log.c" \
+       "$NA_TOP/src/lib/text.c" -lcrypto >>"$LOGF" 2>&1; then
     SCRYPT_LINE=$("$WORK/scrypt_time" 7)
     # NCPU hashes at once: what the cores really give together (memory bandwidth is shared)
     local pids="" i p
@@ -414,7 +409,7 @@ LOAD_AFTER=$(cat /proc/loadavg)
 if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
   log "profiling the pool during get-session (perf record -g, ${D})"
   pids=$(echo "$MASTER $(kids "$MASTER")" | tr ' ' ',' | sed 's/,*$//')
-  PEER_COOKIE=$OUR_COOKIE wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" -s "$PEER_HOME/bench/get-session.lua" "$AUTH_URL/get-session" >"$OUT/profile.wrk.txt" 2>&1 &
+  BENCH_COOKIE=$OUR_COOKIE wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" -s "$HERE/wrk/get-session.lua" "$AUTH_URL/get-session" >"$OUT/profile.wrk.txt" 2>&1 &
   wp=$!
   sleep 1
   timeout 20 perf record -q -F 999 -g -p "$pids" -o "$OUT/perf.data" -- sleep 5 >>"$LOGF" 2>&1 || true

@@ -3,24 +3,22 @@
 #
 # Starts a throwaway local stack (tests/stack: PostgreSQL + neon-authd +
 # nginx) whose secret is the reference server's, a second neon-authd +
-# nginx serving a copy of the branch at another origin, and (when npm can
-# install it) the reference Better Auth server (../shared/peer) on the same
-# database; then runs tests/interop/jwt/check.mjs, which checks everything
+# nginx serving a copy of the branch at another origin, and the reference
+# Better Auth server (tests/reference/start.sh) on the same database; then runs tests/interop/jwt/check.mjs, which checks everything
 # with jose and psql and prints TAP.  Everything is stopped on exit.
 #
 # Environment:
 #   NA_TEST_TMP       parent of the work directory (default ${TMPDIR:-/tmp})
-#   NEON_AUTHD_PEER   the reference server's folder (default ../shared/peer)
 #   JWT_NO_PEER=1     do not start the reference server (its checks skip)
 #   KEEP_TMP=1        keep the work directory
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-PEER=${NEON_AUTHD_PEER:-$NA_TOP/../shared/peer}
+REF=$NA_TOP/tests/reference
 INTEROP=$NA_TOP/tests/interop/jwt
-# the reference server's fixed secret (shared/peer/server.mjs): both sides
-# must use one secret for key rows to move between them
-PEER_SECRET=peer-fixed-secret-9f3c1b7e2a4d6f8h0j2k4m6n8p0r2t4v6x8z
+# one secret on both sides (neon-authd's and the reference server's
+# PEER_SECRET), for key rows to move between them
+PEER_SECRET=jwt-test-shared-secret-5d1e8a3c7b9f2e4a6c8d0b1f3e5a7c9d
 
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -32,7 +30,7 @@ export NA_NGINX_HTTP_HOST=${NA_NGINX_HTTP_HOST:-'$http_host'}
 AUTHD2_PID="" PEER_STARTED=0
 
 cleanup() {
-	[ "$PEER_STARTED" = 1 ] && PEER_WORK=$TMP/peer bash "$PEER/stop.sh" >/dev/null 2>&1
+	[ "$PEER_STARTED" = 1 ] && PEER_WORK=$TMP/peer bash "$REF/stop.sh" >/dev/null 2>&1
 	[ -d "$TMP/nginx2" ] && na_nginx_stop "$TMP/nginx2"
 	[ -n "$AUTHD2_PID" ] && na_stop "$AUTHD2_PID" 10
 	"$NA_TOP/tests/stack" down >/dev/null 2>&1
@@ -94,25 +92,18 @@ fi
 
 # 4. the reference server on the same database (schema neon_auth_peer)
 PEER_URL=""
-if [ "${JWT_NO_PEER:-0}" != 1 ] && [ -f "$PEER/start.sh" ]; then
-	PP=$(na_free_port "$PG_PORT" "${P2:-0}")
-	mkdir -p "$TMP/peer"
-	# reuse an installed node_modules of the same lock file, if any
-	d=${TMPDIR:-/tmp}/neon-authd-peer
-	if [ -d "$d/node_modules/better-auth" ] &&
-	    cmp -s "$d/package-lock.json" "$PEER/package-lock.json"; then
-		cp -a "$d/node_modules" "$TMP/peer/" 2>/dev/null
-	fi
+if [ "${JWT_NO_PEER:-0}" != 1 ]; then
 	PEER_STARTED=1
-	if PEER_WORK=$TMP/peer PEER_PORT=$PP PEER_DATABASE_URL=$DATABASE_URL \
-	    timeout 240 bash "$PEER/start.sh" >"$TMP/peer-start.log" 2>&1; then
-		PEER_URL="http://127.0.0.1:$PP/api/auth"
-	else
-		echo "# reference server did not start (its checks skip):"
-		tail -n 5 "$TMP/peer-start.log" | sed 's/^/# /'
+	if out=$(env -u PEER_PLUGINS -u PEER_OPTIONS -u PEER_PLUGIN_OPTIONS -u PEER_SMTP_PORT \
+	    PEER_WORK=$TMP/peer PEER_SECRET=$PEER_SECRET PEER_DATABASE_URL=$DATABASE_URL \
+	    PEER_PORT=$(na_free_port "$PG_PORT" "${P2:-0}") \
+	    timeout 400 bash "$REF/start.sh" 2>"$TMP/peer-start.log"); then
+		PEER_URL=$(printf '%s\n' "$out" | sed -n 's/^PEER_URL=//p')
 	fi
-elif [ "${JWT_NO_PEER:-0}" != 1 ]; then
-	echo "# no reference server at $PEER (its checks skip)"
+	if [ -z "$PEER_URL" ]; then
+		tail -n 10 "$TMP/peer-start.log" | sed 's/^/# /'
+		bail "the reference server (tests/reference/start.sh) did not start"
+	fi
 fi
 
 # 5. the checks

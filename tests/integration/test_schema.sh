@@ -15,15 +15,14 @@
 #
 # Environment:
 #   CC                compiler for the driver (gcc)
-#   NEON_AUTHD_PEER   directory holding pg.sh/lib.sh (../shared/peer)
-#   TEST_PGPORT       cluster port (default: a free port in 20000-59999)
+#   TEST_PGPORT       cluster port (default: a free port)
 #   KEEP_TMP=1        keep the temporary directory (cluster stopped anyway)
-# The cluster lives in a mktemp directory (PEER_WORK), listens on
-# 127.0.0.1:$TEST_PGPORT only, and is stopped on exit.
+# The cluster is its own (tests/lib.sh na_pg_start), lives in a mktemp
+# directory, listens on 127.0.0.1:$TEST_PGPORT only, and is stopped on exit.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-PEER=${NEON_AUTHD_PEER:-$ROOT/../shared/peer}
+. "$ROOT/tests/lib.sh"
 CC=${CC:-gcc}
 DB=neon_authd_test
 EMPTY_DB=neon_authd_empty
@@ -51,15 +50,13 @@ diag() { sed 's/^/# /'; }
 bail() { echo "Bail out! $*"; exit 1; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/neon-authd-schema.XXXXXX") || bail "mktemp"
-# as root the cluster runs as user postgres, which must reach $TMP/peer
+# as root the cluster runs as user postgres, which must reach its data directory
 chmod a+x "$TMP"
-export PEER_WORK=$TMP/peer
-export PEER_PGDB=$DB
+PGDATA_DIR=$(na_pg_datadir_for "$TMP")
 
 cleanup() {
-	if [ -n "${PEER_PGPORT:-}" ]; then
-		bash "$PEER/pg.sh" stop >/dev/null 2>&1 || true
-	fi
+	na_pg_stop "$PGDATA_DIR" >/dev/null 2>&1 || true
+	case "$PGDATA_DIR" in "$TMP"/*) ;; *) [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$PGDATA_DIR" ;; esac
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
 		echo "# kept $TMP"
 	else
@@ -69,23 +66,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if [ -n "${TEST_PGPORT:-}" ]; then
-	port=$TEST_PGPORT
-else
-	for _ in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
-		port_busy "$port" || break
-	done
-fi
-export PEER_PGPORT=$port
-
-[ -x "$PEER/pg.sh" ] || [ -f "$PEER/pg.sh" ] || bail "no pg.sh in $PEER (set NEON_AUTHD_PEER)"
-if ! bash "$PEER/pg.sh" start >"$TMP/pg.out" 2>&1; then
+port=${TEST_PGPORT:-$(na_free_port)} || bail "no free port"
+if ! na_pg_start "$PGDATA_DIR" "$port" "$TMP/postgres.log" >"$TMP/pg.out" 2>&1 ||
+    ! na_pg_createdb "$port" "$DB" >>"$TMP/pg.out" 2>&1; then
 	diag <"$TMP/pg.out"
 	bail "postgres did not start on port $port"
 fi
-echo "# postgres on 127.0.0.1:$port, work directory $PEER_WORK"
+echo "# postgres on 127.0.0.1:$port, data directory $PGDATA_DIR"
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PSQL_BIN=$(command -v psql || echo "$PGBIN/psql")

@@ -1,29 +1,17 @@
 // Differential test: one scripted sequence sent to neon-authd and to the
-// reference Better Auth server (../shared/peer), comparing statuses, error
-// codes and messages, JSON shapes, cookies and protocol headers. Ids, tokens,
-// dates and JWTs are normalised. The peer runs on the stack's PostgreSQL
-// (schema neon_auth_peer), as the benchmark does.
+// reference Better Auth server (tests/reference: the real better-auth 1.7.25),
+// comparing statuses, error codes and messages, JSON shapes, cookies and
+// protocol headers. Ids, tokens, dates and JWTs are normalised. The reference
+// server runs on the stack's PostgreSQL (schema neon_auth_peer), as the
+// benchmark does; this file starts it and stops it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { AUTH_URL, DATABASE_URL, TOP, STACK_DIR, setSettings, resetSettings, sql } from './lib.mjs';
+import { AUTH_URL, setSettings, resetSettings, sql, startReference } from './lib.mjs';
 
-const PEER_DIR = path.join(TOP, '..', 'shared', 'peer');
-const PEER_WORK = path.join(STACK_DIR, 'peer');
 const ORIGIN = 'http://localhost:3000';   // trusted by both
 let PEER_URL;
-let peerEnv;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
+let peer;
 
 function req(base, method, route, { body, raw, ctype, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -85,12 +73,9 @@ function summary(res) {
 }
 
 before(async () => {
-  const port = await freePort();
-  PEER_URL = `http://127.0.0.1:${port}/api/auth`;
-  fs.mkdirSync(PEER_WORK, { recursive: true });
-  fs.chmodSync(PEER_WORK, 0o755);
-  peerEnv = { ...process.env, PEER_WORK, PEER_PORT: String(port), PEER_DATABASE_URL: DATABASE_URL };
-  execFileSync(path.join(PEER_DIR, 'start.sh'), [], { env: peerEnv, stdio: ['ignore', 'ignore', 'inherit'], timeout: 400000 });
+  // the default plugin set (jwt, bearer, organization), no mail
+  peer = startReference();
+  PEER_URL = peer.url;
   resetSettings();
   // compare like with like: Better Auth's cookie prefix, delete-user off as on the peer
   setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false });
@@ -98,7 +83,7 @@ before(async () => {
 
 after(() => {
   resetSettings();
-  try { execFileSync(path.join(PEER_DIR, 'stop.sh'), ['--keep-pg'], { env: peerEnv, stdio: 'ignore', timeout: 60000 }); } catch { /* already gone */ }
+  peer?.stop();
 });
 
 // run one step on both servers; returns both raw responses

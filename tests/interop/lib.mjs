@@ -2,6 +2,7 @@
 // jar, SQL through psql, the neon-authd CLI. Everything talks to 127.0.0.1.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 
@@ -129,4 +130,32 @@ export function assertUser(u, email) {
   assert.match(u.id, UUID);
   assert.match(u.createdAt, ISO);
   assert.match(u.updatedAt, ISO);
+}
+
+// startReference(switches): start a reference server (tests/reference: the real Better Auth
+// 1.7.25) on the stack's database, schema neon_auth_peer unless PEER_PG_SCHEMA says otherwise.
+// switches are its PEER_* settings (tests/reference/README.md), e.g. { PEER_PLUGINS: 'extended',
+// PEER_SMTP_PORT: 2525, PEER_PLUGIN_OPTIONS: { organization: { membershipLimit: 5 } } }: objects
+// go as JSON, the caller's own PEER_* variables are not passed on. Returns { url, pid, stop() };
+// stop() ends this server only (other test files may run theirs from the same work directory).
+export function startReference(switches = {}) {
+  const dir = path.join(TOP, 'tests', 'reference');
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PEER_')) delete env[k];
+  env.PEER_WORK = path.join(STACK_DIR, 'reference');
+  env.PEER_DATABASE_URL = DATABASE_URL;
+  for (const [k, v] of Object.entries(switches))
+    env[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+  fs.mkdirSync(env.PEER_WORK, { recursive: true });
+  const out = execFileSync(path.join(dir, 'start.sh'), [], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 400000 });
+  const url = /^PEER_URL=(.*)$/m.exec(out)?.[1];
+  const pid = Number(/^PEER_PID=(.*)$/m.exec(out)?.[1]);
+  if (!url || !pid) throw new Error(`tests/reference/start.sh printed no PEER_URL/PEER_PID: ${out}`);
+  const port = new URL(url).port;
+  return {
+    url, pid,
+    stop() {
+      try { execFileSync(path.join(dir, 'stop.sh'), [port], { env, stdio: 'ignore', timeout: 60000 }); } catch { /* already gone */ }
+    },
+  };
 }

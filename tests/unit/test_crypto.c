@@ -2,7 +2,7 @@
  * test_crypto.c -- unit tests for crypto.c (cmocka, TAP output).
  *
  * Checks crypto.c byte for byte against the Better Auth 1.7.25 golden
- * vectors (shared/vectors/better-auth-1.7.25.json, read with json-c) for
+ * vectors (tests/vectors/better-auth-1.7.25.json, read with json-c) for
  * the kinds that are pure crypto or encoding: random_string, encoding,
  * cookie_signature, password, symmetric_encryption, verification_jwt,
  * otp_hash and session_data; plus published known answers (FIPS 180-2,
@@ -10,7 +10,7 @@
  * The jwt kind (EdDSA) belongs to test_jwt.
  *
  * The vectors file is $NEON_AUTHD_VECTORS, else
- * ${top_srcdir:-${srcdir:-.}}/../shared/vectors/better-auth-1.7.25.json;
+ * ${top_srcdir:-${srcdir:-.}}/tests/vectors/better-auth-1.7.25.json;
  * when it is missing every vector test fails (it is never skipped).
  * Where a vector exercises a reader built on these primitives (cookie
  * header parsing, the bearer plugin, getCookieCache), the test does that
@@ -213,7 +213,7 @@ group_setup(void **state)
 		if (top == NULL || *top == '\0')
 			top = ".";
 		n = snprintf(vpath, sizeof(vpath),
-		    "%s/../shared/vectors/" VECTORS_NAME, top);
+		    "%s/tests/vectors/" VECTORS_NAME, top);
 	}
 	if (n < 0 || (size_t)n >= sizeof(vpath))
 		vpath[0] = '\0';

@@ -3,7 +3,7 @@
  * (cmocka, TAP output).
  *
  * Against the Better Auth 1.7.25 golden vectors
- * (shared/vectors/better-auth-1.7.25.json): every `jwt` token verifies,
+ * (tests/vectors/better-auth-1.7.25.json): every `jwt` token verifies,
  * or fails, with its JWKS exactly as jose did at the vector's check times;
  * the fixed RFC 8032 key re-signs the vector tokens byte for byte; the
  * jwks rows (jwt kind and symmetric_encryption/jwks-private-key-ed25519)
@@ -13,7 +13,7 @@
  * row format round trip and the rotation durations.
  *
  * The vectors file is $NEON_AUTHD_VECTORS, else
- * ${top_srcdir:-${srcdir:-.}}/../shared/vectors/better-auth-1.7.25.json;
+ * ${top_srcdir:-${srcdir:-.}}/tests/vectors/better-auth-1.7.25.json;
  * when it is missing the vector tests fail (they are never skipped).
  */
 #include <stdarg.h>
@@ -188,7 +188,7 @@ group_setup(void **state)
 		if (top == NULL || *top == '\0')
 			top = ".";
 		n = snprintf(vpath, sizeof(vpath),
-		    "%s/../shared/vectors/" VECTORS_NAME, top);
+		    "%s/tests/vectors/" VECTORS_NAME, top);
 	}
 	if (n < 0 || (size_t)n >= sizeof(vpath))
 		vpath[0] = '\0';
