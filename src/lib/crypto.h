@@ -3,7 +3,7 @@
  * base64/hex codecs, SHA-256, HMAC-SHA256, Better Auth signed cookies,
  * scrypt password hashes, XChaCha20-Poly1305 symmetricEncrypt, HKDF and
  * HS256 JWS, all byte-compatible with better-auth 1.7.25 (protocol.md §3.2,
- * §3.4, §4; golden vectors in shared/vectors/).
+ * §3.4, §4; golden vectors in tests/vectors/).
  *
  * Conventions:
  *  - Strings produced here are NUL-terminated and allocated in the
