@@ -24,12 +24,21 @@ export function uniqueEmail(tag = 'user') {
 }
 
 export function sql(query) {
-  return execFileSync('psql', [DATABASE_URL, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', query],
+  const out = execFileSync('psql', [DATABASE_URL, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', query],
     { encoding: 'utf8', timeout: 20000 }).trim();
+  if (/^\s*(UPDATE|INSERT|DELETE)\b[\s\S]*\bproject_config\b/i.test(query)) configSettled();
+  return out;
 }
 
 export function cli(...args) {
   return execFileSync(BIN, [...args, '-c', CONF], { encoding: 'utf8', timeout: 20000 });
+}
+
+// A change to project_config reaches the workers as a NOTIFY, which PostgreSQL delivers a few
+// milliseconds after the commit; a request sent at once may still see the old configuration.
+// Wait that long (synchronously, as the callers do not await), bounded.
+export function configSettled(ms = 150) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 // merge settings keys into the branch's project_config.settings
