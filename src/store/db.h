@@ -134,6 +134,14 @@ struct db_result *db_exec(struct db_conn *c, struct arena *a,
 		    const char *const *params);
 
 /* db_last_error: the error of the last failed call on c. Never NULL. */
+/*
+ * db_quote_ident: name as a quoted SQL identifier ("neon_auth", "my""s"),
+ * in a, for the few statements whose schema is the operator's choice
+ * (import, export); values always travel as parameters.  NULL on failure.
+ */
+char		*db_quote_ident(struct db_conn *c, struct arena *a,
+		    const char *name);
+
 const struct db_error *db_last_error(const struct db_conn *c);
 
 /* db_sqlstate: SQLSTATE of the last failed call on c, "" if none. */
