@@ -1,4 +1,4 @@
--- 014_import.sql -- what `neon-authd import` keeps (README "Moving in and out"):
+-- 006_import.sql -- what `neon-authd import` keeps (README "Moving in and out"):
 --
 --   import_id_map  for every imported row, its id in the source database and the
 --                  uuid it has here, so that a rerun updates the same rows and the
