@@ -32,3 +32,8 @@ CREATE TABLE IF NOT EXISTS "neon_auth"."user_metadata" (
 	"phone_confirmed_at" timestamptz,
 	"updated_at"         timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
+
+-- an account by its provider and provider account id: the import's match, and a social
+-- sign-in's lookup of a returning user
+CREATE INDEX IF NOT EXISTS "account_providerId_accountId_idx"
+	ON "neon_auth"."account" ("providerId", "accountId");

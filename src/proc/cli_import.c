@@ -342,6 +342,7 @@ cli_import(struct config *c, int argc, char **argv)
 	enum import_kind	 k;
 	int64_t			 total[IK__COUNT], written[IK__COUNT];
 	int64_t			 merged[IK__COUNT], w, m, un, done, t0;
+	int64_t			 next_analyze;
 	char			*problem, *after, *json, *tag, *secret = NULL;
 	int			 rc, n, in_tx = 0, nkeys = 0, nsign = 0, have;
 
@@ -424,8 +425,9 @@ cli_import(struct config *c, int argc, char **argv)
 		}
 	}
 
-	/* 2. one transaction on the branch */
-	if (store_begin(cb.conn) == -1)
+	/* 2. one transaction on the branch, without the server's timeout */
+	if (db_exec(cb.conn, &cb.a, NULL, "SET statement_timeout = 0", 0,
+	    NULL) == NULL || store_begin(cb.conn) == -1)
 		goto dberr_dst;
 	in_tx = 1;
 	for (k = 0; k < IK__COUNT; k++) {
@@ -433,6 +435,7 @@ cli_import(struct config *c, int argc, char **argv)
 			continue;
 		after = arena_strdup(&cb.a, "");
 		done = 0;
+		next_analyze = o.batch;
 		t0 = clock_mono_ms();
 		for (;;) {
 			arena_reset(&ba);
@@ -456,6 +459,16 @@ cli_import(struct config *c, int argc, char **argv)
 			written[k] += w;
 			merged[k] += m;
 			done += n;
+			/*
+			 * statistics after the first batch of each kind and each
+			 * time it has doubled: O(log n) runs, and every batch is
+			 * planned for tables of about the size they have
+			 */
+			if (done >= next_analyze) {
+				if (store_import_analyze(cb.conn, &ba) == -1)
+					goto dberr_dst;
+				next_analyze = done * 2;
+			}
 			progress("import", import_kind_name(k), done, total[k],
 			    t0);
 			/* the next page starts after this one's last id */
@@ -563,6 +576,12 @@ cli_export(struct config *c, int argc, char **argv)
 	}
 	if ((dst = connect_other(&dpool, c, o.conninfo, "target")) == NULL)
 		goto done;
+	if (db_exec(cb.conn, &cb.a, NULL, "SET statement_timeout = 0", 0,
+	    NULL) == NULL) {
+		fprintf(stderr, "neon-authd export: branch %s: %s\n",
+		    cb.branch->name, db_last_error(cb.conn)->message);
+		goto done;
+	}
 	if (store_begin(dst) == -1)
 		goto dberr_dst;
 	in_tx = 1;

@@ -571,15 +571,33 @@ store_import_write(struct db_conn *dst, struct arena *a, enum import_kind k,
 {
 	struct db_result	*res;
 	const char		*p[2] = { json, source };
-	char			 name[32];
 
 	*written = *merged = *unmapped = 0;
-	snprintf(name, sizeof(name), "import_%s", kind_names[k]);
-	if ((res = db_exec(dst, a, name, writers[k], 2, p)) == NULL)
+	/*
+	 * Unnamed: planned anew each time, so the plan follows the tables as
+	 * they grow (see store_import_analyze) instead of the empty tables a
+	 * prepared statement would have been planned for.
+	 */
+	if ((res = db_exec(dst, a, NULL, writers[k], 2, p)) == NULL)
 		return (-1);
 	*written = strtoll(db_getvalue(res, 0, 0), NULL, 10);
 	*merged = strtoll(db_getvalue(res, 0, 1), NULL, 10);
 	*unmapped = strtoll(db_getvalue(res, 0, 2), NULL, 10);
+	return (1);
+}
+
+int
+store_import_analyze(struct db_conn *dst, struct arena *a)
+{
+	static const char *const tables[] = { "\"user\"", "account",
+	    "organization", "member", "invitation", "session", "user_metadata",
+	    "import_id_map", NULL };
+	int	 i;
+
+	for (i = 0; tables[i] != NULL; i++)
+		if (db_exec(dst, a, NULL, arena_printf(a, "ANALYZE neon_auth.%s",
+		    tables[i]), 0, NULL) == NULL)
+			return (-1);
 	return (1);
 }
 

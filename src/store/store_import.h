@@ -79,6 +79,14 @@ int	 store_import_write(struct db_conn *dst, struct arena *a,
 	    enum import_kind k, const char *source, const char *json,
 	    int64_t *written, int64_t *merged, int64_t *unmapped);
 
+/*
+ * store_import_analyze: refresh the planner's statistics of the tables an
+ * import writes, inside its transaction (ANALYZE sees the rows written so
+ * far): without it every batch is planned for the tables as they were
+ * before the import, and lookups that should use an index scan them.
+ */
+int	 store_import_analyze(struct db_conn *dst, struct arena *a);
+
 /* one signing key of the source, as its jwks table holds it */
 struct import_key {
 	const char	*id;
