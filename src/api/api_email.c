@@ -175,6 +175,7 @@ sign_in(struct request *r, void *inp)
 	struct sign_in_in	*in = inp;
 	struct session_new	 sn;
 	const char		*hash = NULL;
+	char			*rehash;
 	int			 rc, match;
 	struct auth		 a;
 	enum err		 e;
@@ -199,10 +200,18 @@ sign_in(struct request *r, void *inp)
 		    ERR_INVALID_EMAIL_OR_PASSWORD));
 	if (c->require_email_verification && !a.u.email_verified)
 		return (sign_in_failed(r, a.u.id, ERR_EMAIL_NOT_VERIFIED));
+	/* an imported bcrypt hash becomes Better Auth's scrypt now */
+	rehash = NULL;
+	if (password_needs_rehash(hash) && (e = password_hash(r, in->password,
+	    &rehash, ERR_FAILED_TO_CREATE_SESSION_401)) != ERR_NONE)
+		return (e);
 	sn = session_new(r, !in->remember);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION_401));
-	if (store_session_create(r->db, r->a, a.u.id, &sn, &a.s) == -1 ||
+	if ((rehash != NULL && (store_password_set(r->db, r->a, a.u.id,
+	    rehash) == -1 || audit_event(r, "password_rehash", a.u.id, NULL,
+	    ERR_NONE, "{\"from\":\"bcrypt\",\"to\":\"scrypt\"}") == -1)) ||
+	    store_session_create(r->db, r->a, a.u.id, &sn, &a.s) == -1 ||
 	    audit_event(r, "sign_in", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1 ||
 	    store_commit(r->db) == -1) {

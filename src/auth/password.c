@@ -69,3 +69,9 @@ password_verify(struct request *r, const char *pw, const char *stored,
 	*match = hashgate_password_verify(str_c(p), stored) == 1;
 	return (ERR_NONE);
 }
+
+int
+password_needs_rehash(const char *stored)
+{
+	return (crypto_password_is_bcrypt(stored));
+}

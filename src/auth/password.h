@@ -30,4 +30,11 @@ enum err	 password_hash(struct request *r, const char *pw, char **hash,
 enum err	 password_verify(struct request *r, const char *pw,
 		    const char *stored, int *match);
 
+/*
+ * password_needs_rehash: stored is in a format that verifies but that
+ * Better Auth does not write (bcrypt, from an import): the caller stores
+ * a fresh password_hash() of the password it just verified.
+ */
+int		 password_needs_rehash(const char *stored);
+
 #endif

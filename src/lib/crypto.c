@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <malloc.h>
 #include <string.h>
+#include <crypt.h>
 #include <sys/mman.h>
 
 #include <openssl/core_names.h>
@@ -1028,6 +1029,50 @@ crypto_password_hash(struct arena *a, struct str password, char **out)
 }
 
 int
+crypto_password_is_bcrypt(const char *stored)
+{
+	return (stored != NULL && stored[0] == '$' && stored[1] == '2' &&
+	    (stored[2] == 'a' || stored[2] == 'b' || stored[2] == 'y') &&
+	    stored[3] == '$');
+}
+
+/*
+ * A bcrypt hash (Supabase Auth, most PHP and Rails apps) through libcrypt's
+ * crypt_r(3): the library that verifies bcrypt on this system, rather than
+ * an implementation of our own.
+ */
+static int
+bcrypt_verify(struct str password, const char *stored)
+{
+	struct crypt_data	*cd;
+	char			*pw, *out;
+	int			 rc = -1;
+
+	/* bcrypt looks at 72 bytes at most; a NUL would end it early */
+	if (memchr(password.p, '\0', password.len) != NULL)
+		return (0);
+	if ((cd = calloc(1, sizeof(*cd))) == NULL ||
+	    (pw = malloc(password.len + 1)) == NULL) {
+		free(cd);
+		log_err("%s: out of memory", __func__);
+		return (-1);
+	}
+	memcpy(pw, password.p, password.len);
+	pw[password.len] = '\0';
+	out = crypt_r(pw, stored, cd);
+	if (out != NULL && out[0] != '*')
+		rc = strlen(out) == strlen(stored) &&
+		    CRYPTO_memcmp(out, stored, strlen(out)) == 0;
+	else
+		rc = 0;		/* a malformed hash matches nothing */
+	OPENSSL_cleanse(pw, password.len);
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(pw);
+	free(cd);
+	return (rc);
+}
+
+int
 crypto_password_verify(struct str password, const char *stored)
 {
 	unsigned char	 key[SCRYPT_DKLEN];
@@ -1036,6 +1081,8 @@ crypto_password_verify(struct str password, const char *stored)
 	size_t		 saltlen, klen, i;
 	int		 rc;
 
+	if (crypto_password_is_bcrypt(stored))
+		return (bcrypt_verify(password, stored));
 	if (stored == NULL || (c1 = strchr(stored, ':')) == NULL)
 		return (-1);
 	salt = stored;

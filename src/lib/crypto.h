@@ -255,6 +255,13 @@ int		 crypto_password_hash(struct arena *a, struct str password,
 		    char **out);
 
 /*
+ * crypto_password_is_bcrypt: stored is a bcrypt hash ($2a$, $2b$, $2y$),
+ * as imported from Supabase Auth; crypto_password_verify checks those too
+ * (through crypt_r), and a successful sign-in rehashes them to scrypt.
+ */
+int		 crypto_password_is_bcrypt(const char *stored);
+
+/*
  * crypto_password_verify: Better Auth verifyPassword: stored is split on
  * ':' (fields after the second are ignored); an empty salt or key part, or
  * no ':', is malformed.  The key part must equal the lowercase hex of the

@@ -11,6 +11,7 @@
 
 #include "http/branch.h"
 #include "http/branchcfg.h"
+#include "proc/cli_import.h"
 #include "proc/cli_keys.h"
 #include "proc/cli_routes.h"
 #include "lib/config.h"
@@ -201,6 +202,12 @@ static const struct command {
 	{ "keys", "keys list BRANCH [-c FILE]\n"
 	    "keys rotate BRANCH [--grace DURATION] [-c FILE]", cli_keys },
 	{ "routes", "routes [--json] [-c FILE]", cli_routes },
+	{ "import", "import better-auth|neon|supabase BRANCH --from CONNINFO "
+	    "[OPTIONS]\n"
+	    "import map BRANCH --source TAG --table TABLE --column COLUMN",
+	    cli_import },
+	{ "export", "export better-auth BRANCH --to CONNINFO [--schema S] "
+	    "[--secret-stdin] [--batch N]", cli_export },
 	{ NULL, NULL, NULL }
 };
 

@@ -804,6 +804,19 @@ db_exec(struct db_conn *c, struct arena *a, const char *stmt_name,
 	return (r);
 }
 
+char *
+db_quote_ident(struct db_conn *c, struct arena *a, const char *name)
+{
+	char	*q, *out;
+
+	if (name == NULL || (q = PQescapeIdentifier(c->pg, name,
+	    strlen(name))) == NULL)
+		return (NULL);
+	out = arena_strdup(a, q);
+	PQfreemem(q);
+	return (out);
+}
+
 const struct db_error *
 db_last_error(const struct db_conn *c)
 {

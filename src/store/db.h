@@ -29,7 +29,7 @@
  * The schema version this binary expects: the highest NNN of the
  * sql/NNN_name.sql migrations.  Keep in sync when adding a file.
  */
-#define NEON_AUTHD_SCHEMA_VERSION	5
+#define NEON_AUTHD_SCHEMA_VERSION	6
 
 /* pg_advisory_lock key that serialises migrations ("neonauth" in ASCII). */
 #define NEON_AUTHD_MIGRATE_LOCK		INT64_C(0x6e656f6e61757468)
@@ -134,6 +134,14 @@ struct db_result *db_exec(struct db_conn *c, struct arena *a,
 		    const char *const *params);
 
 /* db_last_error: the error of the last failed call on c. Never NULL. */
+/*
+ * db_quote_ident: name as a quoted SQL identifier ("neon_auth", "my""s"),
+ * in a, for the few statements whose schema is the operator's choice
+ * (import, export); values always travel as parameters.  NULL on failure.
+ */
+char		*db_quote_ident(struct db_conn *c, struct arena *a,
+		    const char *name);
+
 const struct db_error *db_last_error(const struct db_conn *c);
 
 /* db_sqlstate: SQLSTATE of the last failed call on c, "" if none. */

@@ -198,7 +198,8 @@ parse_public(struct str text, const char *id, const char **why)
 
 	if ((k = jwt_key_from_jwk(text.p, text.len, why)) == NULL)
 		return (NULL);
-	if (jwt_key_set_kid(k, id) == -1) {
+	/* a key imported from Better Auth keeps its old kid (in its JWK) */
+	if (jwt_key_kid(k)[0] == '\0' && jwt_key_set_kid(k, id) == -1) {
 		*why = "bad key id";
 		jwt_key_free(k);
 		return (NULL);
@@ -295,8 +296,11 @@ kent_private(struct kent *e, struct arena *a, struct str secret,
 {
 	const char	*why = "?";
 
+	/* "" (a JSON empty string): published to verify, never signs */
+	if (e->priv_state == 0 && strcmp(e->privcol, "\"\"") == 0)
+		e->priv_state = -1;
 	if (e->priv_state == 0) {
-		e->priv = jwt_key_from_row(a, secret, e->id,
+		e->priv = jwt_key_from_row(a, secret, jwt_key_kid(e->pub),
 		    str_c(e->pubtext), str_c(e->privcol), &why);
 		e->priv_state = e->priv ? 1 : -1;
 		if (e->priv == NULL)

@@ -142,8 +142,8 @@ ok $r "every migration is idempotent (psql -1 -f on a migrated database)"
 
 # ---- tables and columns -------------------------------------------------
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'neon_auth' AND table_type = 'BASE TABLE'")" \
-    "account audit_log invitation jwks member organization project_config schema_migrations session user verification" \
-    "neon_auth tables"
+    "account audit_log import_id_map invitation jwks member organization project_config schema_migrations session user user_metadata verification" \
+    "neon_auth tables (Neon's, and neon-authd's own: audit_log, import_id_map, user_metadata)"
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.views WHERE table_schema = 'neon_auth'")" \
     "failed_sign_ins_last_hour" "neon_auth views (the audit trail's)"
 
@@ -234,7 +234,7 @@ EOF
 
 is "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_name = 'id' AND data_type = 'uuid' AND column_default = 'gen_random_uuid()'")" 9 \
     "all nine uuid ids default to gen_random_uuid()"
-is "$(q "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, column_name) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_default = 'CURRENT_TIMESTAMP' AND table_name <> 'audit_log'")" \
+is "$(q "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, column_name) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_default = 'CURRENT_TIMESTAMP' AND table_name NOT IN ('audit_log', 'import_id_map', 'user_metadata')")" \
     "account.createdAt invitation.createdAt project_config.created_at project_config.updated_at session.createdAt user.createdAt user.updatedAt verification.createdAt verification.updatedAt" \
     "CURRENT_TIMESTAMP defaults where Neon has them"
 is "$(q "SELECT column_default FROM information_schema.columns WHERE table_schema = 'neon_auth' AND table_name = 'project_config' AND column_name = 'settings'")" \
@@ -253,9 +253,12 @@ ok $r "indexes and unique constraints of spec/neon.md §2.1 exist"
 is "$(q "SELECT string_agg(fk, ' ' ORDER BY fk) FROM (
     SELECT conrelid::regclass::text || '(' || a.attname || ')->' || confrelid::regclass::text || ':' || confdeltype::text AS fk
     FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-    WHERE c.contype = 'f' AND c.connamespace = 'neon_auth'::regnamespace) AS f")" \
+    WHERE c.contype = 'f' AND c.connamespace = 'neon_auth'::regnamespace
+    AND c.conrelid <> 'neon_auth.user_metadata'::regclass) AS f")" \
     'neon_auth.account(userId)->neon_auth."user":c neon_auth.invitation(inviterId)->neon_auth."user":c neon_auth.invitation(organizationId)->neon_auth.organization:c neon_auth.member(organizationId)->neon_auth.organization:c neon_auth.member(userId)->neon_auth."user":c neon_auth.session(userId)->neon_auth."user":c' \
     "six foreign keys, all ON DELETE CASCADE"
+is "$(q "SELECT confrelid::regclass::text || ':' || confdeltype::text FROM pg_constraint WHERE contype = 'f' AND conrelid = 'neon_auth.user_metadata'::regclass")" \
+    'neon_auth."user":c' "user_metadata follows its user (ON DELETE CASCADE)"
 
 is "$(q "WITH u AS (INSERT INTO neon_auth.\"user\" (name, email, \"emailVerified\") VALUES ('C', 'cascade@example.com', false) RETURNING id),
     s AS (INSERT INTO neon_auth.session (\"expiresAt\", token, \"updatedAt\", \"userId\") SELECT now() + interval '1 day', 'tok-cascade', now(), id FROM u RETURNING 1)
