@@ -29,6 +29,7 @@
 #include "lib/arena.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
+#include "http/clientip.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
 #include "http/fcgi.h"
@@ -194,6 +195,10 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	if (getppid() != ppid)	/* master died before prctl */
 		return (0);
 	if (branch_map_init(cfg) == -1)
+		return (NEON_AUTHD_EX_FATAL);
+	/* checked by config_load: it cannot fail here */
+	if (clientip_configure((const char *const *)cfg->trusted_proxies,
+	    NULL) == -1)
 		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
