@@ -63,6 +63,7 @@ struct request {
 	struct branch	*branch;
 	struct str	 route;		/* path below the branch base, "/ok" */
 	const char	*route_name;	/* for logs and the scoreboard */
+	const char	*request_id;	/* logs and X-Request-Id */
 	const struct route	*rt;	/* the matched route row */
 	const struct api_group	*group;	/* and its endpoint group */
 	struct db_conn		*db;	/* set by branchcfg_acquire */

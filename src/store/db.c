@@ -33,8 +33,10 @@
 #include <libpq-fe.h>
 
 #include "lib/arena.h"
-#include "store/db.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
+#include "store/db.h"
 
 #define DB_APP_NAME		"neon-authd"
 #define DB_MIGRATE_APP_NAME	"neon-authd-migrate"
@@ -99,6 +101,10 @@ static const char ledger_sql[] =
     "\t\"name\"       text,\n"
     "\t\"applied_at\" timestamptz DEFAULT now()\n"
     ")";
+
+/* time in libpq since db_stats_reset(), and statements sent */
+static int64_t	 stat_us;
+static int	 stat_n;
 
 /*
  * Memory for long-lived objects.  Out of memory is fatal for a worker
@@ -337,7 +343,10 @@ conn_setup(struct db_conn *c)
 static int
 conn_reset(struct db_conn *c)
 {
+	int64_t	 t0 = clock_mono_us();
+
 	PQreset(c->pg);
+	stat_us += clock_mono_us() - t0;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
@@ -352,6 +361,7 @@ conn_reset(struct db_conn *c)
 		return (-1);
 	}
 	log_notice("%s: branch %s: reconnected", __func__, c->branch);
+	metrics_db(c->branch, METRICS_DB_RECONNECT);
 	return (0);
 }
 
@@ -487,7 +497,7 @@ stmt_deallocate(struct db_conn *c, struct db_stmt *st)
  * reset, and re-preparation of statements the server lost or invalidated.
  */
 static PGresult *
-exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
+exec_once(struct db_conn *c, struct db_stmt *st, const char *sql,
     int nparams, const char *const *params)
 {
 	PGresult	*res;
@@ -533,6 +543,40 @@ exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
 	err_from_result(&c->err, c->pg, res);
 	PQclear(res);
 	return (NULL);
+}
+
+/* exec_once, timed and counted (db_stats, metrics) */
+static PGresult *
+exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
+    int nparams, const char *const *params)
+{
+	PGresult	*res;
+	int64_t		 t0 = clock_mono_us();
+
+	res = exec_once(c, st, sql, nparams, params);
+	stat_us += clock_mono_us() - t0;
+	stat_n++;
+	if (res == NULL)
+		metrics_db(c->branch, c->err.kind == DB_ERR_SCHEMA ?
+		    METRICS_DB_SCHEMA : c->err.kind == DB_ERR_UNAVAILABLE ?
+		    METRICS_DB_UNAVAILABLE : METRICS_DB_QUERY);
+	return (res);
+}
+
+void
+db_stats_reset(void)
+{
+	stat_us = 0;
+	stat_n = 0;
+}
+
+void
+db_stats(int64_t *us, int *statements)
+{
+	if (us != NULL)
+		*us = stat_us;
+	if (statements != NULL)
+		*statements = stat_n;
 }
 
 static int64_t
@@ -641,6 +685,7 @@ static struct db_conn *
 pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 {
 	struct db_conn	*c;
+	int64_t		 t0 = clock_mono_us();
 
 	c = xcalloc(1, sizeof(*c));
 	c->pool = p;
@@ -648,7 +693,9 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	c->conninfo = xstrdup(conninfo);
 	err_clear(&c->err);
 	c->pg = pg_open(conninfo, DB_APP_NAME, p->connect_timeout_s);
+	stat_us += clock_mono_us() - t0;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
+		metrics_db(branch, METRICS_DB_UNAVAILABLE);
 		err_set(&p->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
 		log_debug("%s: branch %s: connect failed: %s", __func__,
@@ -657,6 +704,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 		return (NULL);
 	}
 	if (conn_setup(c) == -1) {
+		metrics_db(branch, METRICS_DB_UNAVAILABLE);
 		p->err = c->err;
 		if (p->err.kind != DB_ERR_SCHEMA)
 			p->err.kind = DB_ERR_UNAVAILABLE;
@@ -667,6 +715,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	}
 	log_debug("%s: branch %s: connected (server %d, backend pid %d)",
 	    __func__, branch, PQserverVersion(c->pg), PQbackendPID(c->pg));
+	metrics_db(branch, METRICS_DB_CONNECT);
 	return (c);
 }
 
@@ -699,6 +748,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 		if (PQstatus(c->pg) != CONNECTION_OK) {
 			c->in_tx = 0;
 			if (conn_reset(c) == -1) {
+				metrics_db(c->branch, METRICS_DB_UNAVAILABLE);
 				p->err = c->err;
 				p->err.kind = DB_ERR_UNAVAILABLE;
 				goto fail;

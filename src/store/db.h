@@ -133,6 +133,15 @@ struct db_result *db_exec(struct db_conn *c, struct arena *a,
 		    const char *stmt_name, const char *sql, int nparams,
 		    const char *const *params);
 
+/*
+ * db_stats_reset / db_stats: the time this process spent in the database
+ * (statements, connects, reconnects; microseconds) and the statements it
+ * sent since the last reset: the worker resets them per request for its
+ * access and slow-request logs.
+ */
+void		 db_stats_reset(void);
+void		 db_stats(int64_t *us, int *statements);
+
 /* db_last_error: the error of the last failed call on c. Never NULL. */
 /*
  * db_quote_ident: name as a quoted SQL identifier ("neon_auth", "my""s"),
