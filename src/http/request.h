@@ -14,6 +14,7 @@
 #include "lib/arena.h"
 
 struct auth;
+struct crypto_secrets;
 struct branch;
 struct branchcfg;
 struct db_conn;
@@ -27,7 +28,8 @@ struct route;
  * secret, the guards the shared rate-limit table).
  */
 struct request_env {
-	const char		*secret;	/* cookie signatures, key encryption */
+	const char		*secret;	/* the newest of secrets: signs */
+	const struct crypto_secrets *secrets;	/* all: verify, decrypt */
 	struct ratelimit	*rl;		/* shared table, NULL: no limits */
 	int			 testing_sleep;	/* GET /debug/sleep is on */
 };

@@ -1404,6 +1404,12 @@ crypto_secrets_decrypt(struct arena *a, const struct crypto_secrets *k,
 			    crypto_symmetric_decrypt(a, str_c(k->s[i].value),
 			    hex, plain_out) == 0)
 				goto found;
+		/* a version we do not list: our unversioned secrets may be it */
+		for (i = 0; i < k->n; i++)
+			if (k->s[i].version < 0 &&
+			    crypto_symmetric_decrypt(a, str_c(k->s[i].value),
+			    hex, plain_out) == 0)
+				goto found;
 		return (-1);
 	}
 	/* bare hex: unversioned secrets first, then the versioned ones */

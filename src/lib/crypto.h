@@ -367,8 +367,9 @@ char		*crypto_secrets_encrypt(struct arena *a,
 		    const struct crypto_secrets *k, struct str plaintext);
 /*
  * crypto_secrets_decrypt: symmetricDecrypt with any of the secrets: an
- * envelope with the secret of its version, bare hex with each
- * unversioned secret, then each versioned one.  0 with *plain_out (in a)
+ * envelope with the secret of its version (or, for a version not listed,
+ * each unversioned secret), bare hex with each unversioned secret, then
+ * each versioned one.  0 with *plain_out (in a)
  * and *which (may be NULL) the index of the secret that opened it; -1
  * when none does.
  */

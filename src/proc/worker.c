@@ -293,6 +293,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		(void)fcntl(listen_fd, F_SETFL, fl & ~O_NONBLOCK);
 	memset(&env, 0, sizeof(env));
 	env.secret = cfg->secret;
+	env.secrets = &cfg->secrets;
 	env.rl = rl;
 	env.testing_sleep = cfg->testing_sleep;
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
