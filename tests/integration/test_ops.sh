@@ -18,6 +18,11 @@
 #      see the client (127.0.0.2), never a spoofed X-Forwarded-For; direct clients are not
 #      believed; trusted_proxies = [] believes nobody
 #   g  pid_file: written with the master's pid, a second instance refused, removed at stop
+#   h  secret rotation under load: 24 sessions signed with secret A are read in a loop while the
+#      file becomes secrets = ( B, A ) and the pool reloads: no request fails, no session is lost;
+#      new cookies are signed with B (HMAC checked here); the JWT signing key written under A still
+#      signs; keys reencrypt rewrites it under B; with A removed the B sessions and the key live on
+#      and the A cookies are refused; a versioned secret writes $ba$<version>$ envelopes
 #
 # Environment: NA_BIN, NA_TEST_PGPORT (use this running cluster), NA_TEST_TMP, KEEP=1,
 # NA_TEST_TIMEOUT (170 s).
@@ -45,12 +50,13 @@ METRICS_URL=$ORIGIN/_neon-authd/metrics
 ops_conf() {
   local file=$1; shift
   local workers=2 trusted="" log='level = "info";' pool="" extra="" sleep=false kv k v
+  local secrets="secret = \"$LA_SECRET\";"
   local branches
   branches=$(la_branch main "/$DB/auth" "$DB")
   for kv in "$@"; do
     k=${kv%%=*}; v=${kv#*=}
     case "$k" in
-      workers|trusted|log|pool|branches|extra|sleep) printf -v "$k" '%s' "$v" ;;
+      workers|trusted|log|pool|branches|extra|sleep|secrets) printf -v "$k" '%s' "$v" ;;
       *) echo "ops_conf: unknown key $k" >&2; return 1 ;;
     esac
   done
@@ -67,7 +73,7 @@ pool = {
 };
 log = { $log };
 status = { enabled = true; path = "/_neon-authd/status"; };
-secret = "$LA_SECRET";
+$secrets
 sql_dir = "$NA_TOP/sql";
 database = { connect_timeout = 2; statement_timeout = 5000; max_branches = 16; config_ttl = 60; };
 testing = { sleep_endpoint = $sleep; };
@@ -493,6 +499,122 @@ test_g() {
   if [ ! -e "$pf" ]; then t_ok "g: pid_file removed at stop"; else t_fail "g: pid_file removed at stop" "$(cat "$pf")"; fi
 }
 
+# ---------------------------------------------------------------- h: secret rotation
+
+SEC_A=$LA_SECRET
+SEC_B="rotated-secret-B-0123456789abcdefghijklmnopqrstuvwxyz"
+SEC_C="versioned-secret-C-0123456789abcdefghijklmnopqrstuvwxyz"
+
+# hmac_ok SECRET SIGNED_COOKIE_VALUE (URL-encoded "token.sig"): the signature is HMAC(SECRET)
+hmac_ok() {
+  python3 - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+secret, raw = sys.argv[1], urllib.parse.unquote(sys.argv[2])
+tok, _, sig = raw.rpartition(".")
+want = base64.b64encode(hmac.new(secret.encode(), tok.encode(), hashlib.sha256).digest()).decode()
+sys.exit(0 if tok and hmac.compare_digest(sig, want) else 1)
+PY
+}
+# jwt_kid TOKEN: the kid of a JWT's header
+jwt_kid() { python3 -c 'import base64,json,sys; h=sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$1"; }
+privkey() { la_psql "$DB" -tAc 'SELECT "privateKey" FROM neon_auth.jwks ORDER BY "createdAt" DESC LIMIT 1'; }
+reloaded_to() { # GEN: a newer generation whose workers are all up
+  local j g; j=$(status_json) || return 1
+  g=$(jq -r .generation <<<"$j")
+  [ "$g" -gt "$1" ] && [ "$(jq -r "[.workers[] | select(.generation == $g)] | length" <<<"$j")" = 2 ] &&
+    [ "$(jq -r '.workers | length' <<<"$j")" = 2 ]
+}
+
+test_h() {
+  local i n=24 cookies=() emails=() gen kid0 kid1 tok out out2="" stop=$T/load.stop fails=$T/load.fails cnt=$T/load.count
+  ops_conf "$CONF" workers=2
+  la_up || { t_fail "h: daemon starts" "$LA_DIAG"; return; }
+  for i in $(seq $n); do
+    la_sign_up "$BASE" "rot$i-$LA_SUFFIX@example.com" "password-0123" "R$i"
+    cookies+=("$COOKIE"); emails+=("rot$i-$LA_SUFFIX@example.com")
+  done
+  la_req GET "$BASE/token" "" -H "Cookie: neon-auth.session_token=${cookies[0]}"
+  tok=$(jq -r .token <<<"$HTTP_BODY" 2>/dev/null); kid0=$(jwt_kid "$tok" 2>/dev/null)
+  if [ "${#cookies[@]}" = $n ] && hmac_ok "$SEC_A" "${cookies[0]}" && [ -n "$kid0" ]; then
+    t_ok "h: $n sessions signed with secret A, a JWT signed by key $kid0 (encrypted under A)"
+  else t_fail "h: sessions and a key under secret A" "cookies ${#cookies[@]}, token '$tok'"; la_down; return; fi
+
+  # the load: every session read in turn until told to stop (bounded: 4000 requests, 60 s)
+  rm -f "$stop"; : > "$fails"; echo 0 > "$cnt"
+  (
+    k=0 end=$(( $(date +%s) + 60 ))
+    while [ ! -e "$stop" ] && [ "$k" -lt 4000 ] && [ "$(date +%s)" -lt "$end" ]; do
+      i=$((k % n))
+      body=$(curl -s --max-time 5 -H "Cookie: neon-auth.session_token=${cookies[$i]}" "$BASE/get-session")
+      [[ $body == *"\"email\":\"${emails[$i]}\""* ]] || echo "request $k session $i: ${body:0:120}" >> "$fails"
+      k=$((k + 1)); echo "$k" > "$cnt.tmp" && mv -f "$cnt.tmp" "$cnt"
+    done
+  ) &
+  local loadpid=$!
+  BG+=("$loadpid")
+  count() { local c; c=$(cat "$cnt" 2>/dev/null); echo "${c:-0}"; }
+  na_wait_ms 5000 eval '[ "$(count)" -ge 100 ]'
+  gen=$(status_json | jq -r .generation)
+  ops_conf "$CONF" workers=2 secrets="secrets = ( \"$SEC_B\", \"$SEC_A\" );"
+  kill -HUP "$MASTER"
+  na_wait_ms 10000 reloaded_to "$gen" || t_diag "no new generation after SIGHUP: $(status_json)"
+  local at_reload; at_reload=$(count)
+  # a sign-in during the load gets a cookie signed with B
+  la_sign_in "$BASE" "${emails[1]}" "password-0123"
+  local newcookie=$COOKIE
+  na_wait_ms 20000 eval '[ "$(count)" -ge $((at_reload + 300)) ]'
+  touch "$stop"; wait "$loadpid" 2>/dev/null
+  local total; total=$(count)
+  if [ "$total" -ge $((at_reload + 300)) ] && [ ! -s "$fails" ]; then
+    t_ok "h: secrets = ( B, A ) and SIGHUP under load: $total get-session requests ($at_reload before the reload), every one found its user"
+  else t_fail "h: rotation under load loses no session" "$total requests, $at_reload before the reload" "$(head -n 5 "$fails")"; fi
+  if hmac_ok "$SEC_B" "$newcookie" && ! hmac_ok "$SEC_A" "$newcookie"; then
+    t_ok "h: a sign-in after the rotation gets a cookie signed with B"
+  else t_fail "h: new cookies are signed with the newest secret" "cookie '$newcookie'"; fi
+  la_req GET "$BASE/token" "" -H "Cookie: neon-auth.session_token=$newcookie"
+  kid1=$(jwt_kid "$(jq -r .token <<<"$HTTP_BODY")" 2>/dev/null)
+  out=$("$NA_BIN" keys list main -c "$CONF" 2>&1)
+  if [ "$kid1" = "$kid0" ] && grep -q "$kid0.*signing (under an older secret: run keys reencrypt)" <<<"$out"; then
+    t_ok "h: the key written under A still signs ($kid1); keys list says it is under an older secret"
+  else t_fail "h: the key under A still signs and keys list says so" "kid $kid0 -> $kid1" "$out"; fi
+  local before after
+  before=$(privkey)
+  out=$("$NA_BIN" keys reencrypt main -c "$CONF" 2>&1)
+  after=$(privkey)
+  if grep -q "1 key re-encrypted under the newest secret, 0 already were, 0 open with none" <<<"$out" && [ "$before" != "$after" ] &&
+     out2=$("$NA_BIN" keys reencrypt main -c "$CONF" 2>&1) && grep -q "0 keys re-encrypted under the newest secret, 1 already were" <<<"$out2"; then
+    t_ok "h: keys reencrypt main: $out; again: $out2"
+  else t_fail "h: keys reencrypt rewrites the key under B, once" "$out" "$out2"; fi
+
+  # A removed: B sessions and the key live on, A cookies are refused
+  gen=$(status_json | jq -r .generation)
+  ops_conf "$CONF" workers=2 secrets="secrets = ( \"$SEC_B\" );"
+  kill -HUP "$MASTER"
+  na_wait_ms 10000 reloaded_to "$gen"
+  la_session "$BASE" "$newcookie"; local sb=$SESSION_USER
+  la_session "$BASE" "${cookies[5]}"; local sa=$SESSION_USER body_a=$HTTP_BODY
+  la_req GET "$BASE/token" "" -H "Cookie: neon-auth.session_token=$newcookie"
+  kid1=$(jwt_kid "$(jq -r .token <<<"$HTTP_BODY")" 2>/dev/null)
+  if [ "$sb" = "${emails[1]}" ] && [ -z "$sa" ] && [ "$body_a" = null ] && [ "$kid1" = "$kid0" ] &&
+     [ "$(la_psql "$DB" -tAc 'SELECT count(*) FROM neon_auth.jwks')" = 1 ]; then
+    t_ok "h: secret A removed: the B session lives, an A cookie reads null, key $kid1 still signs (no new key made)"
+  else t_fail "h: after removing A" "B session '$sb', A session '$sa' ($body_a), kid $kid0 -> $kid1"; fi
+
+  # a versioned secret (Better Auth's { version; value; }): envelopes
+  gen=$(status_json | jq -r .generation)
+  ops_conf "$CONF" workers=2 secrets="secrets = ( { version = 2; value = \"$SEC_C\"; }, \"$SEC_B\" );"
+  kill -HUP "$MASTER"
+  na_wait_ms 10000 reloaded_to "$gen"
+  out=$("$NA_BIN" keys reencrypt main -c "$CONF" 2>&1)
+  after=$(privkey)
+  la_req GET "$BASE/token" "" -H "Cookie: neon-auth.session_token=$newcookie"
+  kid1=$(jwt_kid "$(jq -r .token <<<"$HTTP_BODY")" 2>/dev/null)
+  if [[ $after == '"$ba$2$'* ]] && [ "$kid1" = "$kid0" ]; then
+    t_ok "h: secrets = ( { version = 2; ... }, B ): keys reencrypt writes a \$ba\$2\$ envelope, and the key still signs"
+  else t_fail "h: a versioned secret writes envelopes" "$out" "privateKey ${after:0:20}..., kid $kid1"; fi
+  la_down
+}
+
 test_a
 test_b
 test_c
@@ -500,6 +622,7 @@ test_d
 test_e
 test_f
 test_g
+test_h
 
 if grep -qiE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal (11|6|7)' "$LOG"; then
   t_fail "daemon log shows no crash" "$(grep -iE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal (11|6|7)' "$LOG" | head)"
