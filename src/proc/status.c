@@ -16,6 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "http/branch.h"
+#include "http/branchcfg.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "lib/clock.h"
@@ -26,6 +28,7 @@
 #include "proc/listen.h"
 #include "proc/scoreboard.h"
 #include "proc/status.h"
+#include "store/store_purge.h"
 
 #define CT_PROMETHEUS	"text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS	"application/openmetrics-text; version=1.0.0; " \
@@ -39,6 +42,52 @@
 static const struct status_gauge status_gauges[] = {
 	{ NULL, NULL, NULL }
 };
+
+/* ------------------------------------------------------------ expired rows */
+
+#define EXPIRED_CAP		INT64_C(1000000)	/* counted up to */
+#define EXPIRED_TTL_MS		30000	/* per worker, per branch */
+#define EXPIRED_BRANCHES_MAX	64	/* listed branches reported */
+
+struct expired {
+	char		 name[64];
+	int64_t		 at_ms;		/* when counted; 0: never */
+	int		 ok;
+	int64_t		 sessions, verifications;
+};
+
+static struct expired	 expired[EXPIRED_BRANCHES_MAX];
+
+/*
+ * The expired sessions and verification rows of the i-th listed branch,
+ * through this worker's connection to it, counted at most every
+ * EXPIRED_TTL_MS (a branch that cannot be reached is not tried again
+ * before that either).  NULL when unknown.
+ */
+static const struct expired *
+expired_of(struct request *r, int i)
+{
+	struct branch	*b = branch_at(i);
+	struct expired	*e;
+	int64_t		 now = clock_mono_ms();
+
+	if (b == NULL || i >= EXPIRED_BRANCHES_MAX)
+		return (NULL);
+	e = &expired[i];
+	if (strcmp(e->name, b->name) != 0 || e->at_ms == 0 ||
+	    now - e->at_ms >= EXPIRED_TTL_MS) {
+		snprintf(e->name, sizeof(e->name), "%s", b->name);
+		e->at_ms = now;
+		r->branch = b;
+		e->ok = branchcfg_acquire(r) == ERR_NONE &&
+		    store_expired_counts(r->db, r->a, EXPIRED_CAP,
+		    &e->sessions, &e->verifications) == 1;
+		r->branch = NULL;
+		r->db = NULL;
+		r->bcfg = NULL;
+	}
+	return (e->ok ? e : NULL);
+}
 
 /* ------------------------------------------------------------ JSON */
 
@@ -112,6 +161,22 @@ status_json(struct request *r, const struct status_ctx *c)
 		json_object_object_add(w, "max", json_object_new_int(qmax));
 		json_object_object_add(o, "listen_queue", w);
 	}
+	ws = json_object_new_object();
+	for (i = 0; i < branch_count() && i < EXPIRED_BRANCHES_MAX; i++) {
+		const struct expired *e = expired_of(r, i);
+
+		if (e == NULL) {
+			json_object_object_add(ws, branch_at(i)->name, NULL);
+			continue;
+		}
+		w = json_object_new_object();
+		json_object_object_add(w, "sessions",
+		    json_object_new_int64(e->sessions));
+		json_object_object_add(w, "verifications",
+		    json_object_new_int64(e->verifications));
+		json_object_object_add(ws, branch_at(i)->name, w);
+	}
+	json_object_object_add(o, "expired", ws);
 	reply_header_add(r, "Cache-Control", "no-store");
 	reply_json_obj(r, 200, o);
 }
@@ -300,6 +365,7 @@ status_text(struct request *r, const struct status_ctx *c, int om)
 	char			 sec[48];
 	int			 counts[5] = { 0, 0, 0, 0, 0 };
 	int			 i, slots, hfree, hwait, qlen, qmax;
+	int			 fam_done = 0;
 	int64_t			 gv;
 	static const int	 states[] = { SLOT_STARTING, SLOT_IDLE,
 				    SLOT_BUSY, SLOT_EXITING };
@@ -380,6 +446,27 @@ status_text(struct request *r, const struct status_ctx *c, int om)
 		family(&o, "neon_authd_password_hash_waiting", "gauge",
 		    "Password hashes waiting for a slot now.");
 		outf(&o, "neon_authd_password_hash_waiting %d\n", hwait);
+	}
+
+	for (i = 0; i < branch_count() && i < EXPIRED_BRANCHES_MAX; i++) {
+		const struct expired *e = expired_of(r, i);
+
+		if (e == NULL)
+			continue;
+		if (!fam_done) {
+			family(&o, "neon_authd_expired_rows", "gauge",
+			    "Expired rows that neon-authd purge would delete, "
+			    "by branch and table (counted up to 1000000, at "
+			    "most every 30 s).");
+			fam_done = 1;
+		}
+		jb_lit(&o.b, "neon_authd_expired_rows{branch=\"");
+		label_value(&o, branch_at(i)->name);
+		outf(&o, "\",table=\"session\"} %lld\n", (long long)e->sessions);
+		jb_lit(&o.b, "neon_authd_expired_rows{branch=\"");
+		label_value(&o, branch_at(i)->name);
+		outf(&o, "\",table=\"verification\"} %lld\n",
+		    (long long)e->verifications);
 	}
 
 	family(&o, "neon_authd_slow_requests_total", "counter",

@@ -1510,3 +1510,105 @@ db_migrate(const char *conninfo, const char *sql_dir, int *applied_out,
 		*applied_out = applied;
 	return (rc);
 }
+
+/* ---- offline checks and migration status ---------------------------- */
+
+int
+db_conninfo_check(const char *conninfo, char *errbuf, size_t errlen)
+{
+	PQconninfoOption	*opts;
+	char			*msg = NULL;
+
+	if (conninfo == NULL) {
+		(void)snprintf(errbuf, errlen, "no connection string");
+		return (-1);
+	}
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		copy_message(errbuf, errlen, msg != NULL ? msg :
+		    "cannot parse (out of memory)");
+		PQfreemem(msg);
+		return (-1);
+	}
+	PQconninfoFree(opts);
+	return (0);
+}
+
+int
+db_migrate_pending(const char *conninfo, const char *sql_dir, struct arena *a,
+    int *version, char ***pending, int *npending, char *errbuf, size_t errlen)
+{
+	PGconn		*pg = NULL;
+	PGresult	*res = NULL;
+	struct mig_file	*files = NULL;
+	size_t		 nfiles = 0, i;
+	int		*done = NULL, ndone = 0, r, rc = -1, n = 0;
+	char		*end;
+	long		 v;
+
+	*version = 0;
+	*pending = NULL;
+	*npending = 0;
+	if (mig_scan(sql_dir, &files, &nfiles, errbuf, errlen) == -1)
+		return (-1);
+	pg = pg_open(conninfo, DB_MIGRATE_APP_NAME, DB_MIGRATE_TIMEOUT_S);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		(void)snprintf(errbuf, errlen, "connect: %s",
+		    PQerrorMessage(pg));
+		copy_message(errbuf, errlen, errbuf);
+		goto done;
+	}
+	res = PQexec(pg, "SELECT \"version\" FROM "
+	    "\"neon_auth\".\"schema_migrations\" ORDER BY 1");
+	if (!result_ok(res)) {
+		if (!state_is(res, "42P01") && !state_is(res, "3F000")) {
+			mig_error(errbuf, errlen, pg, res, "ledger", NULL);
+			goto done;
+		}
+		ndone = 0;	/* no ledger: nothing applied */
+	} else {
+		ndone = PQntuples(res);
+		done = xcalloc((size_t)ndone + 1, sizeof(*done));
+		for (r = 0; r < ndone; r++) {
+			errno = 0;
+			v = strtol(PQgetvalue(res, r, 0), &end, 10);
+			if (errno != 0 || *end != '\0' || v < INT_MIN ||
+			    v > INT_MAX) {
+				(void)snprintf(errbuf, errlen,
+				    "ledger: bad version");
+				goto done;
+			}
+			done[r] = (int)v;
+		}
+		if (ndone > 0)
+			*version = done[ndone - 1];
+	}
+	*pending = arena_alloc(a, sizeof(**pending) * (nfiles + 1));
+	for (i = 0; i < nfiles; i++)
+		if (!mig_done(done, ndone, files[i].version))
+			(*pending)[n++] = arena_strdup(a, files[i].file);
+	(*pending)[n] = NULL;
+	*npending = n;
+	rc = 0;
+ done:
+	PQclear(res);
+	if (pg != NULL)
+		PQfinish(pg);
+	free(done);
+	free(files);
+	return (rc);
+}
+
+int
+db_migrate_files(const char *sql_dir, int *count, int *highest, char *errbuf,
+    size_t errlen)
+{
+	struct mig_file	*files = NULL;
+	size_t		 nfiles = 0;
+
+	if (mig_scan(sql_dir, &files, &nfiles, errbuf, errlen) == -1)
+		return (-1);
+	*count = (int)nfiles;
+	*highest = nfiles > 0 ? files[nfiles - 1].version : 0;
+	free(files);
+	return (0);
+}
