@@ -31,6 +31,10 @@
 #      by name
 #   k  purge: expired rows counted on the status page and as a metric; --dry-run; batches of
 #      --batch rows; live rows untouched; the systemd timer and service verify
+#   l  config set: every member of email_and_password, email_provider, plugin_configs,
+#      webhook_config, social_providers and settings (templates too) checked against its row: a
+#      misspelled key or a wrong type refused with its path, nothing stored; full Neon-shaped
+#      objects accepted and read back
 #
 # Environment: NA_BIN, NA_TEST_PGPORT (use this running cluster), NA_TEST_TMP, KEEP=1,
 # NA_TEST_TIMEOUT (170 s).
@@ -775,6 +779,57 @@ test_k() {
   la_down
 }
 
+# ---------------------------------------------------------------- l: config set validation
+
+# set_refused FIELD JSON MESSAGE: exit non-zero, stderr has MESSAGE (a fixed string, the path first),
+# the row unchanged
+set_refused() {
+  local field=$1 val=$2 want=$3 before after out rc
+  before=$(la_psql "$DB" -tAc "SELECT row_to_json(p) FROM neon_auth.project_config p")
+  out=$("$NA_BIN" config set main "$field" "$val" -c "$CONF" 2>&1 >/dev/null); rc=$?
+  after=$(la_psql "$DB" -tAc "SELECT row_to_json(p) FROM neon_auth.project_config p")
+  if [ "$rc" != 0 ] && grep -qF -- "$want" <<<"$out" && [ "$before" = "$after" ]; then
+    t_ok "l: config set $field '$val' refused: $(grep -F -- "$want" <<<"$out" | head -1 | sed 's/^neon-authd config: //')"
+  else t_fail "l: config set $field '$val' refused with '$want', nothing stored" "exit $rc: $out" "row changed: $([ "$before" = "$after" ] && echo no || echo yes)"; fi
+}
+set_accepted() { # FIELD JSON JQ-CHECK-ON-THE-FIELD
+  local out rc got
+  out=$("$NA_BIN" config set main "$1" "$2" -c "$CONF" 2>&1); rc=$?
+  got=$("$NA_BIN" config get main "${1%%.*}" -c "$CONF" 2>/dev/null)
+  if [ "$rc" = 0 ] && jq -e "$3" <<<"$got" >/dev/null 2>&1; then t_ok "l: config set $1 accepted and stored: $(jq -c "$3" <<<"$got")"
+  else t_fail "l: config set $1 '$2' accepted" "exit $rc: $out" "stored: $got"; fi
+}
+
+test_l() {
+  ops_conf "$CONF" workers=1
+  set_refused email_and_password '{"enabled":true,"disable_signup":true}' 'email_and_password.disable_signup: unknown key'
+  set_refused email_and_password '{"require_email_verification":"yes"}' 'email_and_password.require_email_verification: must be true or false'
+  set_refused email_and_password '{"email_verification_method":"sms"}' 'email_and_password.email_verification_method: must be one of link, otp'
+  set_refused email_provider '{"type":"standard","host":"smtp.example.com","port":587}' 'email_provider.sender_email: required when type is "standard"'
+  set_refused email_provider '{"type":"standard","host":"smtp.example.com","port":"587","sender_email":"a@b.example"}' 'email_provider.port: must be an integer from 1 to 65535'
+  set_refused email_provider '{"type":"shared","sender":"x"}' 'email_provider.sender: unknown key'
+  set_refused plugin_configs '{"organization":{"enabled":true,"membershipLimit":5}}' 'plugin_configs.organization.membershipLimit: unknown key'
+  set_refused plugin_configs '{"magic-link":{"expires_in":2}}' 'plugin_configs.magic-link.expires_in: must be an integer from 5 to 1440'
+  set_refused plugin_configs '{"organization":{"creator_role":"root"}}' 'plugin_configs.organization.creator_role: must be one of owner, admin'
+  set_refused plugin_configs '{"sso":{}}' 'plugin_configs.sso: unknown key'
+  set_refused webhook_config '{"enabled":true,"webhook_url":"http://hooks.example.com/x"}' 'webhook_config.webhook_url: must be an https URL'
+  set_refused webhook_config '{"enabled_events":["user.created","user.deleted"]}' 'webhook_config.enabled_events[1]: must be one of send.otp'
+  set_refused webhook_config '{"timeout_seconds":30}' 'webhook_config.timeout_seconds: must be an integer from 1 to 10'
+  set_refused social_providers '[{"id":"google","client_id":"c","clientSecret":"s"}]' 'social_providers[0]: unknown provider key clientSecret'
+  set_refused settings '{"session":{"expiresIn":3600}}' 'settings.session.expiresIn: unknown key'
+  set_refused settings '{"jwt":{"ttl":"900"}}' 'settings.jwt.ttl: must be an integer from 10 to 2592000'
+  set_refused settings.templates '{"otp":{"subject":"Code","body":"x"}}' 'settings.templates.otp.body: unknown key'
+  set_refused settings.templates '{"welcome":{"subject":"Hi"}}' 'settings.templates.welcome: unknown key'
+  set_refused trusted_origins '["https://a.example", 3]' 'trusted_origins[1]: must be an array of origin strings'
+  set_accepted email_and_password '{"enabled":true,"email_verification_method":"link","require_email_verification":false,"auto_sign_in_after_verification":true,"send_verification_email_on_sign_up":false,"send_verification_email_on_sign_in":false,"disable_sign_up":false}' '.email_verification_method == "link"'
+  set_accepted email_provider '{"type":"standard","host":"smtp.example.com","port":587,"username":"u","password":"p","sender_email":"auth@example.com","sender_name":"Auth"}' '.type == "standard" and .port == 587'
+  set_accepted plugin_configs '{"organization":{"enabled":true,"organization_limit":10,"membership_limit":100,"creator_role":"owner","send_invitation_email":false},"magic-link":{"enabled":false,"expires_in":5,"disable_sign_up":false},"phone-number":{"enabled":false,"otp_expires_in":300}}' '.organization.membership_limit == 100'
+  set_accepted webhook_config '{"enabled":true,"webhook_url":"https://hooks.example.com/neon","enabled_events":["send.otp","user.created"],"timeout_seconds":5}' '.enabled_events | length == 2'
+  set_accepted settings.templates.otp '{"subject":"Your code","text":"{{otp}}"}' '.templates.otp.subject == "Your code"'
+  set_accepted settings.templates '{"reset":{"subject":"Reset"}}' '.templates.reset.subject == "Reset" and (.templates.otp == null)'
+  "$NA_BIN" config set main email_provider '{"type":"shared"}' -c "$CONF" >/dev/null 2>&1
+}
+
 test_a
 test_b
 test_c
@@ -786,6 +841,7 @@ test_h
 test_i
 test_j
 test_k
+test_l
 
 if grep -qiE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal (11|6|7)' "$LOG"; then
   t_fail "daemon log shows no crash" "$(grep -iE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal (11|6|7)' "$LOG" | head)"
