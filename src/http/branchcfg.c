@@ -356,7 +356,8 @@ providers_check(struct arena *a, json_object *v)
 	size_t		 i, j, n;
 
 	if (!json_object_is_type(v, json_type_array))
-		return ("social_providers: must be an array of provider objects");
+		return ("social_providers: must be an array of provider "
+		    "objects");
 	n = json_object_array_length(v);
 	if (n > BRANCHCFG_PROVIDERS_MAX)
 		return ("social_providers: too many providers");
@@ -369,8 +370,9 @@ providers_check(struct arena *a, json_object *v)
 		for (j = 0; j < i; j++) {
 			id2 = pstr(json_object_array_get_idx(v, j), "id");
 			if (strcmp(id, id2) == 0)
-				return (arena_printf(a, "social_providers[%zu]: "
-				    "%s: provider ids must be unique", i, id));
+				return (arena_printf(a,
+				    "social_providers[%zu]: %s: provider ids "
+				    "must be unique", i, id));
 		}
 	}
 	return (NULL);
@@ -551,9 +553,12 @@ static const char *check_email_provider(struct arena *, json_object *);
 
 #define TEMPLATE_ROWS(kind) \
 	{ "settings.templates." kind, M_OBJECT, 0, 0, NULL, 0, NULL }, \
-	{ "settings.templates." kind ".subject", M_STR, 0, 998, NULL, 0, NULL }, \
-	{ "settings.templates." kind ".text", M_STR, 0, 65536, NULL, 0, NULL }, \
-	{ "settings.templates." kind ".html", M_STR, 0, 262144, NULL, 0, NULL }
+	{ "settings.templates." kind ".subject", M_STR, 0, 998, NULL, 0, \
+	    NULL }, \
+	{ "settings.templates." kind ".text", M_STR, 0, 65536, NULL, 0, \
+	    NULL }, \
+	{ "settings.templates." kind ".html", M_STR, 0, 262144, NULL, 0, \
+	    NULL }
 
 static const struct member_spec member_specs[] = {
 	{ "email_and_password", M_OBJECT, 0, 0, NULL, 0, NULL },
@@ -644,9 +649,11 @@ check_email_provider(struct arena *a, json_object *v)
 	if (t == NULL || strcmp(json_object_get_string(t), "standard") != 0)
 		return (NULL);
 	if (member(v, "host", json_type_string) == NULL)
-		return ("email_provider.host: required when type is \"standard\"");
+		return ("email_provider.host: required when type is "
+		    "\"standard\"");
 	if (member(v, "port", json_type_int) == NULL)
-		return ("email_provider.port: required when type is \"standard\"");
+		return ("email_provider.port: required when type is "
+		    "\"standard\"");
 	if (member(v, "sender_email", json_type_string) == NULL)
 		return ("email_provider.sender_email: required when type is "
 		    "\"standard\"");
@@ -796,7 +803,7 @@ branchcfg_validate(struct arena *a, const char *field, json_object *v)
 	size_t				 i;
 
 	if (strncmp(field, "settings.", 9) == 0) {
-		/* one key of settings, or one template (settings.templates.x) */
+		/* a key of settings, or one template (settings.templates.x) */
 		if (strchr(field + 9, '.') != NULL) {
 			if ((ms = member_find(field)) == NULL)
 				return (fail(a, field, "unknown field"));
@@ -902,7 +909,7 @@ branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
 	if (v)
 		json_object_put(v);
 	if (strncmp(field, "settings.", 9) == 0) {
-		/* settings.templates.otp -> {templates,otp}, parent made first */
+		/* settings.templates.otp: {templates,otp}, the parent first */
 		char		*kp = arena_printf(a, "{%s}", field + 9);
 		const char	*p3[3];
 
@@ -911,8 +918,8 @@ branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
 				kp[i] = ',';
 		p3[0] = kp;
 		p3[1] = json_text;
-		p3[2] = arena_printf(a, "{%.*s}", (int)(strcspn(field + 9, ".")),
-		    field + 9);
+		p3[2] = arena_printf(a, "{%.*s}",
+		    (int)strcspn(field + 9, "."), field + 9);
 		sql = "UPDATE neon_auth.project_config SET settings = "
 		    "jsonb_set(jsonb_set(settings, $3::text[], coalesce("
 		    "settings #> $3::text[], '{}'::jsonb), true), $1::text[], "

@@ -28,8 +28,9 @@ struct route;
  * secret, the guards the shared rate-limit table).
  */
 struct request_env {
-	const char		*secret;	/* the newest of secrets: signs */
-	const struct crypto_secrets *secrets;	/* all: verify, decrypt */
+	const char		*secret;	/* the newest secret: signs */
+	/* every secret, newest first: verify and decrypt */
+	const struct crypto_secrets *secrets;
 	struct ratelimit	*rl;		/* shared table, NULL: no limits */
 	int			 testing_sleep;	/* GET /debug/sleep is on */
 };
