@@ -59,6 +59,16 @@ struct expired {
 static struct expired	 expired[EXPIRED_BRANCHES_MAX];
 
 /*
+ * ?expired asks for the expired rows: counting them means a query on
+ * every listed branch, which a plain scrape of the page should not cost.
+ */
+static int
+want_expired(struct request *r)
+{
+	return (request_query(r, "expired") != NULL);
+}
+
+/*
  * The expired sessions and verification rows of the i-th listed branch,
  * through this worker's connection to it, counted at most every
  * EXPIRED_TTL_MS (a branch that cannot be reached is not tried again
@@ -162,7 +172,8 @@ status_json(struct request *r, const struct status_ctx *c)
 		json_object_object_add(o, "listen_queue", w);
 	}
 	ws = json_object_new_object();
-	for (i = 0; i < branch_count() && i < EXPIRED_BRANCHES_MAX; i++) {
+	for (i = 0; want_expired(r) && i < branch_count() &&
+	    i < EXPIRED_BRANCHES_MAX; i++) {
 		const struct expired *e = expired_of(r, i);
 
 		if (e == NULL) {
@@ -176,7 +187,10 @@ status_json(struct request *r, const struct status_ctx *c)
 		    json_object_new_int64(e->verifications));
 		json_object_object_add(ws, branch_at(i)->name, w);
 	}
-	json_object_object_add(o, "expired", ws);
+	if (want_expired(r))
+		json_object_object_add(o, "expired", ws);
+	else
+		json_object_put(ws);
 	reply_header_add(r, "Cache-Control", "no-store");
 	reply_json_obj(r, 200, o);
 }
@@ -448,7 +462,8 @@ status_text(struct request *r, const struct status_ctx *c, int om)
 		outf(&o, "neon_authd_password_hash_waiting %d\n", hwait);
 	}
 
-	for (i = 0; i < branch_count() && i < EXPIRED_BRANCHES_MAX; i++) {
+	for (i = 0; want_expired(r) && i < branch_count() &&
+	    i < EXPIRED_BRANCHES_MAX; i++) {
 		const struct expired *e = expired_of(r, i);
 
 		if (e == NULL)

@@ -9,6 +9,8 @@
  *   GET <status.metrics_path>               Prometheus text 0.0.4, or
  *                                           OpenMetrics when the Accept
  *                                           header asks for it
+ * and, with ?expired on either, the expired rows of every listed branch
+ * (a query on each, so only when asked).
  */
 #ifndef NEON_AUTHD_STATUS_H
 #define NEON_AUTHD_STATUS_H

@@ -29,7 +29,7 @@
 #      unreachable)
 #   j  migrate --status (pending files, exit 1), migrate / config / keys on a templated branch
 #      by name
-#   k  purge: expired rows counted on the status page and as a metric; --dry-run; batches of
+#   k  purge: expired rows counted on the status page and as a metric (?expired); --dry-run; batches of
 #      --batch rows; live rows untouched; the systemd timer and service verify
 #   l  config set: every member of email_and_password, email_provider, plugin_configs,
 #      webhook_config, social_providers and settings (templates too) checked against its row: a
@@ -738,10 +738,14 @@ test_k() {
     { t_fail "k: expired rows inserted"; return; }
   la_up || { t_fail "k: daemon starts" "$LA_DIAG"; return; }
   j=$(status_json)
+  if jq -e 'has("expired") | not' <<<"$j" >/dev/null; then t_ok "k: a plain status request does not count expired rows (no query on the branches)"
+  else t_fail "k: expired rows only on request" "$(jq -c .expired <<<"$j")"; fi
+  j=$(curl -s --max-time 5 "$STATUS_URL?expired=1")
   if jq -e '.expired.main.sessions == 20 and .expired.main.verifications == 5' <<<"$j" >/dev/null; then
-    t_ok "k: the status page counts the expired rows: $(jq -c .expired <<<"$j")"
+    t_ok "k: status?expired=1 counts the expired rows: $(jq -c .expired <<<"$j")"
   else t_fail "k: the status page counts the expired rows" "$(jq -c .expired <<<"$j")"; fi
-  if [ -n "$PROMPY" ] && scrape 8 && [ "$(num "$(sample "$T/m8.json" neon_authd_expired_rows branch=main table=session)")" = 20 ]; then
+  if [ -n "$PROMPY" ] && fetch "$METRICS_URL?expired=1" "$T/m8.txt" >/dev/null && parse prometheus "$T/m8.txt" "$T/m8.json" &&
+     [ "$(num "$(sample "$T/m8.json" neon_authd_expired_rows branch=main table=session)")" = 20 ]; then
     t_ok "k: neon_authd_expired_rows{branch=main,table=session} 20"
   elif [ -z "$PROMPY" ]; then t_skip "k: expired_rows metric" "no prometheus_client"
   else t_fail "k: expired_rows metric" "$(grep expired "$T/m8.txt")"; fi
