@@ -58,6 +58,7 @@ static struct listen_addr	 laddr;
 static int			 laddr_owned;	/* we created the socket */
 static unsigned			 generation = 1;
 static int			 pid_fd = -1;	/* pid_file, locked */
+static char			 pid_path[4096];	/* as locked at start */
 static int			 quick_failures;
 static int64_t			 next_spawn_ms;
 
@@ -373,6 +374,11 @@ pid_lock(const char *path)
 
 	if (path == NULL || *path == '\0')
 		return (0);
+	if ((size_t)snprintf(pid_path, sizeof(pid_path), "%s", path) >=
+	    sizeof(pid_path)) {
+		log_err("pid_file %s: path too long", path);
+		return (-1);
+	}
 	if ((pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
 		log_warn("pid_file %s", path);
 		return (-1);
@@ -401,7 +407,7 @@ pid_write(void)
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(pid_fd, 0) == -1 || pwrite(pid_fd, buf, (size_t)n, 0) !=
 	    n) {
-		log_warn("pid_file %s", cfg->pid_file);
+		log_warn("pid_file %s", pid_path);
 		return (-1);
 	}
 	return (0);
@@ -412,7 +418,7 @@ pid_remove(void)
 {
 	if (pid_fd == -1)
 		return;
-	(void)unlink(cfg->pid_file);
+	(void)unlink(pid_path);
 	close(pid_fd);
 	pid_fd = -1;
 }
