@@ -657,6 +657,11 @@ store_jwks_reencrypt(struct db_conn *c, struct arena *a,
 	for (i = 0; i < n; i++) {
 		struct str privcol = db_getstr(res, i, 2);
 
+		/* "" (a JSON empty string): a public key only, nothing to do */
+		if (str_eq_c(privcol, "\"\"")) {
+			out->kept++;
+			continue;
+		}
 		k = jwt_key_from_row_secrets(a, secrets, db_getvalue(res, i, 0),
 		    db_getstr(res, i, 1), privcol, &why, &current);
 		if (k == NULL) {

@@ -85,7 +85,7 @@ q() { psql_db -d "$DB" -c "$1" 2>&1; }	# one statement, unaligned tuples
 DRIVER=$TMP/migrate_driver
 # shellcheck disable=SC2046
 if (cd "$ROOT" && $CC -Wall -Wextra -O1 -g -Isrc -o "$DRIVER" src/store/db.c \
-    src/lib/arena.c src/lib/log.c tests/integration/migrate_driver.c \
+    src/lib/arena.c src/lib/log.c src/lib/clock.c src/lib/metrics.c tests/integration/migrate_driver.c \
     $(pkg-config --cflags --libs libpq)) >"$TMP/cc.out" 2>&1; then
 	ok 0 "driver builds"
 	if [ -s "$TMP/cc.out" ]; then
