@@ -680,7 +680,7 @@ $(la_branch gone "/gone_$LA_SUFFIX/auth" "gone_$LA_SUFFIX")"
   if [ "$rc" = 0 ] && grep -q "is valid (3 branches)" <<<"$out"; then t_ok "i: check-config on a valid file -> 0: $(sed "s|$T/||" <<<"$out")"
   else t_fail "i: check-config on a valid file -> 0" "exit $rc: $out"; fi
   out=$("$NA_BIN" check-config --connect -c "$T/cc.conf" 2>&1); rc=$?
-  if [ "$rc" = 1 ] && grep -q "^branch main: connected, schema version 11: up to date$" <<<"$out" &&
+  if [ "$rc" = 1 ] && grep -q "^branch main: connected, schema version [0-9]*: up to date$" <<<"$out" &&
      grep -q "^branch bare: connected, no neon_auth schema: run neon-authd migrate$" <<<"$out" &&
      grep -q "branch gone: .*gone_$LA_SUFFIX" <<<"$out"; then
     t_ok "i: check-config --connect -> 1: $(tr '\n' ';' <<<"$out" | sed "s|$T/||g" | cut -c1-300)"
@@ -693,15 +693,18 @@ test_j() {
   local tdb=tpl_$LA_SUFFIX out rc
   la_db_create "$tdb"
   ops_conf "$CONF" workers=2 extra="branch_template = { auth_url = \"$ORIGIN/{database}/auth\"; database = \"host=127.0.0.1 port=$NA_PG_PORT dbname={database} user=postgres\"; };"
+  local files nfiles
+  files=$(cd "$NA_TOP/sql" && ls [0-9]*_*.sql | sort -n | xargs)
+  nfiles=$(wc -w <<<"$files")
   out=$("$NA_BIN" migrate --status --branch "$tdb" -c "$CONF" 2>&1); rc=$?
-  if [ "$rc" = 1 ] && grep -q "^branch /$tdb: schema version 0, 6 pending: 001_neon_auth.sql 002_auth_helpers.sql 003_audit_log.sql 004_config_defaults.sql 005_audit_columns.sql 011_expiry_indexes.sql$" <<<"$out"; then
+  if [ "$rc" = 1 ] && grep -qF "branch /$tdb: schema version 0, $nfiles pending: $files" <<<"$out"; then
     t_ok "j: migrate --status --branch $tdb (templated) -> 1: $out"
   else t_fail "j: migrate --status lists the pending files of a templated branch" "exit $rc: $out"; fi
   out=$("$NA_BIN" migrate --branch "/$tdb" -c "$CONF" 2>&1); rc=$?
-  if [ "$rc" = 0 ] && grep -q "^branch /$tdb: 6 migrations applied$" <<<"$out"; then t_ok "j: migrate --branch /$tdb (templated): $out"
+  if [ "$rc" = 0 ] && grep -q "^branch /$tdb: $nfiles migrations applied$" <<<"$out"; then t_ok "j: migrate --branch /$tdb (templated): $(tail -n 1 <<<"$out")"
   else t_fail "j: migrate a templated branch by name" "exit $rc: $out"; fi
   out=$("$NA_BIN" migrate --status --all -c "$CONF" 2>&1); rc=$?
-  if [ "$rc" = 0 ] && grep -q "^branch main: schema version 11, up to date" <<<"$out"; then t_ok "j: migrate --status --all -> 0: $out"
+  if [ "$rc" = 0 ] && grep -q "^branch main: schema version [0-9]*, up to date" <<<"$out"; then t_ok "j: migrate --status --all -> 0: $out"
   else t_fail "j: migrate --status on an up-to-date branch -> 0" "exit $rc: $out"; fi
   out=$("$NA_BIN" config set "$tdb" name '"Templated"' -c "$CONF" 2>&1) && out2=$("$NA_BIN" config get "$tdb" name -c "$CONF" 2>&1)
   if [ "${out2:-}" = '"Templated"' ]; then t_ok "j: config set/get on a templated branch: $out"
