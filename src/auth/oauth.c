@@ -181,31 +181,48 @@ default_error_url(struct request *r)
 
 /* ---- tokens at rest (protocol.md §4.6, §8.7) */
 
+/*
+ * The server's secrets (newest first: rotation), or the one secret when
+ * the process has no list (unit tests).
+ */
+static const struct crypto_secrets *
+secrets_of(struct request *r, struct crypto_secrets *one)
+{
+	if (r->env->secrets != NULL)
+		return (r->env->secrets);
+	memset(one, 0, sizeof(*one));
+	one->n = 1;
+	one->s[0].value = r->env->secret;
+	one->s[0].version = -1;
+	return (one);
+}
+
 const char *
 oauth_seal(struct request *r, const char *token)
 {
-	char	*c;
+	struct crypto_secrets	 one;
 
 	if (token == NULL || !r->bcfg->oauth_encrypt_tokens)
 		return (token);
-	c = crypto_symmetric_encrypt(r->a, str_c(r->env->secret),
-	    str_c(token));
-	return (c);
+	/* under the newest secret; any listed one opens it (oauth_open) */
+	return (crypto_secrets_encrypt(r->a, secrets_of(r, &one),
+	    str_c(token)));
 }
 
 const char *
 oauth_open(struct request *r, const char *stored)
 {
-	struct str	 plain, hex = str_c(stored);
-	uint32_t	 v;
+	struct crypto_secrets	 one;
+	struct str		 plain, hex = str_c(stored);
+	uint32_t		 v;
 
 	if (stored == NULL)
 		return (NULL);
 	(void)crypto_envelope_parse(str_c(stored), &v, &hex);
 	if (hex.len < 2 * (CRYPTO_XCHACHA_NONCE_LEN + CRYPTO_XCHACHA_TAG_LEN) ||
 	    hex.len % 2 != 0 ||
-	    crypto_symmetric_decrypt(r->a, str_c(r->env->secret), hex,
-	    &plain) == -1)
+	    crypto_secrets_decrypt(r->a, secrets_of(r, &one), str_c(stored),
+	    &plain, NULL) == -1)
 		return (stored);	/* stored in clear */
 	return (plain.p);
 }

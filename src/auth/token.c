@@ -45,10 +45,10 @@ struct jwt_cache_ent {
 
 static struct jwt_cache_ent	 jcache[JWT_CACHE_SLOTS];
 
-static struct str
+static const struct crypto_secrets *
 secret_of(struct request *r)
 {
-	return (str_c(r->env->secret));
+	return (r->env->secrets);
 }
 
 static enum jwt_alg

@@ -276,28 +276,17 @@ subst(const char *s, const char *branch, const char *database)
 	return (xstrndup(out, o));
 }
 
+/*
+ * The templated branch of the names br and db (either may be ""), from
+ * the cache or made and cached; NULL for PostgreSQL's own databases.
+ */
 static struct branch *
-template_resolve(const char *host, struct str path, struct str *route)
+template_branch(const char *br, const char *db)
 {
-	char		 br[64] = "", db[64] = "", name[160];
-	const char	*h, *slash, *tpath;
-	char		*thost;
-	size_t		 hlen, consumed = 0;
+	char		 name[160];
 	struct branch	*b;
 	int		 i, n;
 
-	h = strstr(tpl_auth_url, "://") + 3;
-	slash = strchr(h, '/');
-	hlen = slash ? (size_t)(slash - h) : strlen(h);
-	tpath = slash ? slash : "";
-	thost = xstrndup(h, hlen);
-	if (!tpl_match(thost, host, strlen(host), br, db, &consumed, 0)) {
-		free(thost);
-		return (NULL);
-	}
-	free(thost);
-	if (!tpl_match(tpath, path.p, path.len, br, db, &consumed, 1))
-		return (NULL);
 	/* PostgreSQL's own databases are never branches */
 	if (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0 ||
 	    strcmp(db, "postgres") == 0)
@@ -305,8 +294,6 @@ template_resolve(const char *host, struct str path, struct str *route)
 	n = snprintf(name, sizeof(name), "%s/%s", br, db);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return (NULL);
-	route->p = path.p + consumed;
-	route->len = path.len - consumed;
 	for (i = 0; i < TEMPLATE_CACHE_MAX; i++)
 		if (tcache[i] && strcmp(tcache[i]->name, name) == 0)
 			return (tcache[i]);
@@ -334,6 +321,83 @@ template_resolve(const char *host, struct str path, struct str *route)
 	tcache[tcache_next] = b;
 	tcache_next = (tcache_next + 1) % TEMPLATE_CACHE_MAX;
 	return (b);
+}
+
+/* one {branch}/{database} value: 1 to 63 of [A-Za-z0-9_-] */
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > 63)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!name_char((unsigned char)s[i]))
+			return (0);
+	return (1);
+}
+
+struct branch *
+branch_template_named(const char *name)
+{
+	char		 br[64] = "", db[64] = "";
+	const char	*slash;
+	int		 has_b, has_d;
+
+	if (tpl_auth_url == NULL || name == NULL)
+		return (NULL);
+	has_b = strstr(tpl_auth_url, "{branch}") != NULL;
+	has_d = strstr(tpl_auth_url, "{database}") != NULL;
+	slash = strchr(name, '/');
+	if (has_b && has_d) {
+		if (slash == NULL || !name_ok(name, (size_t)(slash - name)) ||
+		    !name_ok(slash + 1, strlen(slash + 1)))
+			return (NULL);
+		memcpy(br, name, (size_t)(slash - name));
+		snprintf(db, sizeof(db), "%s", slash + 1);
+	} else if (has_d) {
+		/* "db", or "/db" as the server names it */
+		if (name[0] == '/')
+			name++;
+		if (!name_ok(name, strlen(name)))
+			return (NULL);
+		snprintf(db, sizeof(db), "%s", name);
+	} else {
+		if (slash != NULL && slash[1] == '\0' && slash > name &&
+		    (size_t)(slash - name) < sizeof(br)) {
+			memcpy(br, name, (size_t)(slash - name));
+			br[slash - name] = '\0';
+		} else
+			snprintf(br, sizeof(br), "%s", name);
+		if (!name_ok(br, strlen(br)))
+			return (NULL);
+	}
+	return (template_branch(br, db));
+}
+
+static struct branch *
+template_resolve(const char *host, struct str path, struct str *route)
+{
+	char		 br[64] = "", db[64] = "";
+	const char	*h, *slash, *tpath;
+	char		*thost;
+	size_t		 hlen, consumed = 0;
+
+	h = strstr(tpl_auth_url, "://") + 3;
+	slash = strchr(h, '/');
+	hlen = slash ? (size_t)(slash - h) : strlen(h);
+	tpath = slash ? slash : "";
+	thost = xstrndup(h, hlen);
+	if (!tpl_match(thost, host, strlen(host), br, db, &consumed, 0)) {
+		free(thost);
+		return (NULL);
+	}
+	free(thost);
+	if (!tpl_match(tpath, path.p, path.len, br, db, &consumed, 1))
+		return (NULL);
+	route->p = path.p + consumed;
+	route->len = path.len - consumed;
+	return (template_branch(br, db));
 }
 
 struct branch *

@@ -37,6 +37,13 @@ struct branch	*branch_resolve(const char *host, struct str path,
 		    struct str *route);
 /* branch_by_name: a listed branch by name, or NULL. */
 struct branch	*branch_by_name(const char *name);
+/*
+ * branch_template_named: the branch the branch_template gives the name
+ * "<branch>/<database>" (the name the server logs), or "<database>" /
+ * "<branch>" when the template uses only that field; NULL when there is
+ * no template or the name does not fit it.  Lives until branch_map_free.
+ */
+struct branch	*branch_template_named(const char *name);
 /* branch_count / branch_at: iterate over the listed branches. */
 int		 branch_count(void);
 struct branch	*branch_at(int i);

@@ -106,6 +106,18 @@ static const char *const flow_choices[] = { "auto", "cookie", "verifier",
 	NULL };
 #define DAYS(n)	((int64_t)(n) * 86400)
 
+/* "a, b, c" */
+static const char *
+choice_list(struct arena *a, const char *const *choices)
+{
+	const char	*out = "";
+	size_t		 i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		out = arena_printf(a, "%s%s%s", out, i ? ", " : "", choices[i]);
+	return (out);
+}
+
 static const struct setting_spec specs[] = {
 	{ "session", "expires_in", S_INT, 604800, 60, DAYS(3650), NULL, NULL },
 	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
@@ -209,27 +221,26 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 	switch (sp->type) {
 	case S_BOOL:
 		return (json_object_is_type(v, json_type_boolean) ? NULL :
-		    arena_printf(a, "%s must be true or false", sp->key));
+		    "must be true or false");
 	case S_INT:
 		if (!json_object_is_type(v, json_type_int) ||
 		    json_object_get_int64(v) < sp->min ||
 		    json_object_get_int64(v) > sp->max)
-			return (arena_printf(a, "%s must be an integer from "
-			    "%lld to %lld", sp->key, (long long)sp->min,
+			return (arena_printf(a, "must be an integer from "
+			    "%lld to %lld", (long long)sp->min,
 			    (long long)sp->max));
 		return (NULL);
 	case S_STR:
 		if (!json_object_is_type(v, json_type_string))
-			return (arena_printf(a, "%s must be a string",
-			    sp->key));
+			return ("must be a string");
 		if (sp->choices == NULL)
 			return (NULL);
 		for (i = 0; sp->choices[i] != NULL; i++)
 			if (strcmp(json_object_get_string(v),
 			    sp->choices[i]) == 0)
 				return (NULL);
-		return (arena_printf(a, "%s must be one of the documented "
-		    "values", sp->key));
+		return (arena_printf(a, "must be one of %s",
+		    choice_list(a, sp->choices)));
 	}
 	return (NULL);
 }
@@ -345,20 +356,23 @@ providers_check(struct arena *a, json_object *v)
 	size_t		 i, j, n;
 
 	if (!json_object_is_type(v, json_type_array))
-		return ("must be an array of provider objects");
+		return ("social_providers: must be an array of provider "
+		    "objects");
 	n = json_object_array_length(v);
 	if (n > BRANCHCFG_PROVIDERS_MAX)
-		return ("too many providers");
+		return ("social_providers: too many providers");
 	for (i = 0; i < n; i++) {
 		if ((e = provider_check(a, json_object_array_get_idx(v, i))) !=
 		    NULL)
-			return (e);
+			return (arena_printf(a, "social_providers[%zu]: %s", i,
+			    e));
 		id = pstr(json_object_array_get_idx(v, i), "id");
 		for (j = 0; j < i; j++) {
 			id2 = pstr(json_object_array_get_idx(v, j), "id");
 			if (strcmp(id, id2) == 0)
-				return (arena_printf(a, "%s: provider ids must "
-				    "be unique", id));
+				return (arena_printf(a,
+				    "social_providers[%zu]: %s: provider ids "
+				    "must be unique", i, id));
 		}
 	}
 	return (NULL);
@@ -499,29 +513,272 @@ branchcfg_clear(struct branchcfg *c)
 /* ---- validation of `config set` values ---- */
 
 /*
- * One key of `settings`: a top-level flag, a group whose members are
- * checked one by one, or the free-form templates.
+ * The members of the Neon-shaped object columns (spec/neon.md §9.2 and its
+ * column mapping) and of settings.templates: one row per member, by its
+ * path below the column, with its type and range.  A plugin that reads a
+ * member adds its row here; a member without a row is refused ("unknown
+ * key"), so a misspelled key is never stored silently.  (The members of
+ * the other settings groups are the rows of specs[] above, which also
+ * give their defaults; social_providers has provider_check.)
+ */
+enum member_type {
+	M_BOOL,
+	M_INT,		/* min..max */
+	M_STR,		/* length min..max (max 0: any); choices when given */
+	M_STRS,		/* array of strings, each one of choices when given */
+	M_OBJECT,	/* its members have rows of their own */
+};
+
+#define M_URL		0x01	/* M_STR: an https URL (http on loopback) */
+#define M_EMAIL		0x02	/* M_STR: something@something */
+
+struct member_spec {
+	const char		*path;
+	enum member_type	 type;
+	int64_t			 min, max;
+	const char *const	*choices;
+	unsigned		 flags;
+	/* an object's own rule across its members, or NULL */
+	const char		*(*check)(struct arena *, json_object *);
+};
+
+static const char *const verification_methods[] = { "link", "otp", NULL };
+static const char *const provider_types[] = { "shared", "standard", NULL };
+static const char *const creator_roles[] = { "owner", "admin", NULL };
+static const char *const webhook_events[] = { "send.otp",
+	"send.magic_link", "user.before_create", "user.created",
+	"phone_number.verified", NULL };
+
+static const char *check_email_provider(struct arena *, json_object *);
+
+#define TEMPLATE_ROWS(kind) \
+	{ "settings.templates." kind, M_OBJECT, 0, 0, NULL, 0, NULL }, \
+	{ "settings.templates." kind ".subject", M_STR, 0, 998, NULL, 0, \
+	    NULL }, \
+	{ "settings.templates." kind ".text", M_STR, 0, 65536, NULL, 0, \
+	    NULL }, \
+	{ "settings.templates." kind ".html", M_STR, 0, 262144, NULL, 0, \
+	    NULL }
+
+static const struct member_spec member_specs[] = {
+	{ "email_and_password", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "email_and_password.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
+	{ "email_and_password.email_verification_method", M_STR, 0, 0,
+	    verification_methods, 0, NULL },
+	{ "email_and_password.require_email_verification", M_BOOL, 0, 0, NULL,
+	    0, NULL },
+	{ "email_and_password.auto_sign_in_after_verification", M_BOOL, 0, 0,
+	    NULL, 0, NULL },
+	{ "email_and_password.send_verification_email_on_sign_up", M_BOOL, 0,
+	    0, NULL, 0, NULL },
+	{ "email_and_password.send_verification_email_on_sign_in", M_BOOL, 0,
+	    0, NULL, 0, NULL },
+	{ "email_and_password.disable_sign_up", M_BOOL, 0, 0, NULL, 0, NULL },
+
+	{ "email_provider", M_OBJECT, 0, 0, NULL, 0, check_email_provider },
+	{ "email_provider.type", M_STR, 0, 0, provider_types, 0, NULL },
+	{ "email_provider.sender_email", M_STR, 3, 254, NULL, M_EMAIL, NULL },
+	{ "email_provider.sender_name", M_STR, 0, 128, NULL, 0, NULL },
+	{ "email_provider.host", M_STR, 1, 253, NULL, 0, NULL },
+	{ "email_provider.port", M_INT, 1, 65535, NULL, 0, NULL },
+	{ "email_provider.username", M_STR, 0, 1024, NULL, 0, NULL },
+	{ "email_provider.password", M_STR, 0, 1024, NULL, 0, NULL },
+
+	{ "plugin_configs", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.organization", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.organization.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.organization.organization_limit", M_INT, 1, 1000000,
+	    NULL, 0, NULL },
+	{ "plugin_configs.organization.membership_limit", M_INT, 1, 1000000,
+	    NULL, 0, NULL },
+	{ "plugin_configs.organization.creator_role", M_STR, 0, 0,
+	    creator_roles, 0, NULL },
+	{ "plugin_configs.organization.send_invitation_email", M_BOOL, 0, 0,
+	    NULL, 0, NULL },
+	{ "plugin_configs.magic-link", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.magic-link.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.magic-link.expires_in", M_INT, 5, 1440, NULL, 0,
+	    NULL },
+	{ "plugin_configs.magic-link.disable_sign_up", M_BOOL, 0, 0, NULL, 0,
+	    NULL },
+	{ "plugin_configs.phone-number", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.phone-number.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
+	{ "plugin_configs.phone-number.otp_expires_in", M_INT, 60, 600, NULL,
+	    0, NULL },
+
+	{ "webhook_config", M_OBJECT, 0, 0, NULL, 0, NULL },
+	{ "webhook_config.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
+	{ "webhook_config.webhook_url", M_STR, 1, 2048, NULL, M_URL, NULL },
+	{ "webhook_config.enabled_events", M_STRS, 0, 0, webhook_events, 0,
+	    NULL },
+	{ "webhook_config.timeout_seconds", M_INT, 1, 10, NULL, 0, NULL },
+
+	{ "settings.templates", M_OBJECT, 0, 0, NULL, 0, NULL },
+	TEMPLATE_ROWS("verification"),
+	TEMPLATE_ROWS("reset"),
+	TEMPLATE_ROWS("otp"),
+	TEMPLATE_ROWS("magic_link"),
+	TEMPLATE_ROWS("change_email"),
+	TEMPLATE_ROWS("invitation"),
+};
+
+static const struct member_spec *
+member_find(const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(member_specs) / sizeof(member_specs[0]); i++)
+		if (strcmp(member_specs[i].path, path) == 0)
+			return (&member_specs[i]);
+	return (NULL);
+}
+
+static const char *
+fail(struct arena *a, const char *path, const char *why)
+{
+	return (arena_printf(a, "%s: %s", path, why));
+}
+
+/* a standard (own SMTP) provider needs its server and sender */
+static const char *
+check_email_provider(struct arena *a, json_object *v)
+{
+	json_object	*t = member(v, "type", json_type_string);
+
+	(void)a;
+	if (t == NULL || strcmp(json_object_get_string(t), "standard") != 0)
+		return (NULL);
+	if (member(v, "host", json_type_string) == NULL)
+		return ("email_provider.host: required when type is "
+		    "\"standard\"");
+	if (member(v, "port", json_type_int) == NULL)
+		return ("email_provider.port: required when type is "
+		    "\"standard\"");
+	if (member(v, "sender_email", json_type_string) == NULL)
+		return ("email_provider.sender_email: required when type is "
+		    "\"standard\"");
+	return (NULL);
+}
+
+static const char *check_member(struct arena *, const char *,
+    const struct member_spec *, json_object *);
+
+/* every member of the object v at path, by its row */
+static const char *
+check_members(struct arena *a, const char *path, json_object *v)
+{
+	const struct member_spec	*ms;
+	json_object_iter		 it;
+	const char			*sub, *e;
+
+	if (!json_object_is_type(v, json_type_object))
+		return (fail(a, path, "must be an object"));
+	json_object_object_foreachC(v, it) {
+		sub = arena_printf(a, "%s.%s", path, it.key);
+		if ((ms = member_find(sub)) == NULL)
+			return (fail(a, sub, "unknown key"));
+		if ((e = check_member(a, sub, ms, it.val)) != NULL)
+			return (e);
+	}
+	ms = member_find(path);
+	return (ms != NULL && ms->check != NULL ? ms->check(a, v) : NULL);
+}
+
+static const char *
+check_str(struct arena *a, const char *path, const struct member_spec *ms,
+    json_object *v)
+{
+	const char	*s;
+	size_t		 n, i;
+
+	if (!json_object_is_type(v, json_type_string))
+		return (fail(a, path, "must be a string"));
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if ((int64_t)n < ms->min || (ms->max > 0 && (int64_t)n > ms->max))
+		return (fail(a, path, arena_printf(a, "%lld to %lld characters",
+		    (long long)ms->min, (long long)ms->max)));
+	if (ms->choices != NULL) {
+		for (i = 0; ms->choices[i] != NULL; i++)
+			if (strcmp(s, ms->choices[i]) == 0)
+				break;
+		if (ms->choices[i] == NULL)
+			return (fail(a, path, arena_printf(a, "must be one of "
+			    "%s", choice_list(a, ms->choices))));
+	}
+	if ((ms->flags & M_URL) && !provider_url_ok(s))
+		return (fail(a, path, "must be an https URL (http only on a "
+		    "loopback host)"));
+	if ((ms->flags & M_EMAIL) && (strchr(s, '@') == NULL || s[0] == '@' ||
+	    s[n - 1] == '@'))
+		return (fail(a, path, "must be an email address"));
+	return (NULL);
+}
+
+static const char *
+check_member(struct arena *a, const char *path, const struct member_spec *ms,
+    json_object *v)
+{
+	size_t	 i;
+
+	switch (ms->type) {
+	case M_BOOL:
+		return (json_object_is_type(v, json_type_boolean) ? NULL :
+		    fail(a, path, "must be true or false"));
+	case M_INT:
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < ms->min ||
+		    json_object_get_int64(v) > ms->max)
+			return (fail(a, path, arena_printf(a, "must be an "
+			    "integer from %lld to %lld", (long long)ms->min,
+			    (long long)ms->max)));
+		return (NULL);
+	case M_STR:
+		return (check_str(a, path, ms, v));
+	case M_STRS:
+		if (!json_object_is_type(v, json_type_array))
+			return (fail(a, path, "must be an array of strings"));
+		for (i = 0; i < json_object_array_length(v); i++) {
+			const char *e = check_str(a, arena_printf(a, "%s[%zu]",
+			    path, i), ms, json_object_array_get_idx(v, i));
+
+			if (e != NULL)
+				return (e);
+		}
+		return (NULL);
+	case M_OBJECT:
+		return (check_members(a, path, v));
+	}
+	return (NULL);
+}
+
+/*
+ * One key of `settings` (path "settings.<key>"): a flag of specs[], a
+ * group of specs[] whose members are checked one by one, or templates
+ * (member_specs[]).
  */
 static const char *
-validate_settings_key(struct arena *a, const char *key, json_object *v)
+check_settings_key(struct arena *a, const char *key, json_object *v)
 {
 	const struct setting_spec	*sp;
 	json_object_iter		 it;
-	const char			*e;
+	const char			*path, *sub, *e;
 
+	path = arena_printf(a, "settings.%s", key);
 	if ((sp = spec_find(NULL, key)) != NULL)
-		return (spec_check(a, sp, v));
-	if (!spec_is_group(key))
-		return ("unknown settings key");
-	if (!json_object_is_type(v, json_type_object))
-		return ("must be an object");
+		return ((e = spec_check(a, sp, v)) ? fail(a, path, e) : NULL);
 	if (strcmp(key, "templates") == 0)
-		return (NULL);
+		return (check_members(a, path, v));
+	if (!spec_is_group(key))
+		return (fail(a, path, "unknown key"));
+	if (!json_object_is_type(v, json_type_object))
+		return (fail(a, path, "must be an object"));
 	json_object_object_foreachC(v, it) {
+		sub = arena_printf(a, "%s.%s", path, it.key);
 		if ((sp = spec_find(key, it.key)) == NULL)
-			return (arena_printf(a, "unknown key %s", it.key));
+			return (fail(a, sub, "unknown key"));
 		if ((e = spec_check(a, sp, it.val)) != NULL)
-			return (e);
+			return (fail(a, sub, e));
 	}
 	if (strcmp(key, "cookies") == 0 &&
 	    json_object_object_get_ex(v, "prefix", NULL)) {
@@ -531,7 +788,8 @@ validate_settings_key(struct arena *a, const char *key, json_object *v)
 		if (*p == '\0' || strlen(p) > 40 ||
 		    strspn(p, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(p))
-			return ("prefix: 1 to 40 of [A-Za-z0-9_-]");
+			return ("settings.cookies.prefix: 1 to 40 of "
+			    "[A-Za-z0-9_-]");
 	}
 	return (NULL);
 }
@@ -539,49 +797,55 @@ validate_settings_key(struct arena *a, const char *key, json_object *v)
 const char *
 branchcfg_validate(struct arena *a, const char *field, json_object *v)
 {
-	json_object_iter	 it;
-	size_t			 i;
+	const struct member_spec	*ms;
+	json_object_iter		 it;
+	const char			*e;
+	size_t				 i;
 
-	if (strncmp(field, "settings.", 9) == 0)
-		return (validate_settings_key(a, field + 9, v));
+	if (strncmp(field, "settings.", 9) == 0) {
+		/* a key of settings, or one template (settings.templates.x) */
+		if (strchr(field + 9, '.') != NULL) {
+			if ((ms = member_find(field)) == NULL)
+				return (fail(a, field, "unknown field"));
+			return (check_member(a, field, ms, v));
+		}
+		return (check_settings_key(a, field + 9, v));
+	}
 	if (strcmp(field, "name") == 0)
-		return (json_object_is_type(v, json_type_string) ? NULL :
-		    "must be a string");
+		return (json_object_is_type(v, json_type_string) &&
+		    json_object_get_string_len(v) < 128 ? NULL :
+		    "name: must be a string of at most 127 bytes");
 	if (strcmp(field, "allow_localhost") == 0)
 		return (json_object_is_type(v, json_type_boolean) ? NULL :
-		    "must be true or false");
+		    "allow_localhost: must be true or false");
 	if (strcmp(field, "trusted_origins") == 0) {
 		if (!json_object_is_type(v, json_type_array))
-			return ("must be an array of origin strings");
+			return ("trusted_origins: must be an array of origin "
+			    "strings");
 		for (i = 0; i < json_object_array_length(v); i++) {
-			json_object *e = json_object_array_get_idx(v, i);
+			json_object *o = json_object_array_get_idx(v, i);
 
-			if (!json_object_is_type(e, json_type_string) ||
-			    json_object_get_string_len(e) == 0)
-				return ("must be an array of origin strings");
+			if (!json_object_is_type(o, json_type_string) ||
+			    json_object_get_string_len(o) == 0)
+				return (arena_printf(a, "trusted_origins[%zu]: "
+				    "must be an array of origin strings", i));
 		}
 		return (NULL);
 	}
 	if (strcmp(field, "social_providers") == 0)
 		return (providers_check(a, v));
-	if (strcmp(field, "email_and_password") == 0 ||
-	    strcmp(field, "email_provider") == 0 ||
-	    strcmp(field, "plugin_configs") == 0 ||
-	    strcmp(field, "webhook_config") == 0)
-		return (json_object_is_type(v, json_type_object) ||
-		    json_object_is_type(v, json_type_null) ? NULL :
-		    "must be an object");
 	if (strcmp(field, "settings") == 0) {
-		const char	*e;
-
 		if (!json_object_is_type(v, json_type_object))
-			return ("must be an object");
+			return ("settings: must be an object");
 		json_object_object_foreachC(v, it)
-			if ((e = validate_settings_key(a, it.key, it.val)) != NULL)
+			if ((e = check_settings_key(a, it.key, it.val)) != NULL)
 				return (e);
 		return (NULL);
 	}
-	return ("unknown field");
+	if ((ms = member_find(field)) != NULL && ms->type == M_OBJECT &&
+	    strchr(field, '.') == NULL)
+		return (check_members(a, field, v));
+	return (arena_printf(a, "%s: unknown field", field));
 }
 
 /* ---- database ---- */
@@ -638,20 +902,35 @@ branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
 			return (-1);
 		}
 	} else if ((msg = branchcfg_validate(a, field, v)) != NULL) {
-		snprintf(err, errlen, "%s: %s", field, msg);
+		snprintf(err, errlen, "%s", msg);
 		json_object_put(v);
 		return (-1);
 	}
 	if (v)
 		json_object_put(v);
 	if (strncmp(field, "settings.", 9) == 0) {
-		params[0] = arena_printf(a, "{%s}", field + 9);
-		params[1] = json_text;
+		/* settings.templates.otp: {templates,otp}, the parent first */
+		char		*kp = arena_printf(a, "{%s}", field + 9);
+		const char	*p3[3];
+
+		for (i = 0; kp[i] != '\0'; i++)
+			if (kp[i] == '.')
+				kp[i] = ',';
+		p3[0] = kp;
+		p3[1] = json_text;
+		p3[2] = arena_printf(a, "{%.*s}",
+		    (int)strcspn(field + 9, "."), field + 9);
 		sql = "UPDATE neon_auth.project_config SET settings = "
-		    "jsonb_set(settings, $1::text[], $2::jsonb, true), "
-		    "updated_at = now()";
+		    "jsonb_set(jsonb_set(settings, $3::text[], coalesce("
+		    "settings #> $3::text[], '{}'::jsonb), true), $1::text[], "
+		    "$2::jsonb, true), updated_at = now()";
+		if (strchr(field + 9, '.') == NULL)
+			sql = "UPDATE neon_auth.project_config SET settings = "
+			    "jsonb_set(settings, $1::text[], $2::jsonb, true), "
+			    "updated_at = now()";
 		if (db_exec(c, a, NULL, SQL_INSERT_DEFAULT, 0, NULL) == NULL ||
-		    db_exec(c, a, NULL, sql, 2, params) == NULL)
+		    db_exec(c, a, NULL, sql, strchr(field + 9, '.') ? 3 : 2,
+		    p3) == NULL)
 			goto dberr;
 		return (0);
 	}

@@ -131,8 +131,11 @@ void	 branchcfg_clear(struct branchcfg *c);
 
 /*
  * branchcfg_validate: check a value for one field ("trusted_origins",
- * "settings", "settings.session", ...): names, types and ranges.
- * Returns NULL when valid, else a message (static or in a).
+ * "settings", "settings.session", "settings.templates.otp", ...): every
+ * member of an object against its row (names, types, ranges), so an
+ * unknown key or a wrong type is refused.  Returns NULL when valid, else
+ * a message that starts with the offending member's path
+ * ("email_and_password.disable_signup: unknown key"), static or in a.
  */
 const char *branchcfg_validate(struct arena *a, const char *field,
 	    json_object *value);

@@ -8,6 +8,8 @@
  * default is loopback only).  Then X-Forwarded-For is walked from the
  * right, skipping trusted hops, and the first untrusted address is the
  * client.  A malformed entry stops the walk at the last trusted hop.
+ * Without an X-Forwarded-For header, a trusted peer's X-Real-IP (one
+ * address) is believed instead.
  */
 #ifndef NEON_AUTHD_CLIENTIP_H
 #define NEON_AUTHD_CLIENTIP_H
@@ -37,5 +39,10 @@ int	 clientip_of(struct request *r, char *buf, size_t len,
 	    struct in6_addr *addr);
 /* clientip_str: the same into the request arena; "" when unknown. */
 const char *clientip_str(struct request *r);
+/*
+ * clientip_peer_trusted: 1 when the connection's peer (REMOTE_ADDR) is a
+ * trusted proxy, whose headers (X-Request-Id, ...) may be believed.
+ */
+int	 clientip_peer_trusted(struct request *r);
 
 #endif

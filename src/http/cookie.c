@@ -4,8 +4,9 @@
  * decisions 9 and 10).
  *
  * Wire format of a signed cookie: encodeURIComponent(value "." base64(
- * HMAC-SHA256(secret, value))).  The HMAC context for the server secret is
- * made once per worker.
+ * HMAC-SHA256(secret, value))), signed with the newest server secret and
+ * verified with any of them (rotation: an older secret is accepted until it
+ * is removed from the file).  The HMAC contexts are made once per worker.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,21 +18,26 @@
 #include "lib/crypto.h"
 #include "lib/url.h"
 
-static struct crypto_hmac	*secret_hmac;
-static const char		*secret_for;
+/* one HMAC context per secret (newest first), made once per worker */
+static struct crypto_hmac	*hmacs[CRYPTO_SECRETS_MAX];
+static const char		*hmac_for[CRYPTO_SECRETS_MAX];
+
+static const struct crypto_hmac *
+hmac_of(const char *secret, int i)
+{
+	if (hmacs[i] == NULL || hmac_for[i] != secret) {
+		if (hmacs[i])
+			crypto_hmac_free(hmacs[i]);
+		hmacs[i] = crypto_hmac_new(secret, strlen(secret));
+		hmac_for[i] = secret;
+	}
+	return (hmacs[i]);
+}
 
 const struct crypto_hmac *
 cookie_hmac(struct request *r)
 {
-	const char	*secret = r->env->secret;
-
-	if (secret_hmac == NULL || secret_for != secret) {
-		if (secret_hmac)
-			crypto_hmac_free(secret_hmac);
-		secret_hmac = crypto_hmac_new(secret, strlen(secret));
-		secret_for = secret;
-	}
-	return (secret_hmac);
+	return (hmac_of(r->env->secret, 0));
 }
 
 const char *
@@ -85,11 +91,17 @@ cookie_get(struct request *r, const char *name)
 int
 cookie_verify(struct request *r, const char *signed_value, char **value)
 {
-	struct str	 v;
-	int		 rc;
+	const struct crypto_secrets	*k = r->env->secrets;
+	struct str			 v;
+	int				 rc, i;
 
 	*value = NULL;
 	rc = crypto_cookie_verify_ctx(cookie_hmac(r), str_c(signed_value), &v);
+	/* signed with an older secret that is still listed (rotation) */
+	for (i = 1; k != NULL && rc == CRYPTO_COOKIE_INVALID && i < k->n &&
+	    i < CRYPTO_SECRETS_MAX; i++)
+		rc = crypto_cookie_verify_ctx(hmac_of(k->s[i].value, i),
+		    str_c(signed_value), &v);
 	if (rc == CRYPTO_COOKIE_VALID)
 		*value = str_dup(r->a, v);
 	return (rc);

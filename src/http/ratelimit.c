@@ -25,6 +25,7 @@
 #include "http/branchcfg.h"
 #include "lib/crypto.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "http/clientip.h"
 #include "http/ratelimit.h"
 #include "lib/clock.h"
@@ -311,6 +312,7 @@ ratelimit_guard(struct request *r, struct ratelimit *rl, int window, int max)
 	    r->branch->name ? r->branch->name : "", ip, route);
 	if (ratelimit_hit(rl, key, window, max, clock_mono_ms(), &retry_s))
 		return (ERR_NONE);
+	metrics_add(METRICS_RL_DENIED, 1);
 	snprintf(retry, sizeof(retry), "%d", retry_s);
 	reply_header_add(r, "X-Retry-After", retry);
 	return (ERR_TOO_MANY_REQUESTS);

@@ -14,6 +14,7 @@
 #include "lib/arena.h"
 
 struct auth;
+struct crypto_secrets;
 struct branch;
 struct branchcfg;
 struct db_conn;
@@ -27,7 +28,9 @@ struct route;
  * secret, the guards the shared rate-limit table).
  */
 struct request_env {
-	const char		*secret;	/* cookie signatures, key encryption */
+	const char		*secret;	/* the newest secret: signs */
+	/* every secret, newest first: verify and decrypt */
+	const struct crypto_secrets *secrets;
 	struct ratelimit	*rl;		/* shared table, NULL: no limits */
 	int			 testing_sleep;	/* GET /debug/sleep is on */
 };
@@ -63,6 +66,7 @@ struct request {
 	struct branch	*branch;
 	struct str	 route;		/* path below the branch base, "/ok" */
 	const char	*route_name;	/* for logs and the scoreboard */
+	const char	*request_id;	/* logs and X-Request-Id */
 	const struct route	*rt;	/* the matched route row */
 	const struct api_group	*group;	/* and its endpoint group */
 	struct db_conn		*db;	/* set by branchcfg_acquire */

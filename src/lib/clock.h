@@ -14,6 +14,8 @@
 int64_t	 clock_now_ms(void);
 /* clock_mono_ms: monotonic clock (CLOCK_MONOTONIC), ms; for intervals. */
 int64_t	 clock_mono_ms(void);
+/* clock_mono_us: the same clock in microseconds. */
+int64_t	 clock_mono_us(void);
 /*
  * clock_iso: "2026-11-27T13:45:13.422Z" for ms since the epoch, in a.
  * Years outside 0..9999 get JavaScript's six-digit signed form.

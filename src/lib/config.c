@@ -14,8 +14,11 @@
 
 #include <libconfig.h>
 
+#include "lib/arena.h"
 #include "lib/config.h"
+#include "lib/httpc.h"
 #include "lib/log.h"
+#include "lib/netaddr.h"
 
 #ifndef SQLDIR
 #define SQLDIR "/usr/share/neon-authd/sql"
@@ -122,46 +125,120 @@ get_bool(config_t *cf, const char *name, int def, int *out,
 	return (0);
 }
 
-/* auth_url: http(s)://host[:port][/path], stored without a trailing slash */
+/*
+ * An Auth URL: http(s)://host[:port][/path] with no user, query or
+ * fragment, read by the URL parser the rest of the code uses (curl_url,
+ * lib/httpc.c).  *norm gets it normalised (lower-case scheme and host, no
+ * default port, no trailing slash).  0, or -1.
+ */
 static int
-check_auth_url(char *u)
+auth_url_norm(const char *u, char **norm)
 {
-	size_t	 n;
-	char	*p;
+	struct arena		 a;
+	struct httpc_url	 hu;
+	size_t			 n;
+	int			 rc = -1;
 
-	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
-		return (-1);
-	p = strstr(u, "://") + 3;
-	if (*p == '\0' || *p == '/')
-		return (-1);
-	if (strpbrk(u, " ?#\t\r\n") != NULL)
-		return (-1);
-	n = strlen(u);
-	while (n > 0 && u[n - 1] == '/' && (size_t)(p - u) < n - 1) {
-		/* keep "scheme://host" intact */
-		if (strchr(p, '/') == NULL)
-			break;
-		u[--n] = '\0';
+	arena_init(&a, 4096);
+	if (httpc_url_parse(&a, u, &hu) == 0 &&
+	    (strcmp(hu.scheme, "http") == 0 ||
+	    strcmp(hu.scheme, "https") == 0) &&
+	    !hu.has_user && !hu.has_query && !hu.has_fragment &&
+	    strchr(u, '?') == NULL && strchr(u, '#') == NULL) {
+		n = strlen(hu.path);
+		while (n > 0 && hu.path[n - 1] == '/')
+			hu.path[--n] = '\0';
+		if (norm != NULL)
+			*norm = xstrdup(arena_printf(&a, "%s%s", hu.origin,
+			    hu.path));
+		rc = 0;
+	}
+	arena_free(&a);
+	return (rc);
+}
+
+int
+config_auth_url_check(const char *url, char **norm)
+{
+	if (norm != NULL)
+		*norm = NULL;
+	return (url == NULL ? -1 : auth_url_norm(url, norm));
+}
+
+/*
+ * A branch_template text: only {branch} and {database} placeholders.
+ * *used gets 1 for {branch}, 2 for {database}.  0, or -1 with the
+ * offending placeholder (or "{" / "}") in bad.
+ */
+int
+config_template_fields(const char *s, int *used, char *bad, size_t badlen)
+{
+	const char	*p, *e;
+
+	*used = 0;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '}') {
+			snprintf(bad, badlen, "a stray }");
+			return (-1);
+		}
+		if (*p != '{')
+			continue;
+		if ((e = strchr(p, '}')) == NULL) {
+			snprintf(bad, badlen, "an unclosed {");
+			return (-1);
+		}
+		if ((size_t)(e - p) == 7 && strncmp(p, "{branch}", 8) == 0)
+			*used |= 1;
+		else if ((size_t)(e - p) == 9 &&
+		    strncmp(p, "{database}", 10) == 0)
+			*used |= 2;
+		else {
+			snprintf(bad, badlen, "%.*s", (int)(e - p + 1), p);
+			return (-1);
+		}
+		p = e;
 	}
 	return (0);
 }
 
+/* s with {branch} and {database} replaced by sample values, in a */
+char *
+config_template_sample(struct arena *a, const char *s)
+{
+	char		*r = arena_strdup(a, "");
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (strncmp(p, "{branch}", 8) == 0) {
+			r = arena_printf(a, "%sbranch0", r);
+			p += 7;
+		} else if (strncmp(p, "{database}", 10) == 0) {
+			r = arena_printf(a, "%sdatabase0", r);
+			p += 9;
+		} else
+			r = arena_printf(a, "%s%c", r, *p);
+	}
+	return (r);
+}
+
 static const char *const known_top[] = {
-	"listen", "pool", "body_max", "log_level", "log_file", "status",
-	"secret", "database", "branches", "branch_template", "sql_dir",
-	"testing", NULL
+	"listen", "pool", "body_max", "log", "log_level", "log_file",
+	"status", "secret", "secrets", "database", "branches",
+	"branch_template", "sql_dir", "testing", "trusted_proxies",
+	"pid_file", NULL
 };
 
 /* the members each group may have */
 static const struct {
 	const char		*group;
-	const char *const	 keys[8];
+	const char *const	 keys[10];
 } known_sub[] = {
 	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    NULL } },
-	{ "status", { "enabled", "path", NULL } },
+	    "slow_request", NULL } },
+	{ "status", { "enabled", "path", "metrics_path", NULL } },
+	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
 	    "max_branches", "config_ttl", NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
@@ -201,6 +278,216 @@ check_groups(config_t *cf, const char *path, char *err, size_t errlen)
 		}
 	}
 	return (0);
+}
+
+/*
+ * secret / secrets: the newest first.  secrets is a list of strings or
+ * of { version = N; value = "..."; } groups (Better Auth's versioned
+ * secrets); secret, when given beside it, is the legacy one and comes
+ * last.  Every value has at least 32 characters.
+ */
+static int
+add_secret(struct config *c, const char *v, long long version,
+    const char *path, int line, const char *what, char *err, size_t errlen)
+{
+	int	 i;
+
+	if (v == NULL || strlen(v) < 32) {
+		seterr(err, errlen, path, line, "%s: must be at least 32 "
+		    "characters", what);
+		return (-1);
+	}
+	for (i = 0; i < c->secrets.n; i++) {
+		if (strcmp(c->secrets.s[i].value, v) == 0) {
+			if (strcmp(what, "secret") == 0)
+				return (0);	/* the legacy one, listed */
+			seterr(err, errlen, path, line, "%s: listed twice",
+			    what);
+			return (-1);
+		}
+		if (version >= 0 && c->secrets.s[i].version == version) {
+			seterr(err, errlen, path, line, "%s: version %lld is "
+			    "listed twice", what, version);
+			return (-1);
+		}
+	}
+	if (c->secrets.n >= CRYPTO_SECRETS_MAX) {
+		seterr(err, errlen, path, line, "secrets: at most %d",
+		    CRYPTO_SECRETS_MAX);
+		return (-1);
+	}
+	c->secrets.s[c->secrets.n].value = xstrdup(v);
+	c->secrets.s[c->secrets.n].version = version;
+	c->secrets.n++;
+	return (0);
+}
+
+static int
+load_secrets(config_t *cf, struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	config_setting_t	*s, *e;
+	const char		*v;
+	char			 what[48];
+	int			 i, n, line, ver;
+
+	if ((s = config_lookup(cf, "secrets")) != NULL) {
+		if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "secrets: must be a list ( \"...\", ... ), newest "
+			    "first");
+			return (-1);
+		}
+		n = config_setting_length(s);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, (unsigned)i);
+			line = config_setting_source_line(e);
+			if (line <= 0)
+				line = config_setting_source_line(s);
+			snprintf(what, sizeof(what), "secrets[%d]", i);
+			if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+				if (add_secret(c, config_setting_get_string(e),
+				    -1, path, line, what, err, errlen) == -1)
+					return (-1);
+				continue;
+			}
+			v = NULL;
+			if (!config_setting_is_group(e) ||
+			    !config_setting_lookup_int(e, "version", &ver) ||
+			    !config_setting_lookup_string(e, "value", &v) ||
+			    ver < 0 || config_setting_length(e) != 2) {
+				seterr(err, errlen, path, line, "%s: a string, "
+				    "or { version = N; value = \"...\"; } "
+				    "with N >= 0", what);
+				return (-1);
+			}
+			if (add_secret(c, v, ver, path, line, what, err,
+			    errlen) == -1)
+				return (-1);
+		}
+		if (n == 0) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "secrets: empty");
+			return (-1);
+		}
+	}
+	if ((s = config_lookup(cf, "secret")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "secret: must be a string");
+			return (-1);
+		}
+		if (add_secret(c, config_setting_get_string(s), -1, path,
+		    config_setting_source_line(s), "secret", err,
+		    errlen) == -1)
+			return (-1);
+	}
+	if (c->secrets.n == 0) {
+		seterr(err, errlen, path, 0, "secret: must be at least 32 "
+		    "characters (or secrets: a list, newest first)");
+		return (-1);
+	}
+	c->secret = xstrdup(c->secrets.s[0].value);
+	return (0);
+}
+
+/* trusted_proxies = [ "127.0.0.1", "10.0.0.0/8", ... ] */
+static int
+load_proxies(config_t *cf, struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	config_setting_t	*s, *e;
+	struct netaddr_cidr	 cidr;
+	const char		*v;
+	int			 i, n;
+
+	if ((s = config_lookup(cf, "trusted_proxies")) == NULL)
+		return (0);
+	if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "trusted_proxies: must be a list [ \"addr\", "
+		    "\"addr/bits\", ... ]");
+		return (-1);
+	}
+	n = config_setting_length(s);
+	if (n > CONFIG_PROXIES_MAX) {
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "trusted_proxies: at most %d entries", CONFIG_PROXIES_MAX);
+		return (-1);
+	}
+	if ((c->trusted_proxies = calloc((size_t)n + 1,
+	    sizeof(*c->trusted_proxies))) == NULL) {
+		log_crit("out of memory");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : NULL;
+		if (v == NULL || netaddr_cidr_parse(v, &cidr) == -1) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "trusted_proxies[%d]: %s%s%snot an address or "
+			    "CIDR (\"10.0.0.0/8\", \"::1\")", i, v ? "\"" :
+			    "", v ? v : "", v ? "\" is " : "");
+			return (-1);
+		}
+		c->trusted_proxies[i] = xstrdup(v);
+	}
+	return (0);
+}
+
+/* branch_template: placeholders, and both fields with sample values */
+static int
+template_check(struct config *c, const char *au, const char *db,
+    const char *path, char *err, size_t errlen)
+{
+	struct arena	 a;
+	char		 bad[64];
+	int		 ua, ud, rc = -1;
+	size_t		 n;
+
+	if (config_template_fields(au, &ua, bad, sizeof(bad)) == -1) {
+		seterr(err, errlen, path, c->template_line, "branch_template."
+		    "auth_url: %s: only {branch} and {database} are "
+		    "placeholders", bad);
+		return (-1);
+	}
+	if (config_template_fields(db, &ud, bad, sizeof(bad)) == -1) {
+		seterr(err, errlen, path, c->template_line, "branch_template."
+		    "database: %s: only {branch} and {database} are "
+		    "placeholders", bad);
+		return (-1);
+	}
+	if (ua == 0) {
+		seterr(err, errlen, path, c->template_line, "branch_template."
+		    "auth_url: names neither {branch} nor {database}");
+		return (-1);
+	}
+	if ((ud & ~ua) != 0) {
+		seterr(err, errlen, path, c->template_line, "branch_template."
+		    "database: uses %s, which auth_url does not give",
+		    (ud & ~ua) & 1 ? "{branch}" : "{database}");
+		return (-1);
+	}
+	arena_init(&a, 4096);
+	if (auth_url_norm(config_template_sample(&a, au), NULL) == -1) {
+		seterr(err, errlen, path, c->template_line, "branch_template."
+		    "auth_url: \"%s\" is not an http(s) URL without user, "
+		    "query or fragment", au);
+		goto done;
+	}
+	c->template_auth_url = xstrdup(au);
+	n = strlen(c->template_auth_url);
+	/* "scheme://" is followed by a host, so a '/' here ends a path */
+	while (n > 0 && c->template_auth_url[n - 1] == '/' &&
+	    strstr(c->template_auth_url, "://") + 3 <
+	    c->template_auth_url + n - 1)
+		c->template_auth_url[--n] = '\0';
+	c->template_database = xstrdup(db);
+	rc = 0;
+ done:
+	arena_free(&a);
+	return (rc);
 }
 
 struct config *
@@ -293,25 +580,61 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.shutdown_timeout", 10, 0, 86400, shutdown_timeout);
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
 
-	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
-	{
-		char	*lvl = NULL;
+	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
 
-		if (get_str(&cf, "log_level", "info", &lvl, path, err,
+	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
+	/* log.level / log.file, or their older spellings log_level / log_file */
+	if (config_lookup(&cf, "log.level") && config_lookup(&cf, "log_level")) {
+		s = config_lookup(&cf, "log_level");
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "log_level: also given as log.level; keep one");
+		goto fail;
+	}
+	if (config_lookup(&cf, "log.file") && config_lookup(&cf, "log_file")) {
+		s = config_lookup(&cf, "log_file");
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "log_file: also given as log.file; keep one");
+		goto fail;
+	}
+	{
+		const char	*lname = config_lookup(&cf, "log.level") ?
+				    "log.level" : "log_level";
+		char		*lvl = NULL, *fmt = NULL;
+
+		if (get_str(&cf, lname, "info", &lvl, path, err,
 		    errlen) == -1)
 			goto fail;
 		c->log_level = log_level_parse(lvl);
 		if (c->log_level == -1) {
-			s = config_lookup(&cf, "log_level");
+			s = config_lookup(&cf, lname);
 			seterr(err, errlen, path, s ?
 			    config_setting_source_line(s) : 0,
-			    "log_level: unknown level \"%s\"", lvl);
+			    "%s: unknown level \"%s\"", lname, lvl);
 			free(lvl);
 			goto fail;
 		}
 		free(lvl);
+		if (get_str(&cf, "log.format", "text", &fmt, path, err,
+		    errlen) == -1)
+			goto fail;
+		if (strcmp(fmt, "text") == 0)
+			c->log_format = CONFIG_LOG_TEXT;
+		else if (strcmp(fmt, "json") == 0)
+			c->log_format = CONFIG_LOG_JSON;
+		else {
+			s = config_lookup(&cf, "log.format");
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "log.format: \"%s\" is neither \"text\" nor "
+			    "\"json\"", fmt);
+			free(fmt);
+			goto fail;
+		}
+		free(fmt);
 	}
-	STRO("log_file", "", log_file);
+	if (get_str(&cf, config_lookup(&cf, "log.file") ? "log.file" :
+	    "log_file", "", &c->log_file, path, err, errlen) == -1)
+		goto fail;
+	STRO("pid_file", "", pid_file);
 
 	BOOLO("status.enabled", 0, status_enabled);
 	STRO("status.path", "/_neon-authd/status", status_path);
@@ -321,14 +644,20 @@ config_load(const char *path, char *err, size_t errlen)
 		    "status.path: must start with /");
 		goto fail;
 	}
-
-	STRO("secret", "", secret);
-	if (strlen(c->secret) < 32) {
-		s = config_lookup(&cf, "secret");
+	STRO("status.metrics_path", "/_neon-authd/metrics", metrics_path);
+	if (c->metrics_path[0] != '/' ||
+	    strcmp(c->metrics_path, c->status_path) == 0) {
+		s = config_lookup(&cf, "status.metrics_path");
 		seterr(err, errlen, path, s ? config_setting_source_line(s) : 0,
-		    "secret: must be at least 32 characters");
+		    "status.metrics_path: must start with / and differ from "
+		    "status.path");
 		goto fail;
 	}
+
+	if (load_secrets(&cf, c, path, err, errlen) == -1)
+		goto fail;
+	if (load_proxies(&cf, c, path, err, errlen) == -1)
+		goto fail;
 
 	INTO("database.connect_timeout", 5, 1, 300, db_connect_timeout);
 	INTO("database.statement_timeout", 5000, 0, 3600000,
@@ -376,13 +705,14 @@ config_load(const char *path, char *err, size_t errlen)
 					goto fail;
 				}
 			c->branches[i].name = xstrdup(nm);
-			c->branches[i].auth_url = xstrdup(au);
 			c->branches[i].database = xstrdup(db);
+			c->branches[i].line = line;
 			c->nbranches++;
-			if (check_auth_url(c->branches[i].auth_url) == -1) {
+			if (auth_url_norm(au, &c->branches[i].auth_url) == -1) {
 				seterr(err, errlen, path, line,
 				    "branches[%d].auth_url: \"%s\" is not an "
-				    "http(s) URL without query", i, au);
+				    "http(s) URL without user, query or "
+				    "fragment", i, au);
 				goto fail;
 			}
 		}
@@ -397,13 +727,9 @@ config_load(const char *path, char *err, size_t errlen)
 			    "and database");
 			goto fail;
 		}
-		c->template_auth_url = xstrdup(au);
-		c->template_database = xstrdup(db);
-		if (check_auth_url(c->template_auth_url) == -1) {
-			seterr(err, errlen, path, config_setting_source_line(s),
-			    "branch_template.auth_url: not an http(s) URL");
+		c->template_line = config_setting_source_line(s);
+		if (template_check(c, au, db, path, err, errlen) == -1)
 			goto fail;
-		}
 	}
 	free(mode);
 	config_destroy(&cf);
@@ -436,6 +762,14 @@ config_free(struct config *c)
 	free(c->listen_group);
 	free(c->log_file);
 	free(c->status_path);
+	free(c->metrics_path);
+	free(c->pid_file);
+	if (c->trusted_proxies != NULL)
+		for (i = 0; c->trusted_proxies[i] != NULL; i++)
+			free(c->trusted_proxies[i]);
+	free(c->trusted_proxies);
+	for (i = 0; i < c->secrets.n; i++)
+		free((char *)c->secrets.s[i].value);
 	free(c->secret);
 	free(c->sql_dir);
 	free(c);

@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include "lib/crypto.h"
+
 #define NEON_AUTHD_EX_CONFIG 78		/* EX_CONFIG */
 #define NEON_AUTHD_DEFAULT_CONF SYSCONFDIR "/neon-authd/neon-authd.conf"
 
@@ -17,6 +19,12 @@ struct config_branch {
 	char	*name;
 	char	*auth_url;	/* origin + base path, no trailing slash */
 	char	*database;	/* libpq conninfo */
+	int	 line;		/* where the file lists it */
+};
+
+enum config_log_format {
+	CONFIG_LOG_TEXT = 0,
+	CONFIG_LOG_JSON,
 };
 
 struct config {
@@ -34,15 +42,28 @@ struct config {
 	int	 request_timeout;	/* seconds */
 	int	 shutdown_timeout;	/* seconds */
 	int	 hash_concurrency;	/* 0: online CPUs */
+	int	 slow_request_ms;	/* 0: no slow-request log */
 
 	size_t	 body_max;
 	int	 log_level;
 	char	*log_file;
+	int	 log_format;		/* enum config_log_format */
 
 	int	 status_enabled;
 	char	*status_path;
+	char	*metrics_path;
 
-	char	*secret;
+	char	*pid_file;		/* "" = none */
+
+	/*
+	 * Client addresses: the proxies whose X-Forwarded-For / X-Real-IP
+	 * are believed ("addr" or "addr/bits", NULL-terminated); NULL when
+	 * the file says nothing (the default: loopback).
+	 */
+	char	**trusted_proxies;
+
+	char	*secret;		/* the newest of secrets */
+	struct crypto_secrets	 secrets;	/* values owned here */
 
 	int	 db_connect_timeout;	/* seconds */
 	int	 db_statement_timeout;	/* ms */
@@ -54,9 +75,14 @@ struct config {
 	int			 nbranches;
 	char			*template_auth_url;	/* NULL when unset */
 	char			*template_database;
+	int			 template_line;
 
 	int	 testing_sleep;
 };
+
+#define CONFIG_PROXIES_MAX	64	/* trusted_proxies entries */
+
+struct arena;
 
 /*
  * config_load: read and validate the file at path.
@@ -66,5 +92,22 @@ struct config {
 struct config	*config_load(const char *path, char *err, size_t errlen);
 /* config_free: release a config (NULL ok). */
 void		 config_free(struct config *c);
+
+/*
+ * config_auth_url_check: is url an Auth URL (http or https, a host, no
+ * user, query or fragment), read by curl_url?  *norm (may be NULL) gets
+ * it normalised (malloc'd): lower-case scheme and host, no default port,
+ * no trailing slash.  0, or -1.
+ */
+int		 config_auth_url_check(const char *url, char **norm);
+/*
+ * config_template_fields: the placeholders of a branch_template text:
+ * *used |= 1 for {branch}, 2 for {database}.  Any other {...} (or a
+ * stray brace) is an error: -1 with it in bad.
+ */
+int		 config_template_fields(const char *s, int *used, char *bad,
+		    size_t badlen);
+/* config_template_sample: s with sample names for its placeholders. */
+char		*config_template_sample(struct arena *a, const char *s);
 
 #endif

@@ -1372,6 +1372,75 @@ crypto_envelope_parse(struct str data, uint32_t *version, struct str *hex)
 }
 
 /*
+ * Several secrets (rotation)
+ */
+
+char *
+crypto_secrets_encrypt(struct arena *a, const struct crypto_secrets *k,
+    struct str plaintext)
+{
+	if (k == NULL || k->n < 1)
+		return (NULL);
+	if (k->s[0].version >= 0)
+		return (crypto_symmetric_encrypt_envelope(a,
+		    (uint32_t)k->s[0].version, str_c(k->s[0].value),
+		    plaintext));
+	return (crypto_symmetric_encrypt(a, str_c(k->s[0].value), plaintext));
+}
+
+int
+crypto_secrets_decrypt(struct arena *a, const struct crypto_secrets *k,
+    struct str data, struct str *plain_out, int *which)
+{
+	struct str	 hex;
+	uint32_t	 version;
+	int		 i, pass;
+
+	if (k == NULL)
+		return (-1);
+	if (crypto_envelope_parse(data, &version, &hex)) {
+		for (i = 0; i < k->n; i++)
+			if (k->s[i].version == (int64_t)version &&
+			    crypto_symmetric_decrypt(a, str_c(k->s[i].value),
+			    hex, plain_out) == 0)
+				goto found;
+		/* a version we do not list: our unversioned secrets may be it */
+		for (i = 0; i < k->n; i++)
+			if (k->s[i].version < 0 &&
+			    crypto_symmetric_decrypt(a, str_c(k->s[i].value),
+			    hex, plain_out) == 0)
+				goto found;
+		return (-1);
+	}
+	/* bare hex: unversioned secrets first, then the versioned ones */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < k->n; i++)
+			if ((pass == 0) == (k->s[i].version < 0) &&
+			    crypto_symmetric_decrypt(a, str_c(k->s[i].value),
+			    data, plain_out) == 0)
+				goto found;
+	return (-1);
+ found:
+	if (which != NULL)
+		*which = i;
+	return (0);
+}
+
+int
+crypto_secrets_is_current(const struct crypto_secrets *k, struct str data,
+    int which)
+{
+	struct str	 hex;
+	uint32_t	 version;
+	int		 env;
+
+	if (k == NULL || k->n < 1 || which != 0)
+		return (0);
+	env = crypto_envelope_parse(data, &version, &hex);
+	return (k->s[0].version >= 0 ? env : !env);
+}
+
+/*
  * HKDF (protocol.md §4.6 purpose keys)
  */
 

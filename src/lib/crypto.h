@@ -340,6 +340,51 @@ int		 crypto_envelope_parse(struct str data, uint32_t *version,
 		    struct str *hex);
 
 /*
+ * The server's secrets, newest first (config: secret / secrets).  The
+ * newest signs and encrypts; every one verifies and decrypts, so a
+ * rotated-out secret keeps working until it is removed from the file.
+ * version >= 0 is a Better Auth versioned secret (its ciphertexts are
+ * "$ba$<version>$<hex>"); -1 is an unversioned one (bare hex).
+ */
+#define CRYPTO_SECRETS_MAX	8
+
+struct crypto_secret {
+	const char	*value;
+	int64_t		 version;	/* -1: unversioned */
+};
+
+struct crypto_secrets {
+	int			 n;
+	struct crypto_secret	 s[CRYPTO_SECRETS_MAX];
+};
+
+/*
+ * crypto_secrets_encrypt: symmetricEncrypt under the newest secret: an
+ * envelope when it is versioned, bare hex otherwise.  In a; NULL on
+ * failure.
+ */
+char		*crypto_secrets_encrypt(struct arena *a,
+		    const struct crypto_secrets *k, struct str plaintext);
+/*
+ * crypto_secrets_decrypt: symmetricDecrypt with any of the secrets: an
+ * envelope with the secret of its version (or, for a version not listed,
+ * each unversioned secret), bare hex with each unversioned secret, then
+ * each versioned one.  0 with *plain_out (in a)
+ * and *which (may be NULL) the index of the secret that opened it; -1
+ * when none does.
+ */
+int		 crypto_secrets_decrypt(struct arena *a,
+		    const struct crypto_secrets *k, struct str data,
+		    struct str *plain_out, int *which);
+/*
+ * crypto_secrets_is_current: 1 when data opened with secret `which` is
+ * in the form crypto_secrets_encrypt writes today (newest secret, and an
+ * envelope exactly when it is versioned), else 0: re-encrypt it.
+ */
+int		 crypto_secrets_is_current(const struct crypto_secrets *k,
+		    struct str data, int which);
+
+/*
  * crypto_hkdf_sha256: HKDF-SHA256 extract-and-expand (RFC 5869) into
  * out[0..outlen).  Returns 0 or -1 (logged).
  */

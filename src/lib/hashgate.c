@@ -21,7 +21,9 @@
 
 #include "lib/crypto.h"
 #include "lib/hashgate.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 /* the caller defines it (sem_ctl(2)) */
 union semun {
@@ -93,11 +95,31 @@ static int
 gate_op(short delta)
 {
 	struct sembuf	 op;
+	int64_t		 t0;
 
 	if (gate_id == -1)
 		return (-1);
 	op.sem_num = 0;
 	op.sem_op = delta;
+	op.sem_flg = SEM_UNDO | (delta < 0 ? IPC_NOWAIT : 0);
+	if (semop(gate_id, &op, 1) == 0)
+		return (0);
+	if (delta < 0 && errno == EAGAIN) {
+		/* every slot taken: wait for one, and count the wait */
+		t0 = clock_mono_us();
+		op.sem_flg = SEM_UNDO;
+		while (semop(gate_id, &op, 1) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EIDRM && errno != EINVAL)
+				log_warn("hashgate: semop");
+			return (-1);
+		}
+		metrics_add(METRICS_HASH_WAITS, 1);
+		metrics_add(METRICS_HASH_WAIT_US,
+		    (uint64_t)(clock_mono_us() - t0));
+		return (0);
+	}
 	op.sem_flg = SEM_UNDO;
 	while (semop(gate_id, &op, 1) == -1) {
 		if (errno == EINTR)

@@ -65,7 +65,7 @@ httpc_url_parse(struct arena *a, const char *url, struct httpc_url *u)
 {
 	CURLU		*h = NULL;
 	char		*scheme = NULL, *host = NULL, *port = NULL;
-	char		*path = NULL;
+	char		*path = NULL, *part = NULL;
 	char		*end;
 	long		 pn;
 	int		 rc = -1, n;
@@ -119,6 +119,24 @@ httpc_url_parse(struct arena *a, const char *url, struct httpc_url *u)
 			goto done;
 		u->path = arena_strdup(a, path);
 	}
+	u->has_user = curl_url_get(h, CURLUPART_USER, &part, 0) ==
+	    CURLUE_OK;
+	curl_free(part);
+	part = NULL;
+	if (!u->has_user) {
+		u->has_user = curl_url_get(h, CURLUPART_PASSWORD, &part, 0) ==
+		    CURLUE_OK;
+		curl_free(part);
+		part = NULL;
+	}
+	u->has_query = curl_url_get(h, CURLUPART_QUERY, &part, 0) ==
+	    CURLUE_OK;
+	curl_free(part);
+	part = NULL;
+	u->has_fragment = curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) ==
+	    CURLUE_OK;
+	curl_free(part);
+	part = NULL;
 	rc = 0;
  done:
 	curl_free(scheme);

@@ -26,6 +26,8 @@
  *   hostport  host[":" port], what JavaScript calls url.host
  *   origin    scheme "://" hostport, what JavaScript calls url.origin
  *   path      the path ("/" at least), only when an arena was given
+ *   has_user, has_query, has_fragment   the URL names a user (or
+ *             password), a query, a fragment
  */
 struct httpc_url {
 	char	 scheme[HTTPC_SCHEME_MAX];
@@ -34,6 +36,9 @@ struct httpc_url {
 	char	 hostport[HTTPC_HOST_MAX + 8];
 	char	 origin[HTTPC_SCHEME_MAX + HTTPC_HOST_MAX + 16];
 	char	*path;
+	int	 has_user;
+	int	 has_query;
+	int	 has_fragment;
 };
 
 /*

@@ -669,8 +669,8 @@ jwt_key_jwks_entry(const struct jwt_key *k)
 /* ------------------------------------------------------------ rows */
 
 int
-jwt_key_to_row(struct arena *a, struct str secret, const struct jwt_key *k,
-    char **public_col, char **private_col)
+jwt_key_to_row_secrets(struct arena *a, const struct crypto_secrets *keys,
+    const struct jwt_key *k, char **public_col, char **private_col)
 {
 	char	*priv, *hex;
 
@@ -678,7 +678,7 @@ jwt_key_to_row(struct arena *a, struct str secret, const struct jwt_key *k,
 		return (-1);
 	if ((priv = jwt_key_private_jwk(a, k)) == NULL)
 		return (-1);
-	hex = crypto_symmetric_encrypt(a, secret, str_c(priv));
+	hex = crypto_secrets_encrypt(a, keys, str_c(priv));
 	OPENSSL_cleanse(priv, strlen(priv));
 	if (hex == NULL)
 		return (-1);
@@ -686,18 +686,52 @@ jwt_key_to_row(struct arena *a, struct str secret, const struct jwt_key *k,
 	return (0);
 }
 
+/* one unversioned secret, as a list */
+static void
+one_secret(struct crypto_secrets *k, struct str secret)
+{
+	memset(k, 0, sizeof(*k));
+	k->n = 1;
+	k->s[0].value = secret.p;
+	k->s[0].version = -1;
+}
+
+int
+jwt_key_to_row(struct arena *a, struct str secret, const struct jwt_key *k,
+    char **public_col, char **private_col)
+{
+	struct crypto_secrets	 keys;
+
+	one_secret(&keys, str_c(arena_strndup(a, secret.p, secret.len)));
+	return (jwt_key_to_row_secrets(a, &keys, k, public_col, private_col));
+}
+
 struct jwt_key *
 jwt_key_from_row(struct arena *a, struct str secret, const char *kid,
     struct str public_col, struct str private_col, const char **why)
 {
+	struct crypto_secrets	 keys;
+
+	one_secret(&keys, str_c(arena_strndup(a, secret.p, secret.len)));
+	return (jwt_key_from_row_secrets(a, &keys, kid, public_col,
+	    private_col, why, NULL));
+}
+
+struct jwt_key *
+jwt_key_from_row_secrets(struct arena *a, const struct crypto_secrets *keys,
+    const char *kid, struct str public_col, struct str private_col,
+    const char **why, int *current)
+{
 	struct jwt_key	*k = NULL, *pub = NULL;
 	json_object	*o = NULL;
-	struct str	 blob = private_col, hex, plain = STR_NULL;
+	struct str	 blob = private_col, plain = STR_NULL;
 	const char	*dummy;
-	uint32_t	 version;
+	int		 which = -1;
 
 	if (why == NULL)
 		why = &dummy;
+	if (current != NULL)
+		*current = 0;
 	while (blob.len > 0 && strchr(" \t\r\n", blob.p[0]) != NULL) {
 		blob.p++;
 		blob.len--;
@@ -718,12 +752,13 @@ jwt_key_from_row(struct arena *a, struct str secret, const char *kid,
 		k = jwt_key_from_jwk(plain.p, plain.len, why);
 		plain = STR_NULL;
 	} else {
-		hex = blob;
-		(void)crypto_envelope_parse(blob, &version, &hex);
-		if (crypto_symmetric_decrypt(a, secret, hex, &plain) == -1) {
-			*why = "privateKey does not decrypt with this secret";
+		if (crypto_secrets_decrypt(a, keys, blob, &plain, &which) ==
+		    -1) {
+			*why = "privateKey does not decrypt with any secret";
 			goto done;
 		}
+		if (current != NULL)
+			*current = crypto_secrets_is_current(keys, blob, which);
 		k = jwt_key_from_jwk(plain.p, plain.len, why);
 	}
 	if (k == NULL)

@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 
 #include "lib/arena.h"
+#include "lib/crypto.h"
 
 #define JWT_KID_MAX	128	/* longest kid accepted, NUL included */
 
@@ -134,6 +135,22 @@ int		 jwt_key_to_row(struct arena *a, struct str secret,
 struct jwt_key	*jwt_key_from_row(struct arena *a, struct str secret,
 		    const char *kid, struct str public_col,
 		    struct str private_col, const char **why);
+
+/*
+ * jwt_key_to_row_secrets / jwt_key_from_row_secrets: the same with the
+ * server's secrets (newest first, crypto.h): a new row is encrypted with
+ * the newest, a row is opened with whichever secret it was written with.
+ * *current (may be NULL) gets 1 when the row is already in the form the
+ * newest secret writes (nothing to re-encrypt), 0 otherwise (also for an
+ * unencrypted row).
+ */
+int		 jwt_key_to_row_secrets(struct arena *a,
+		    const struct crypto_secrets *keys, const struct jwt_key *k,
+		    char **public_col, char **private_col);
+struct jwt_key	*jwt_key_from_row_secrets(struct arena *a,
+		    const struct crypto_secrets *keys, const char *kid,
+		    struct str public_col, struct str private_col,
+		    const char **why, int *current);
 
 /*
  * jwt_sign: a compact JWS over payload_json (exact bytes) with header

@@ -1,20 +1,203 @@
 /*
  * log.c -- logging (see log.h).  One write(2) per record so lines from
- * several workers sharing stderr never interleave.
+ * several workers sharing stderr or a file never interleave; records
+ * longer than the line buffer are cut, never split.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
+
+#define LINE_MAX_BYTES	2048
 
 static enum log_level	 threshold = LOG_LVL_INFO;
 static int		 cached_pid;	/* reset by log_after_fork() */
 static int		 log_fd = 2;
 static char		 log_path[4096];
+static int		 as_json;
+static int		 to_journal;	/* stderr is systemd's journal */
+
+/* a record being built; text past the end is dropped */
+struct line {
+	char	 b[LINE_MAX_BYTES];
+	size_t	 n;
+};
+
+static void
+put(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->b) - 1 - l->n)
+		n = sizeof(l->b) - 1 - l->n;
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void
+puts_(struct line *l, const char *s)
+{
+	put(l, s, strlen(s));
+}
+
+static void
+putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2,
+    3)));
+
+static void
+putf(struct line *l, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 m;
+
+	va_start(ap, fmt);
+	m = vsnprintf(l->b + l->n, sizeof(l->b) - l->n, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	l->n += (size_t)m < sizeof(l->b) - 1 - l->n ? (size_t)m :
+	    sizeof(l->b) - 1 - l->n;
+}
+
+/* s as the inside of a JSON string */
+static void
+put_json_str(struct line *l, const char *s)
+{
+	char	 esc[8];
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(l, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			put(l, esc, 6);
+		} else
+			put(l, (const char *)&c, 1);
+	}
+}
+
+static void
+put_num(struct line *l, const struct log_field *f)
+{
+	long long	 v = f->num;
+
+	if (f->is_num == 1) {
+		putf(l, "%lld", v);
+		return;
+	}
+	if (v < 0)
+		v = 0;
+	putf(l, "%lld.%03lld", v / 1000, v % 1000);
+}
+
+/* a text value: bare, or quoted when it has blanks, quotes or is empty */
+static void
+put_text_val(struct line *l, const char *s)
+{
+	const char	*p;
+
+	if (*s != '\0' && strpbrk(s, " \t\"=\\") == NULL) {
+		for (p = s; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				break;
+		if (*p == '\0') {
+			puts_(l, s);
+			return;
+		}
+	}
+	puts_(l, "\"");
+	put_json_str(l, s);
+	puts_(l, "\"");
+}
+
+static const char *
+level_name(enum log_level lvl)
+{
+	switch (lvl) {
+	case LOG_LVL_CRIT:
+		return ("crit");
+	case LOG_LVL_ERR:
+		return ("err");
+	case LOG_LVL_WARN:
+		return ("warn");
+	case LOG_LVL_NOTICE:
+		return ("notice");
+	case LOG_LVL_INFO:
+		return ("info");
+	default:
+		return ("debug");
+	}
+}
+
+static void
+put_time(struct line *l)
+{
+	int64_t		 ms = clock_now_ms();
+	time_t		 t = (time_t)(ms / 1000);
+	struct tm	 tm;
+	char		 buf[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		buf[0] = '\0';
+	putf(l, "%s.%03dZ", buf, (int)(ms % 1000));
+}
+
+/* the record's opening: prefix, time, level, pid */
+static void
+begin(struct line *l, enum log_level lvl)
+{
+	int	 timed = log_fd != 2 || !to_journal;
+
+	if (cached_pid == 0)
+		cached_pid = (int)getpid();
+	l->n = 0;
+	if (as_json) {
+		if (log_fd == 2 && to_journal)
+			putf(l, "<%d>", (int)lvl);
+		puts_(l, "{");
+		if (timed) {
+			puts_(l, "\"ts\":\"");
+			put_time(l);
+			puts_(l, "\",");
+		}
+		putf(l, "\"level\":\"%s\",\"pid\":%d", level_name(lvl),
+		    cached_pid);
+		return;
+	}
+	if (log_fd == 2) {
+		/* stderr: journald (or whoever collects it) reads <N> */
+		putf(l, "<%d>pid=%d ", (int)lvl, cached_pid);
+		return;
+	}
+	put_time(l);
+	putf(l, " %s pid=%d ", level_name(lvl), cached_pid);
+}
+
+static void
+finish(struct line *l)
+{
+	if (as_json) {
+		/* keep room for the closing brace */
+		if (l->n > sizeof(l->b) - 3)
+			l->n = sizeof(l->b) - 3;
+		l->b[l->n++] = '}';
+	}
+	if (l->n > sizeof(l->b) - 2)
+		l->n = sizeof(l->b) - 2;
+	l->b[l->n++] = '\n';
+	(void)!write(log_fd, l->b, l->n);
+}
 
 /* (re)open log_path in place of the current log fd */
 static int
@@ -31,10 +214,29 @@ open_log(void)
 	return (0);
 }
 
-int
-log_init(enum log_level level, const char *path)
+/* JOURNAL_STREAM="dev:ino" names stderr when systemd connected it */
+static int
+stderr_is_journal(void)
 {
+	const char		*e = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st) == -1)
+		return (0);
+	return ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
+}
+
+int
+log_setup(enum log_level level, const char *path, int json)
+{
+	char	 old[sizeof(log_path)];
+
 	threshold = level;
+	as_json = json;
+	to_journal = stderr_is_journal();
 	if (path == NULL || *path == '\0') {
 		if (log_fd != 2)
 			close(log_fd);
@@ -42,10 +244,19 @@ log_init(enum log_level level, const char *path)
 		log_path[0] = '\0';
 		return (0);
 	}
+	memcpy(old, log_path, sizeof(old));
 	if ((size_t)snprintf(log_path, sizeof(log_path), "%s", path) >=
-	    sizeof(log_path))
+	    sizeof(log_path) || open_log() == -1) {
+		memcpy(log_path, old, sizeof(old));
 		return (-1);
-	return (open_log());
+	}
+	return (0);
+}
+
+int
+log_init(enum log_level level, const char *path)
+{
+	return (log_setup(level, path, as_json));
 }
 
 int
@@ -71,27 +282,30 @@ log_level_parse(const char *s)
 	return (-1);
 }
 
+int
+log_enabled(enum log_level lvl)
+{
+	return (lvl <= threshold);
+}
+
 void
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
-	char	 line[2048];
-	int	 n, m;
+	struct line	 l;
+	char		 msg[LINE_MAX_BYTES];
 
 	if (lvl > threshold)
 		return;
-	if (cached_pid == 0)
-		cached_pid = (int)getpid();
-	n = snprintf(line, sizeof(line), "<%d>pid=%d ", (int)lvl, cached_pid);
-	if (n < 0)
+	begin(&l, lvl);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		return;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(log_fd, line, (size_t)n);
+	if (as_json) {
+		puts_(&l, ",\"msg\":\"");
+		put_json_str(&l, msg);
+		puts_(&l, "\"");
+	} else
+		puts_(&l, msg);
+	finish(&l);
 }
 
 void
@@ -102,6 +316,57 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(lvl, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_kv(enum log_level lvl, const char *type, const char *prefix,
+    const struct log_field *f, int n)
+{
+	struct line	 l;
+	int		 i;
+
+	if (lvl > threshold)
+		return;
+	begin(&l, lvl);
+	if (as_json) {
+		puts_(&l, ",\"type\":\"");
+		put_json_str(&l, type);
+		puts_(&l, "\"");
+		for (i = 0; i < n; i++) {
+			puts_(&l, ",\"");
+			put_json_str(&l, f[i].key);
+			puts_(&l, "\":");
+			if (f[i].is_num)
+				put_num(&l, &f[i]);
+			else if (f[i].str == NULL)
+				puts_(&l, "null");
+			else {
+				puts_(&l, "\"");
+				put_json_str(&l, f[i].str);
+				puts_(&l, "\"");
+			}
+		}
+		finish(&l);
+		return;
+	}
+	if (prefix != NULL) {
+		puts_(&l, prefix);
+		if (n > 0)
+			puts_(&l, " ");
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			puts_(&l, " ");
+		puts_(&l, f[i].key);
+		puts_(&l, "=");
+		if (f[i].is_num)
+			put_num(&l, &f[i]);
+		else if (f[i].str == NULL)
+			puts_(&l, "-");
+		else
+			put_text_val(&l, f[i].str);
+	}
+	finish(&l);
 }
 
 void

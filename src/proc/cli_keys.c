@@ -77,6 +77,7 @@ usage(void)
 	    "usage: neon-authd keys list BRANCH [-c FILE]\n"
 	    "       neon-authd keys rotate BRANCH [--grace DURATION] "
 	    "[-c FILE]\n"
+	    "       neon-authd keys reencrypt BRANCH [-c FILE]\n"
 	    "  DURATION: 30s, 15m, 24h, 7d, 1h30m (default 30d)\n");
 }
 
@@ -100,7 +101,7 @@ do_list(struct db_conn *conn, struct arena *a, const struct config *c,
 
 	if (alg == JWT_ALG_NONE)
 		alg = JWT_ALG_EDDSA;
-	n = store_jwks_list(conn, a, str_c(c->secret), alg, bc->jwt_ttl,
+	n = store_jwks_list(conn, a, &c->secrets, alg, bc->jwt_ttl,
 	    &rows);
 	if (n == -1) {
 		fprintf(stderr, "neon-authd keys: branch %s: %s\n", branch,
@@ -114,8 +115,9 @@ do_list(struct db_conn *conn, struct arena *a, const struct config *c,
 		    rows[i].alg, rows[i].created_at,
 		    rows[i].expires_at ? rows[i].expires_at : "-",
 		    state_of(&rows[i]),
-		    rows[i].decrypts ? "" : " (does not decrypt with this "
-		    "secret)");
+		    !rows[i].decrypts ? " (does not decrypt with any secret)" :
+		    !rows[i].current ? " (under an older secret: run keys "
+		    "reencrypt)" : "");
 	if (n == 0)
 		printf("# no keys yet: the first request that needs one "
 		    "creates a %s key\n", jwt_alg_name(alg));
@@ -133,7 +135,7 @@ do_rotate(struct db_conn *conn, struct arena *a, const struct config *c,
 
 	if (alg == JWT_ALG_NONE)
 		alg = JWT_ALG_EDDSA;
-	if (store_jwks_rotate(conn, a, str_c(c->secret), alg, grace, &id,
+	if (store_jwks_rotate(conn, a, &c->secrets, alg, grace, &id,
 	    &retired, &err) == -1) {
 		fprintf(stderr, "neon-authd keys: branch %s: rotation failed: "
 		    "%s\n", branch, err == STORE_JWKS_DB ?
@@ -151,6 +153,26 @@ do_rotate(struct db_conn *conn, struct arena *a, const struct config *c,
 	return (0);
 }
 
+static int
+do_reencrypt(struct db_conn *conn, struct arena *a, const struct config *c,
+    const char *branch)
+{
+	struct store_jwks_reenc	 out;
+	enum store_jwks_err	 err;
+
+	if (store_jwks_reencrypt(conn, a, &c->secrets, &out, &err) == -1) {
+		fprintf(stderr, "neon-authd keys: branch %s: reencrypt failed: "
+		    "%s\n", branch, err == STORE_JWKS_DB ?
+		    db_last_error(conn)->message : "encryption failed");
+		return (1);
+	}
+	printf("branch %s: %d key%s re-encrypted under the newest secret, "
+	    "%d already were, %d open%s with none of the secrets\n", branch,
+	    out.reencrypted, out.reencrypted == 1 ? "" : "s", out.kept,
+	    out.failed, out.failed == 1 ? "s" : "");
+	return (out.failed > 0 ? 2 : 0);
+}
+
 int
 cli_keys(struct config *c, int argc, char **argv)
 {
@@ -165,7 +187,8 @@ cli_keys(struct config *c, int argc, char **argv)
 	}
 	sub = argv[0];
 	branch = argv[1];
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "rotate") != 0) {
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "rotate") != 0 &&
+	    strcmp(sub, "reencrypt") != 0) {
 		usage();
 		return (64);
 	}
@@ -194,6 +217,8 @@ cli_keys(struct config *c, int argc, char **argv)
 		if (strcmp(sub, "list") == 0)
 			rc = do_list(cb.conn, &cb.a, c, &cb.cfg,
 			    cb.branch->name);
+		else if (strcmp(sub, "reencrypt") == 0)
+			rc = do_reencrypt(cb.conn, &cb.a, c, cb.branch->name);
 		else
 			rc = do_rotate(cb.conn, &cb.a, c, &cb.cfg,
 			    cb.branch->name, grace);

@@ -19,7 +19,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -765,4 +770,96 @@ listen_describe(int fd, char *buf, size_t len)
 		return (-1);
 	}
 	return (0);
+}
+
+/* one sock_diag request for the unix socket with inode ino */
+static int
+unix_queue(unsigned long ino, int *len, int *max)
+{
+	struct {
+		struct nlmsghdr		 nh;
+		struct unix_diag_req	 req;
+	} q;
+	struct sockaddr_nl	 sa;
+	union {
+		struct nlmsghdr	 nh;
+		char		 buf[8192];
+	} resp;
+	struct timeval		 tv = { 0, 200000 };
+	struct nlmsghdr		*h;
+	struct unix_diag_msg	*m;
+	struct rtattr		*at;
+	ssize_t			 n;
+	int			 fd, rc = -1, alen;
+
+	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) == -1)
+		return (-1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.req.sdiag_family = AF_UNIX;
+	q.req.udiag_states = ~0u;
+	q.req.udiag_ino = (unsigned)ino;
+	q.req.udiag_show = UDIAG_SHOW_RQLEN;
+	q.req.udiag_cookie[0] = q.req.udiag_cookie[1] = ~0u;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(q))
+		goto done;
+	if ((n = recv(fd, resp.buf, sizeof(resp.buf), 0)) <= 0)
+		goto done;
+	for (h = &resp.nh; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+			break;
+		m = NLMSG_DATA(h);
+		if (m->udiag_ino != ino)
+			continue;
+		alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+		for (at = (struct rtattr *)(m + 1); RTA_OK(at, alen);
+		    at = RTA_NEXT(at, alen))
+			if (at->rta_type == UNIX_DIAG_RQLEN &&
+			    RTA_PAYLOAD(at) >= (int)sizeof(struct
+			    unix_diag_rqlen)) {
+				struct unix_diag_rqlen *rq = RTA_DATA(at);
+
+				*len = (int)rq->udiag_rqueue;
+				*max = (int)rq->udiag_wqueue;
+				rc = 0;
+			}
+		break;
+	}
+ done:
+	close(fd);
+	return (rc);
+}
+
+int
+listen_queue(int fd, int *len, int *max)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	struct tcp_info		 ti;
+	socklen_t		 tl = sizeof(ti);
+	struct stat		 st;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return (-1);
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		/* on a listening socket: unacked = queued, sacked = backlog */
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
+		    ti.tcpi_state != TCP_LISTEN)
+			return (-1);
+		*len = (int)ti.tcpi_unacked;
+		*max = (int)ti.tcpi_sacked;
+		return (0);
+	}
+	if (ss.ss_family == AF_UNIX && fstat(fd, &st) == 0)
+		return (unix_queue((unsigned long)st.st_ino, len, max));
+	return (-1);
 }

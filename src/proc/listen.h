@@ -133,4 +133,12 @@ void	 listen_close(int fd, const struct listen_addr *a);
  */
 int	 listen_describe(int fd, char *buf, size_t len);
 
+/*
+ * listen_queue: the connections waiting in fd's accept queue (*len) and
+ * the queue's limit (*max), as the kernel reports them: TCP_INFO for a
+ * TCP socket, sock_diag (UNIX_DIAG_RQLEN) for a unix one.  0, or -1 when
+ * the kernel does not tell (e.g. netlink refused by a sandbox).
+ */
+int	 listen_queue(int fd, int *len, int *max);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * main.c -- the command line: one table of commands (serve, the default,
- * check-config, migrate, config, keys, routes, ...).
+ * check-config, migrate, config, keys, purge, routes, ...); the cli_*.c
+ * files do the work.
  *
  * Only this file and master.c decide to exit.  Configuration errors exit
  * with 78 (EX_CONFIG) and name the file, line and option.
@@ -12,7 +13,11 @@
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "proc/cli_import.h"
+#include "proc/cli.h"
+#include "proc/cli_check.h"
 #include "proc/cli_keys.h"
+#include "proc/cli_migrate.h"
+#include "proc/cli_purge.h"
 #include "proc/cli_routes.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
@@ -39,56 +44,6 @@ load_or_exit(const char *path)
 	return (c);
 }
 
-static int
-cmd_migrate(struct config *c, int argc, char **argv)
-{
-	const char	*only = NULL;
-	const char	*sql_dir = getenv("NEON_AUTHD_SQL_DIR");
-	char		 err[1024];
-	int		 i, all = 0, applied, rc = 0, done = 0;
-
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--all") == 0)
-			all = 1;
-		else if (strcmp(argv[i], "--branch") == 0 && i + 1 < argc)
-			only = argv[++i];
-		else {
-			fprintf(stderr, "neon-authd migrate: unexpected "
-			    "argument %s\n", argv[i]);
-			return (64);
-		}
-	}
-	if (sql_dir == NULL || *sql_dir == '\0')
-		sql_dir = c->sql_dir;
-	if (!all && only == NULL && c->nbranches == 1)
-		all = 1;
-	if (!all && only == NULL) {
-		fprintf(stderr, "neon-authd migrate: say --all or "
-		    "--branch NAME\n");
-		return (64);
-	}
-	for (i = 0; i < c->nbranches; i++) {
-		if (only && strcmp(only, c->branches[i].name) != 0)
-			continue;
-		done++;
-		if (db_migrate(c->branches[i].database, sql_dir, &applied, err,
-		    sizeof(err)) == -1) {
-			fprintf(stderr, "neon-authd migrate: branch %s: %s\n",
-			    c->branches[i].name, err);
-			rc = 1;
-			continue;
-		}
-		printf("branch %s: %d migration%s applied\n",
-		    c->branches[i].name, applied, applied == 1 ? "" : "s");
-	}
-	if (only && done == 0) {
-		fprintf(stderr, "neon-authd migrate: no branch named %s\n",
-		    only);
-		return (64);
-	}
-	return (rc);
-}
-
 /*
  * config get BRANCH [FIELD] / config set BRANCH FIELD JSON: read or change
  * the branch's neon_auth.project_config row.  FIELD is a column
@@ -99,13 +54,13 @@ cmd_migrate(struct config *c, int argc, char **argv)
 static int
 cmd_config(struct config *c, int argc, char **argv)
 {
-	struct db_pool		*pool;
+	struct db_pool		*pool = NULL;
 	struct db_conn		*conn;
 	struct branch		*b;
 	struct arena		 a;
 	json_object		*row, *v = NULL;
 	char			 err[1024];
-	int			 rc = 1, dberr;
+	int			 rc = 1;
 
 	if (argc < 2 || (strcmp(argv[0], "get") == 0 && argc > 3) ||
 	    (strcmp(argv[0], "set") == 0 && argc != 4) ||
@@ -115,19 +70,13 @@ cmd_config(struct config *c, int argc, char **argv)
 	}
 	if (branch_map_init(c) == -1)
 		return (NEON_AUTHD_EX_CONFIG);
-	if ((b = branch_by_name(argv[1])) == NULL) {
-		fprintf(stderr, "neon-authd config: no branch named %s in %s\n",
-		    argv[1], c->path);
+	if ((b = cli_find_branch(c, argv[1], "config")) == NULL) {
 		branch_map_free();
 		return (64);
 	}
 	arena_init(&a, 16384);
-	pool = db_pool_new(1, c->db_connect_timeout, c->db_statement_timeout);
-	if ((conn = db_pool_get(pool, b->name, b->conninfo, &dberr)) == NULL) {
-		fprintf(stderr, "neon-authd config: branch %s: %s\n", b->name,
-		    db_pool_last_error(pool)->message);
+	if ((conn = cli_connect(c, b, &pool, "config")) == NULL)
 		goto done;
-	}
 	if (strcmp(argv[0], "set") == 0) {
 		if (branchcfg_set(conn, &a, argv[2], argv[3], err,
 		    sizeof(err)) == -1) {
@@ -171,18 +120,6 @@ cmd_config(struct config *c, int argc, char **argv)
 	return (rc);
 }
 
-static int
-cmd_check_config(struct config *c, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("neon-authd: configuration file %s is valid "
-	    "(%d branch%s%s)\n", conf_path, c->nbranches,
-	    c->nbranches == 1 ? "" : "es",
-	    c->template_auth_url ? " and a template" : "");
-	return (0);
-}
-
 /*
  * The commands, in the order usage lists them.  A command is a line
  * here: its name, its usage lines, and run(config, argc, argv) returning
@@ -195,12 +132,15 @@ static const struct command {
 	int		(*run)(struct config *, int, char **);
 } commands[] = {
 	{ "serve", "[-c FILE] [-f|--foreground]", NULL },
-	{ "check-config", "check-config [-c FILE]", cmd_check_config },
-	{ "migrate", "migrate [-c FILE] [--branch NAME | --all]", cmd_migrate },
+	{ "check-config", "check-config [--connect] [-c FILE]", cli_check },
+	{ "migrate", "migrate [--status] [--branch NAME | --all] [-c FILE]",
+	    cli_migrate },
 	{ "config", "config get BRANCH [FIELD] [-c FILE]\n"
 	    "config set BRANCH FIELD JSON [-c FILE]", cmd_config },
 	{ "keys", "keys list BRANCH [-c FILE]\n"
-	    "keys rotate BRANCH [--grace DURATION] [-c FILE]", cli_keys },
+	    "keys rotate BRANCH [--grace DURATION] [-c FILE]\n"
+	    "keys reencrypt BRANCH [-c FILE]", cli_keys },
+	{ "purge", "purge BRANCH | --all [--batch N] [--dry-run] [-c FILE]", cli_purge },
 	{ "routes", "routes [--json] [-c FILE]", cli_routes },
 	{ "import", "import better-auth|neon|supabase BRANCH --from CONNINFO "
 	    "[OPTIONS]\n"

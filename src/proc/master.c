@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "lib/hashgate.h"
 #include "proc/listen.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "proc/master.h"
 #include "http/ratelimit.h"
 #include "proc/scoreboard.h"
@@ -55,6 +57,8 @@ static int			 listen_fd = -1;
 static struct listen_addr	 laddr;
 static int			 laddr_owned;	/* we created the socket */
 static unsigned			 generation = 1;
+static int			 pid_fd = -1;	/* pid_file, locked */
+static char			 pid_path[4096];	/* as locked at start */
 static int			 quick_failures;
 static int64_t			 next_spawn_ms;
 
@@ -202,6 +206,17 @@ reap(int shutting_down)
 			    LOG_LVL_WARN, "worker %d exited with status %d "
 			    "after %.1fs, %lu requests", (int)pid,
 			    WEXITSTATUS(status), up, served);
+		if (kids[i].timed_out)
+			metrics_exit(METRICS_EXIT_TIMEOUT);
+		else if (kids[i].retiring)
+			metrics_exit(shutting_down ? METRICS_EXIT_SHUTDOWN :
+			    METRICS_EXIT_RELOAD);
+		else if (WIFSIGNALED(status))
+			metrics_exit(METRICS_EXIT_SIGNAL);
+		else if (WEXITSTATUS(status) != 0)
+			metrics_exit(METRICS_EXIT_ERROR);
+		else
+			metrics_exit(METRICS_EXIT_MAX_REQUESTS);
 		failure = !kids[i].retiring && !kids[i].timed_out &&
 		    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
 		    now - kids[i].started_ms < QUICK_DEATH_MS;
@@ -295,7 +310,10 @@ reload(void)
 	    ncfg->listen_mode != cfg->listen_mode)
 		log_warnx("listen settings changed: they take effect on "
 		    "restart only");
-	if (log_init(ncfg->log_level, ncfg->log_file) == -1)
+	if (strcmp(ncfg->pid_file, cfg->pid_file) != 0)
+		log_warnx("pid_file changed: it takes effect on restart only");
+	if (log_setup(ncfg->log_level, ncfg->log_file,
+	    ncfg->log_format == CONFIG_LOG_JSON) == -1)
 		log_warn("cannot open log file %s", ncfg->log_file);
 	config_free(cfg);
 	cfg = ncfg;
@@ -342,6 +360,69 @@ open_socket(void)
 	return (0);
 }
 
+/*
+ * pid_file: opened and locked (flock) before the socket, so a second
+ * instance with the same file refuses to start; the pid is written once
+ * the process has its final pid (after daemonize) and the file removed at
+ * a clean stop.
+ */
+static int
+pid_lock(const char *path)
+{
+	char	 buf[32];
+	ssize_t	 n;
+
+	if (path == NULL || *path == '\0')
+		return (0);
+	if ((size_t)snprintf(pid_path, sizeof(pid_path), "%s", path) >=
+	    sizeof(pid_path)) {
+		log_err("pid_file %s: path too long", path);
+		return (-1);
+	}
+	if ((pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+		log_warn("pid_file %s", path);
+		return (-1);
+	}
+	if (flock(pid_fd, LOCK_EX | LOCK_NB) == -1) {
+		n = read(pid_fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_err("pid_file %s is locked: another neon-authd runs%s%s",
+		    path, buf[0] ? " as pid " : "", buf);
+		close(pid_fd);
+		pid_fd = -1;
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+pid_write(void)
+{
+	char	 buf[32];
+	int	 n;
+
+	if (pid_fd == -1)
+		return (0);
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(pid_fd, 0) == -1 || pwrite(pid_fd, buf, (size_t)n, 0) !=
+	    n) {
+		log_warn("pid_file %s", pid_path);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+pid_remove(void)
+{
+	if (pid_fd == -1)
+		return;
+	(void)unlink(pid_path);
+	close(pid_fd);
+	pid_fd = -1;
+}
+
 static int
 daemonize(void)
 {
@@ -383,16 +464,21 @@ master_run(struct config *c, int foreground)
 	char		 buf[64];
 
 	cfg = c;
-	if (log_init(cfg->log_level, cfg->log_file) == -1) {
+	if (log_setup(cfg->log_level, cfg->log_file,
+	    cfg->log_format == CONFIG_LOG_JSON) == -1) {
 		log_warn("cannot open log file %s", cfg->log_file);
 		return (NEON_AUTHD_EX_CONFIG);
 	}
+	if (pid_lock(cfg->pid_file) == -1)
+		return (1);
 	if (open_socket() == -1)
 		return (1);
 	if (!foreground && daemonize() == -1) {
 		log_warn("daemonize");
 		return (1);
 	}
+	if (pid_write() == -1)
+		return (1);
 	sdnotify_init();
 	if ((sb = scoreboard_create()) == NULL)
 		return (1);
@@ -478,6 +564,7 @@ master_run(struct config *c, int foreground)
 	else
 		close(listen_fd);
 	hashgate_destroy();
+	pid_remove();
 	log_notice("stopped");
 	config_free(cfg);
 	return (0);

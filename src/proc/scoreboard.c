@@ -22,7 +22,9 @@ scoreboard_create(void)
 	}
 	memset(sb, 0, sizeof(*sb));
 	sb->master_start_ms = clock_mono_ms();
-	sb->master_start_wall = (int64_t)time(NULL);
+	sb->master_start_wall_ms = clock_now_ms();
+	sb->master_start_wall = sb->master_start_wall_ms / 1000;
+	metrics_attach(&sb->metrics);
 	return (sb);
 }
 

@@ -6,13 +6,16 @@
  * Created with mmap(MAP_SHARED|MAP_ANONYMOUS) before the first fork.  Each
  * slot has exactly one writer at a time (the worker that owns it, or the
  * master when it hands the slot to a new worker), so plain stores with
- * relaxed atomics are enough.
+ * relaxed atomics are enough.  The pool's counters (lib/metrics.h) live in
+ * the same mapping.
  */
 #ifndef NEON_AUTHD_SCOREBOARD_H
 #define NEON_AUTHD_SCOREBOARD_H
 
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "lib/metrics.h"
 
 #define SCOREBOARD_MAX_SLOTS	512	/* 2 * max pool size: room to roll */
 #define SCOREBOARD_ROUTE_MAX	48
@@ -40,13 +43,18 @@ struct scoreboard {
 	pid_t			 master_pid;
 	int64_t			 master_start_ms;	/* monotonic */
 	int64_t			 master_start_wall;	/* unix seconds */
+	int64_t			 master_start_wall_ms;	/* unix ms */
 	volatile unsigned	 generation;
 	volatile int		 pool_size;
 	volatile uint64_t	 requests_total;
 	struct scoreboard_slot	 slots[SCOREBOARD_MAX_SLOTS];
+	struct metrics_shm	 metrics;
 };
 
-/* scoreboard_create: map a zeroed scoreboard; NULL on failure (logged). */
+/*
+ * scoreboard_create: map a zeroed scoreboard and count the pool's metrics
+ * into it (metrics_attach); NULL on failure (logged).
+ */
 struct scoreboard	*scoreboard_create(void);
 /* scoreboard_slot_claim: a free slot index for a new worker, or -1. */
 int			 scoreboard_slot_claim(struct scoreboard *sb);

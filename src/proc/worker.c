@@ -29,15 +29,20 @@
 #include "lib/arena.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
+#include "http/clientip.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
 #include "http/fcgi.h"
 #include "lib/log.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
+#include "lib/metrics.h"
 #include "proc/status.h"
 #include "proc/worker.h"
 #include "lib/clock.h"
+#include "store/db.h"
+
+#define REQUEST_ID_MAX	128	/* an incoming X-Request-Id, kept */
 
 static volatile sig_atomic_t	 quit;
 static volatile sig_atomic_t	 reopen;
@@ -135,16 +140,10 @@ accept_connection(int listen_fd)
 static void
 handle(struct worker_ctx *w, struct request *r)
 {
-	if (w->cfg->status_enabled &&
-	    str_eq_c(r->path, w->cfg->status_path)) {
-		r->route_name = "status";
-		scoreboard_request_begin(w->slot, "status", 6);
-		if (strcmp(r->method, "GET") == 0)
-			status_page(r, w->sb);
-		else
-			reply_empty(r, 404);
+	const struct status_ctx	 sc = { w->cfg, w->sb, w->rl, w->listen_fd };
+
+	if (status_serve(r, &sc))
 		return;
-	}
 	if (!router_resolve(r))
 		return;
 	scoreboard_request_begin(w->slot, r->route_name,
@@ -158,6 +157,78 @@ finish_headers(struct request *r)
 {
 	if (r->expose != NULL)
 		reply_header_add(r, "Access-Control-Expose-Headers", r->expose);
+	reply_header_add(r, "X-Request-Id", r->request_id);
+}
+
+/*
+ * The request's id: a trusted proxy's X-Request-Id when it is a sane
+ * token (printable ASCII, no blank, quote or backslash, at most
+ * REQUEST_ID_MAX bytes), else ours: 32 hex digits, a per-worker random
+ * prefix and a counter.
+ */
+static const char *
+request_id(struct request *r, uint64_t prefix, uint64_t *counter)
+{
+	const char	*in = request_header(r, "HTTP_X_REQUEST_ID");
+	const char	*p;
+
+	if (in != NULL && *in != '\0' && strlen(in) <= REQUEST_ID_MAX &&
+	    clientip_peer_trusted(r)) {
+		for (p = in; *p; p++)
+			if (*p <= 0x20 || *p >= 0x7f || *p == '"' ||
+			    *p == '\\')
+				break;
+		if (*p == '\0')
+			return (arena_strdup(r->a, in));
+	}
+	return (arena_printf(r->a, "%016llx%016llx",
+	    (unsigned long long)prefix, (unsigned long long)++*counter));
+}
+
+/* the access line, the slow-request line, the metrics of one request */
+static void
+account(struct worker_ctx *w, struct request *r, int64_t start_us,
+    const char *client)
+{
+	int64_t		 dur_us = clock_mono_us() - start_us, db_us;
+	int		 db_n;
+	const char	*route = r->route_name ? r->route_name : "-";
+	const char	*branch = r->branch ? r->branch->name : NULL;
+
+	db_stats(&db_us, &db_n);
+	metrics_request(route, r->status, dur_us);
+	if (log_enabled(LOG_LVL_INFO)) {
+		const struct log_field f[] = {
+			LOG_STR("method", r->method),
+			LOG_STR("route", route),
+			LOG_NUM("status", r->status),
+			LOG_STR("branch", branch),
+			LOG_MS("dur_ms", dur_us),
+			LOG_MS("db_ms", db_us),
+			LOG_STR("client", client),
+			LOG_STR("request_id", r->request_id),
+		};
+
+		log_kv(LOG_LVL_INFO, "access", NULL, f,
+		    (int)(sizeof(f) / sizeof(f[0])));
+	}
+	if (w->cfg->slow_request_ms > 0 &&
+	    dur_us >= (int64_t)w->cfg->slow_request_ms * 1000) {
+		const struct log_field f[] = {
+			LOG_STR("method", r->method),
+			LOG_STR("route", route),
+			LOG_NUM("status", r->status),
+			LOG_STR("branch", branch),
+			LOG_MS("dur_ms", dur_us),
+			LOG_MS("db_ms", db_us),
+			LOG_NUM("db_statements", db_n),
+			LOG_STR("request_id", r->request_id),
+		};
+
+		metrics_add(METRICS_SLOW_REQUESTS, 1);
+		log_kv(LOG_LVL_WARN, "slow_request", "slow request", f,
+		    (int)(sizeof(f) / sizeof(f[0])));
+	}
 }
 
 int
@@ -170,6 +241,9 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	struct request		 r;
 	pid_t			 ppid = getppid();
 	unsigned int		 seed;
+	uint64_t		 id_prefix = 0, id_counter = 0;
+	const char		*client;
+	int64_t			 start_us;
 	int			 conn, rc, fl;
 
 	memset(&w, 0, sizeof(w));
@@ -195,6 +269,10 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		return (0);
 	if (branch_map_init(cfg) == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	/* checked by config_load: it cannot fail here */
+	if (clientip_configure((const char *const *)cfg->trusted_proxies,
+	    NULL) == -1)
+		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
 	{
@@ -208,11 +286,14 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	/* scrypt's 32 MiB buffer, fetched algorithms: once per worker */
 	if (crypto_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	if (crypto_random_bytes(&id_prefix, sizeof(id_prefix)) == -1)
+		id_prefix = (uint64_t)getpid() << 32 ^ (uint64_t)seed;
 	/* idle workers block in accept(): the socket must be blocking */
 	if ((fl = fcntl(listen_fd, F_GETFL)) != -1 && (fl & O_NONBLOCK))
 		(void)fcntl(listen_fd, F_SETFL, fl & ~O_NONBLOCK);
 	memset(&env, 0, sizeof(env));
 	env.secret = cfg->secret;
+	env.secrets = &cfg->secrets;
 	env.rl = rl;
 	env.testing_sleep = cfg->testing_sleep;
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
@@ -239,16 +320,19 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		if (rc == -1)
 			break;
 		r.start_ms = clock_mono_ms();
+		start_us = clock_mono_us();
+		db_stats_reset();
+		r.request_id = request_id(&r, id_prefix, &id_counter);
 		scoreboard_request_begin(w.slot, "-", 1);
 		handle(&w, &r);
 		finish_headers(&r);
+		/* the parameters go with fcgi_finish: read them before */
+		client = clientip_str(&r);
 		if (fcgi_send(&r) == -1)
 			log_info("route=%s client went away", r.route_name);
 		fcgi_finish(&r);
 		scoreboard_request_end(sb, w.slot);
-		log_info("method=%s route=%s status=%d dur_ms=%lld",
-		    r.method, r.route_name ? r.route_name : "-", r.status,
-		    (long long)(clock_mono_ms() - r.start_ms));
+		account(&w, &r, start_us, client);
 		w.served++;
 		if (w.max_requests > 0 && w.served >= w.max_requests)
 			break;

@@ -33,8 +33,10 @@
 #include <libpq-fe.h>
 
 #include "lib/arena.h"
-#include "store/db.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
+#include "store/db.h"
 
 #define DB_APP_NAME		"neon-authd"
 #define DB_MIGRATE_APP_NAME	"neon-authd-migrate"
@@ -99,6 +101,10 @@ static const char ledger_sql[] =
     "\t\"name\"       text,\n"
     "\t\"applied_at\" timestamptz DEFAULT now()\n"
     ")";
+
+/* time in libpq since db_stats_reset(), and statements sent */
+static int64_t	 stat_us;
+static int	 stat_n;
 
 /*
  * Memory for long-lived objects.  Out of memory is fatal for a worker
@@ -337,7 +343,10 @@ conn_setup(struct db_conn *c)
 static int
 conn_reset(struct db_conn *c)
 {
+	int64_t	 t0 = clock_mono_us();
+
 	PQreset(c->pg);
+	stat_us += clock_mono_us() - t0;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
@@ -352,6 +361,7 @@ conn_reset(struct db_conn *c)
 		return (-1);
 	}
 	log_notice("%s: branch %s: reconnected", __func__, c->branch);
+	metrics_db(c->branch, METRICS_DB_RECONNECT);
 	return (0);
 }
 
@@ -487,7 +497,7 @@ stmt_deallocate(struct db_conn *c, struct db_stmt *st)
  * reset, and re-preparation of statements the server lost or invalidated.
  */
 static PGresult *
-exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
+exec_once(struct db_conn *c, struct db_stmt *st, const char *sql,
     int nparams, const char *const *params)
 {
 	PGresult	*res;
@@ -533,6 +543,40 @@ exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
 	err_from_result(&c->err, c->pg, res);
 	PQclear(res);
 	return (NULL);
+}
+
+/* exec_once, timed and counted (db_stats, metrics) */
+static PGresult *
+exec_raw(struct db_conn *c, struct db_stmt *st, const char *sql,
+    int nparams, const char *const *params)
+{
+	PGresult	*res;
+	int64_t		 t0 = clock_mono_us();
+
+	res = exec_once(c, st, sql, nparams, params);
+	stat_us += clock_mono_us() - t0;
+	stat_n++;
+	if (res == NULL)
+		metrics_db(c->branch, c->err.kind == DB_ERR_SCHEMA ?
+		    METRICS_DB_SCHEMA : c->err.kind == DB_ERR_UNAVAILABLE ?
+		    METRICS_DB_UNAVAILABLE : METRICS_DB_QUERY);
+	return (res);
+}
+
+void
+db_stats_reset(void)
+{
+	stat_us = 0;
+	stat_n = 0;
+}
+
+void
+db_stats(int64_t *us, int *statements)
+{
+	if (us != NULL)
+		*us = stat_us;
+	if (statements != NULL)
+		*statements = stat_n;
 }
 
 static int64_t
@@ -641,6 +685,7 @@ static struct db_conn *
 pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 {
 	struct db_conn	*c;
+	int64_t		 t0 = clock_mono_us();
 
 	c = xcalloc(1, sizeof(*c));
 	c->pool = p;
@@ -648,7 +693,9 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	c->conninfo = xstrdup(conninfo);
 	err_clear(&c->err);
 	c->pg = pg_open(conninfo, DB_APP_NAME, p->connect_timeout_s);
+	stat_us += clock_mono_us() - t0;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
+		metrics_db(branch, METRICS_DB_UNAVAILABLE);
 		err_set(&p->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
 		log_debug("%s: branch %s: connect failed: %s", __func__,
@@ -657,6 +704,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 		return (NULL);
 	}
 	if (conn_setup(c) == -1) {
+		metrics_db(branch, METRICS_DB_UNAVAILABLE);
 		p->err = c->err;
 		if (p->err.kind != DB_ERR_SCHEMA)
 			p->err.kind = DB_ERR_UNAVAILABLE;
@@ -667,6 +715,7 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	}
 	log_debug("%s: branch %s: connected (server %d, backend pid %d)",
 	    __func__, branch, PQserverVersion(c->pg), PQbackendPID(c->pg));
+	metrics_db(branch, METRICS_DB_CONNECT);
 	return (c);
 }
 
@@ -699,6 +748,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 		if (PQstatus(c->pg) != CONNECTION_OK) {
 			c->in_tx = 0;
 			if (conn_reset(c) == -1) {
+				metrics_db(c->branch, METRICS_DB_UNAVAILABLE);
 				p->err = c->err;
 				p->err.kind = DB_ERR_UNAVAILABLE;
 				goto fail;
@@ -1459,4 +1509,106 @@ db_migrate(const char *conninfo, const char *sql_dir, int *applied_out,
 	if (applied_out != NULL)
 		*applied_out = applied;
 	return (rc);
+}
+
+/* ---- offline checks and migration status ---------------------------- */
+
+int
+db_conninfo_check(const char *conninfo, char *errbuf, size_t errlen)
+{
+	PQconninfoOption	*opts;
+	char			*msg = NULL;
+
+	if (conninfo == NULL) {
+		(void)snprintf(errbuf, errlen, "no connection string");
+		return (-1);
+	}
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		copy_message(errbuf, errlen, msg != NULL ? msg :
+		    "cannot parse (out of memory)");
+		PQfreemem(msg);
+		return (-1);
+	}
+	PQconninfoFree(opts);
+	return (0);
+}
+
+int
+db_migrate_pending(const char *conninfo, const char *sql_dir, struct arena *a,
+    int *version, char ***pending, int *npending, char *errbuf, size_t errlen)
+{
+	PGconn		*pg = NULL;
+	PGresult	*res = NULL;
+	struct mig_file	*files = NULL;
+	size_t		 nfiles = 0, i;
+	int		*done = NULL, ndone = 0, r, rc = -1, n = 0;
+	char		*end;
+	long		 v;
+
+	*version = 0;
+	*pending = NULL;
+	*npending = 0;
+	if (mig_scan(sql_dir, &files, &nfiles, errbuf, errlen) == -1)
+		return (-1);
+	pg = pg_open(conninfo, DB_MIGRATE_APP_NAME, DB_MIGRATE_TIMEOUT_S);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		(void)snprintf(errbuf, errlen, "connect: %s",
+		    PQerrorMessage(pg));
+		copy_message(errbuf, errlen, errbuf);
+		goto done;
+	}
+	res = PQexec(pg, "SELECT \"version\" FROM "
+	    "\"neon_auth\".\"schema_migrations\" ORDER BY 1");
+	if (!result_ok(res)) {
+		if (!state_is(res, "42P01") && !state_is(res, "3F000")) {
+			mig_error(errbuf, errlen, pg, res, "ledger", NULL);
+			goto done;
+		}
+		ndone = 0;	/* no ledger: nothing applied */
+	} else {
+		ndone = PQntuples(res);
+		done = xcalloc((size_t)ndone + 1, sizeof(*done));
+		for (r = 0; r < ndone; r++) {
+			errno = 0;
+			v = strtol(PQgetvalue(res, r, 0), &end, 10);
+			if (errno != 0 || *end != '\0' || v < INT_MIN ||
+			    v > INT_MAX) {
+				(void)snprintf(errbuf, errlen,
+				    "ledger: bad version");
+				goto done;
+			}
+			done[r] = (int)v;
+		}
+		if (ndone > 0)
+			*version = done[ndone - 1];
+	}
+	*pending = arena_alloc(a, sizeof(**pending) * (nfiles + 1));
+	for (i = 0; i < nfiles; i++)
+		if (!mig_done(done, ndone, files[i].version))
+			(*pending)[n++] = arena_strdup(a, files[i].file);
+	(*pending)[n] = NULL;
+	*npending = n;
+	rc = 0;
+ done:
+	PQclear(res);
+	if (pg != NULL)
+		PQfinish(pg);
+	free(done);
+	free(files);
+	return (rc);
+}
+
+int
+db_migrate_files(const char *sql_dir, int *count, int *highest, char *errbuf,
+    size_t errlen)
+{
+	struct mig_file	*files = NULL;
+	size_t		 nfiles = 0;
+
+	if (mig_scan(sql_dir, &files, &nfiles, errbuf, errlen) == -1)
+		return (-1);
+	*count = (int)nfiles;
+	*highest = nfiles > 0 ? files[nfiles - 1].version : 0;
+	free(files);
+	return (0);
 }

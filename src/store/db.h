@@ -29,7 +29,7 @@
  * The schema version this binary expects: the highest NNN of the
  * sql/NNN_name.sql migrations.  Keep in sync when adding a file.
  */
-#define NEON_AUTHD_SCHEMA_VERSION	6
+#define NEON_AUTHD_SCHEMA_VERSION	11
 
 /* pg_advisory_lock key that serialises migrations ("neonauth" in ASCII). */
 #define NEON_AUTHD_MIGRATE_LOCK		INT64_C(0x6e656f6e61757468)
@@ -133,6 +133,15 @@ struct db_result *db_exec(struct db_conn *c, struct arena *a,
 		    const char *stmt_name, const char *sql, int nparams,
 		    const char *const *params);
 
+/*
+ * db_stats_reset / db_stats: the time this process spent in the database
+ * (statements, connects, reconnects; microseconds) and the statements it
+ * sent since the last reset: the worker resets them per request for its
+ * access and slow-request logs.
+ */
+void		 db_stats_reset(void);
+void		 db_stats(int64_t *us, int *statements);
+
 /* db_last_error: the error of the last failed call on c. Never NULL. */
 /*
  * db_quote_ident: name as a quoted SQL identifier ("neon_auth", "my""s"),
@@ -225,5 +234,31 @@ enum db_schema_state db_schema_check(struct db_conn *c, int *version_out);
  */
 int		 db_migrate(const char *conninfo, const char *sql_dir,
 		    int *applied_out, char *errbuf, size_t errlen);
+
+/*
+ * db_conninfo_check: parse a connection string (key=value or a URI) with
+ * libpq's own parser, without connecting.  0, or -1 with libpq's message
+ * in errbuf.
+ */
+int		 db_conninfo_check(const char *conninfo, char *errbuf,
+		    size_t errlen);
+
+/*
+ * db_migrate_pending: connect (no lock, nothing changed) and compare the
+ * branch's ledger with sql_dir: *version gets the highest applied
+ * migration (0 when there is no ledger), *pending the files not applied
+ * yet (names in a, NULL-terminated), *npending their count.  0, or -1
+ * with a message in errbuf.
+ */
+int		 db_migrate_pending(const char *conninfo, const char *sql_dir,
+		    struct arena *a, int *version, char ***pending,
+		    int *npending, char *errbuf, size_t errlen);
+
+/*
+ * db_migrate_files: the migration files of sql_dir (NNN_name.sql): how
+ * many, and the highest NNN.  0, or -1 with a message in errbuf.
+ */
+int		 db_migrate_files(const char *sql_dir, int *count,
+		    int *highest, char *errbuf, size_t errlen);
 
 #endif

@@ -291,8 +291,8 @@ load_set(struct db_conn *c, struct arena *a, struct kset *s, int64_t now)
 
 /* the row's decrypted key, decrypting it on first use; NULL if it fails */
 static struct jwt_key *
-kent_private(struct kent *e, struct arena *a, struct str secret,
-    const char *branch)
+kent_private(struct kent *e, struct arena *a,
+    const struct crypto_secrets *secrets, const char *branch)
 {
 	const char	*why = "?";
 
@@ -300,8 +300,9 @@ kent_private(struct kent *e, struct arena *a, struct str secret,
 	if (e->priv_state == 0 && strcmp(e->privcol, "\"\"") == 0)
 		e->priv_state = -1;
 	if (e->priv_state == 0) {
-		e->priv = jwt_key_from_row(a, secret, jwt_key_kid(e->pub),
-		    str_c(e->pubtext), str_c(e->privcol), &why);
+		e->priv = jwt_key_from_row_secrets(a, secrets,
+		    jwt_key_kid(e->pub), str_c(e->pubtext), str_c(e->privcol),
+		    &why, NULL);
 		e->priv_state = e->priv ? 1 : -1;
 		if (e->priv == NULL)
 			log_warnx("branch %s: jwks key %s cannot sign: %s",
@@ -315,8 +316,8 @@ kent_private(struct kent *e, struct arena *a, struct str secret,
 
 /* the newest row that may sign now, or NULL */
 static struct kent *
-pick(struct kset *s, struct arena *a, struct str secret, enum jwt_alg alg,
-    int ttl_s, int64_t now)
+pick(struct kset *s, struct arena *a, const struct crypto_secrets *secrets,
+    enum jwt_alg alg, int ttl_s, int64_t now)
 {
 	int64_t	 need = now + (int64_t)ttl_s * 1000;
 	int	 i;
@@ -327,7 +328,7 @@ pick(struct kset *s, struct arena *a, struct str secret, enum jwt_alg alg,
 		if (e->alg != alg || (e->expires_ms != NEVER &&
 		    e->expires_ms <= need))
 			continue;
-		if (kent_private(e, a, secret, s->branch) != NULL)
+		if (kent_private(e, a, secrets, s->branch) != NULL)
 			return (e);
 	}
 	return (NULL);
@@ -338,8 +339,9 @@ pick(struct kset *s, struct arena *a, struct str secret, enum jwt_alg alg,
  * caller's transaction).  The new id goes to *id_out in a.
  */
 static int
-insert_key(struct db_conn *c, struct arena *a, struct str secret,
-    enum jwt_alg alg, char **id_out, enum store_jwks_err *err)
+insert_key(struct db_conn *c, struct arena *a,
+    const struct crypto_secrets *secrets, enum jwt_alg alg, char **id_out,
+    enum store_jwks_err *err)
 {
 	struct jwt_key		*k;
 	struct db_result	*res;
@@ -350,7 +352,7 @@ insert_key(struct db_conn *c, struct arena *a, struct str secret,
 		*err = STORE_JWKS_CRYPTO;
 		return (-1);
 	}
-	if (jwt_key_to_row(a, secret, k, &pub, &priv) == -1) {
+	if (jwt_key_to_row_secrets(a, secrets, k, &pub, &priv) == -1) {
 		jwt_key_free(k);
 		*err = STORE_JWKS_CRYPTO;
 		return (-1);
@@ -383,8 +385,8 @@ lock_keys(struct db_conn *c, struct arena *a)
  */
 static struct kent *
 create_signing(struct db_conn *c, struct arena *a, struct kset *s,
-    struct str secret, enum jwt_alg alg, int ttl_s, int64_t now,
-    enum store_jwks_err *err)
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
+    int64_t now, enum store_jwks_err *err)
 {
 	struct kent	*e;
 	char		*id = NULL;
@@ -394,13 +396,13 @@ create_signing(struct db_conn *c, struct arena *a, struct kset *s,
 		return (NULL);
 	if (lock_keys(c, a) == -1 || load_set(c, a, s, now) == -1)
 		goto fail;
-	if ((e = pick(s, a, secret, alg, ttl_s, now)) != NULL) {
+	if ((e = pick(s, a, secrets, alg, ttl_s, now)) != NULL) {
 		if (db_commit(c) == -1)
 			goto fail;
 		*err = STORE_JWKS_OK;
 		return (e);
 	}
-	if (insert_key(c, a, secret, alg, &id, err) == -1)
+	if (insert_key(c, a, secrets, alg, &id, err) == -1)
 		goto fail;
 	if (db_commit(c) == -1) {
 		*err = STORE_JWKS_DB;
@@ -411,7 +413,7 @@ create_signing(struct db_conn *c, struct arena *a, struct kset *s,
 	*err = STORE_JWKS_DB;
 	if (load_set(c, a, s, now) == -1)
 		return (NULL);
-	if ((e = pick(s, a, secret, alg, ttl_s, now)) == NULL) {
+	if ((e = pick(s, a, secrets, alg, ttl_s, now)) == NULL) {
 		log_err("branch %s: the new key %s does not sign", s->branch,
 		    id);
 		*err = STORE_JWKS_CRYPTO;
@@ -446,20 +448,20 @@ current_set(struct db_conn *c, struct arena *a, const char *branch,
 
 static struct kent *
 signing_entry(struct db_conn *c, struct arena *a, struct kset *s,
-    struct str secret, enum jwt_alg alg, int ttl_s, int64_t now,
-    enum store_jwks_err *err)
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
+    int64_t now, enum store_jwks_err *err)
 {
 	struct kent	*e;
 
-	if ((e = pick(s, a, secret, alg, ttl_s, now)) != NULL)
+	if ((e = pick(s, a, secrets, alg, ttl_s, now)) != NULL)
 		return (e);
-	return (create_signing(c, a, s, secret, alg, ttl_s, now, err));
+	return (create_signing(c, a, s, secrets, alg, ttl_s, now, err));
 }
 
 const struct jwt_key *
 store_jwks_signing_key(struct db_conn *c, struct arena *a,
-    const char *branch_name, struct str secret, enum jwt_alg alg, int ttl_s,
-    int64_t now_ms, enum store_jwks_err *err)
+    const char *branch_name, const struct crypto_secrets *secrets,
+    enum jwt_alg alg, int ttl_s, int64_t now_ms, enum store_jwks_err *err)
 {
 	enum store_jwks_err	 dummy;
 	struct kset		*s;
@@ -470,7 +472,7 @@ store_jwks_signing_key(struct db_conn *c, struct arena *a,
 	*err = STORE_JWKS_OK;
 	if ((s = current_set(c, a, branch_name, now_ms, err)) == NULL)
 		return (NULL);
-	if ((e = signing_entry(c, a, s, secret, alg, ttl_s, now_ms,
+	if ((e = signing_entry(c, a, s, secrets, alg, ttl_s, now_ms,
 	    err)) == NULL)
 		return (NULL);
 	return (e->priv);
@@ -491,8 +493,9 @@ next_expiry(const struct kset *s, int64_t now)
 
 const char *
 store_jwks_document(struct db_conn *c, struct arena *a,
-    const char *branch_name, struct str secret, enum jwt_alg alg, int ttl_s,
-    int64_t now_ms, size_t *len_out, enum store_jwks_err *err)
+    const char *branch_name, const struct crypto_secrets *secrets,
+    enum jwt_alg alg, int ttl_s, int64_t now_ms, size_t *len_out,
+    enum store_jwks_err *err)
 {
 	enum store_jwks_err	 dummy;
 	struct kset		*s;
@@ -505,7 +508,7 @@ store_jwks_document(struct db_conn *c, struct arena *a,
 	*err = STORE_JWKS_OK;
 	if ((s = current_set(c, a, branch_name, now_ms, err)) == NULL)
 		return (NULL);
-	if (signing_entry(c, a, s, secret, alg, ttl_s, now_ms, err) == NULL)
+	if (signing_entry(c, a, s, secrets, alg, ttl_s, now_ms, err) == NULL)
 		return (NULL);
 	if (s->doc == NULL || now_ms >= s->doc_until) {
 		doc = json_object_new_object();
@@ -537,8 +540,9 @@ store_jwks_document(struct db_conn *c, struct arena *a,
 /* ------------------------------------------------------------ CLI */
 
 int
-store_jwks_list(struct db_conn *c, struct arena *a, struct str secret,
-    enum jwt_alg alg, int ttl_s, struct store_jwks_row **rows_out)
+store_jwks_list(struct db_conn *c, struct arena *a,
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
+    struct store_jwks_row **rows_out)
 {
 	struct db_result	*res;
 	struct store_jwks_row	*rows;
@@ -570,8 +574,8 @@ store_jwks_list(struct db_conn *c, struct arena *a, struct str secret,
 			r->alg = jwt_alg_name(jwt_key_alg(k));
 			jwt_key_free(k);
 		}
-		k = jwt_key_from_row(a, secret, r->id, pub,
-		    db_getstr(res, i, C_PRIV), &why);
+		k = jwt_key_from_row_secrets(a, secrets, r->id, pub,
+		    db_getstr(res, i, C_PRIV), &why, &r->current);
 		r->decrypts = k != NULL;
 		if (k != NULL && !signing_found &&
 		    jwt_key_alg(k) == alg && (exp_ms == NEVER ||
@@ -586,9 +590,9 @@ store_jwks_list(struct db_conn *c, struct arena *a, struct str secret,
 }
 
 int
-store_jwks_rotate(struct db_conn *c, struct arena *a, struct str secret,
-    enum jwt_alg alg, int64_t grace_s, char **new_id, int *retired,
-    enum store_jwks_err *err)
+store_jwks_rotate(struct db_conn *c, struct arena *a,
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int64_t grace_s,
+    char **new_id, int *retired, enum store_jwks_err *err)
 {
 	enum store_jwks_err	 dummy;
 	struct db_result	*res;
@@ -608,12 +612,82 @@ store_jwks_rotate(struct db_conn *c, struct arena *a, struct str secret,
 		goto fail;
 	if (retired)
 		*retired = (int)db_cmd_tuples(res);
-	if (insert_key(c, a, secret, alg, new_id, err) == -1)
+	if (insert_key(c, a, secrets, alg, new_id, err) == -1)
 		goto fail;
 	if (db_commit(c) == -1) {
 		*err = STORE_JWKS_DB;
 		goto fail;
 	}
+	*err = STORE_JWKS_OK;
+	return (0);
+ fail:
+	if (db_in_transaction(c))
+		db_rollback(c);
+	return (-1);
+}
+
+#define REENCRYPT_SQL \
+	"SELECT \"id\", \"publicKey\", \"privateKey\" FROM \"neon_auth\".\"jwks\" " \
+	"ORDER BY \"createdAt\" FOR UPDATE"
+#define REENCRYPT_UPDATE_SQL \
+	"UPDATE \"neon_auth\".\"jwks\" SET \"privateKey\" = $2 WHERE \"id\" = $1"
+
+int
+store_jwks_reencrypt(struct db_conn *c, struct arena *a,
+    const struct crypto_secrets *secrets, struct store_jwks_reenc *out,
+    enum store_jwks_err *err)
+{
+	enum store_jwks_err	 dummy;
+	struct db_result	*res;
+	struct jwt_key		*k;
+	const char		*why, *p[2];
+	char			*pub, *priv;
+	int			 i, n, current;
+
+	if (err == NULL)
+		err = &dummy;
+	*err = STORE_JWKS_DB;
+	memset(out, 0, sizeof(*out));
+	if (db_begin(c) == -1)
+		return (-1);
+	if (lock_keys(c, a) == -1 ||
+	    (res = db_exec(c, a, NULL, REENCRYPT_SQL, 0, NULL)) == NULL)
+		goto fail;
+	n = db_ntuples(res);
+	for (i = 0; i < n; i++) {
+		struct str privcol = db_getstr(res, i, 2);
+
+		/* "" (a JSON empty string): a public key only, nothing to do */
+		if (str_eq_c(privcol, "\"\"")) {
+			out->kept++;
+			continue;
+		}
+		k = jwt_key_from_row_secrets(a, secrets, db_getvalue(res, i, 0),
+		    db_getstr(res, i, 1), privcol, &why, &current);
+		if (k == NULL) {
+			out->failed++;
+			continue;
+		}
+		if (current) {
+			out->kept++;
+			jwt_key_free(k);
+			continue;
+		}
+		if (jwt_key_to_row_secrets(a, secrets, k, &pub, &priv) == -1) {
+			jwt_key_free(k);
+			*err = STORE_JWKS_CRYPTO;
+			goto fail;
+		}
+		jwt_key_free(k);
+		p[0] = db_getvalue(res, i, 0);
+		p[1] = priv;
+		if (db_exec(c, a, NULL, REENCRYPT_UPDATE_SQL, 2, p) == NULL)
+			goto fail;
+		OPENSSL_cleanse(priv, strlen(priv));
+		out->reencrypted++;
+	}
+	if (db_commit(c) == -1)
+		goto fail;
 	*err = STORE_JWKS_OK;
 	return (0);
  fail:

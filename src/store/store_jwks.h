@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "lib/arena.h"
+#include "lib/crypto.h"
 #include "lib/jwt.h"
 
 struct db_conn;
@@ -72,7 +73,7 @@ void		 store_jwks_invalidate(const char *branch_name);
  */
 const struct jwt_key *store_jwks_signing_key(struct db_conn *c,
 		    struct arena *a, const char *branch_name,
-		    struct str secret, enum jwt_alg alg, int ttl_s,
+		    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
 		    int64_t now_ms, enum store_jwks_err *err);
 
 /*
@@ -85,7 +86,7 @@ const struct jwt_key *store_jwks_signing_key(struct db_conn *c,
  * NULL on failure with *err set.
  */
 const char	*store_jwks_document(struct db_conn *c, struct arena *a,
-		    const char *branch_name, struct str secret,
+		    const char *branch_name, const struct crypto_secrets *secrets,
 		    enum jwt_alg alg, int ttl_s, int64_t now_ms,
 		    size_t *len_out, enum store_jwks_err *err);
 
@@ -98,6 +99,7 @@ struct store_jwks_row {
 	int		 published;	/* expiresAt NULL or later */
 	int		 decrypts;	/* privateKey opens */
 	int		 signing;	/* the key that signs now */
+	int		 current;	/* encrypted with the newest secret */
 };
 
 /*
@@ -107,7 +109,7 @@ struct store_jwks_row {
  * -1 on a database error (db_last_error(c)).
  */
 int		 store_jwks_list(struct db_conn *c, struct arena *a,
-		    struct str secret, enum jwt_alg alg, int ttl_s,
+		    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
 		    struct store_jwks_row **rows_out);
 
 /*
@@ -118,7 +120,25 @@ int		 store_jwks_list(struct db_conn *c, struct arena *a,
  * the number of keys given an end of life.  0, or -1 with *err set.
  */
 int		 store_jwks_rotate(struct db_conn *c, struct arena *a,
-		    struct str secret, enum jwt_alg alg, int64_t grace_s,
+		    const struct crypto_secrets *secrets, enum jwt_alg alg, int64_t grace_s,
 		    char **new_id, int *retired, enum store_jwks_err *err);
+
+/* What store_jwks_reencrypt did, row by row. */
+struct store_jwks_reenc {
+	int	 reencrypted;	/* opened with an older secret, rewritten */
+	int	 kept;		/* already under the newest secret */
+	int	 failed;	/* opens with none of the secrets (or unencrypted) */
+};
+
+/*
+ * store_jwks_reencrypt: in one transaction under STORE_JWKS_LOCK, rewrite
+ * the privateKey of every row that one of the secrets opens but that is
+ * not in the newest secret's form, encrypted with the newest.  The jwks
+ * trigger tells the workers.  Rows no secret opens are counted and left
+ * as they are.  0, or -1 with *err set.
+ */
+int		 store_jwks_reencrypt(struct db_conn *c, struct arena *a,
+		    const struct crypto_secrets *secrets,
+		    struct store_jwks_reenc *out, enum store_jwks_err *err);
 
 #endif

@@ -328,7 +328,7 @@ time_scrypt() {
   log "timing scrypt (tests/bench/scrypt_time.c against src/lib/crypto.c)"
   if cc -O2 -D_GNU_SOURCE -I"$NA_TOP/src" -o "$WORK/scrypt_time" "$HERE/scrypt_time.c" \
        "$NA_TOP/src/lib/crypto.c" "$NA_TOP/src/lib/arena.c" "$NA_TOP/src/lib/log.c" \
-       "$NA_TOP/src/lib/text.c" -lcrypto >>"$LOGF" 2>&1; then
+       "$NA_TOP/src/lib/text.c" "$NA_TOP/src/lib/clock.c" -lcrypto -lcrypt >>"$LOGF" 2>&1; then
     SCRYPT_LINE=$("$WORK/scrypt_time" 7)
     # NCPU hashes at once: what the cores really give together (memory bandwidth is shared)
     local pids="" i p

@@ -3,7 +3,7 @@
  * in src/lib/crypto.c: scrypt N=16384 r=16 p=1 dkLen=64 through OpenSSL), one
  * thread, to give the sign-in bound "cores / time of one hash".
  *
- *   cc -O2 -Isrc tests/bench/scrypt_time.c src/lib/crypto.c src/lib/arena.c src/lib/log.c -lcrypto
+ *   cc -O2 -Isrc tests/bench/scrypt_time.c src/lib/crypto.c src/lib/arena.c src/lib/log.c src/lib/text.c src/lib/clock.c -lcrypto -lcrypt
  *   ./scrypt_time [N]
  *
  * Prints one line of key=value pairs: wall-clock median and minimum of N

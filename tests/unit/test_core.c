@@ -2,6 +2,7 @@
  * test_core.c -- unit tests for the pure core modules: arena, json,
  * config, branch resolution, router, reply construction.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,10 @@
 #include "api/router.h"
 #include "store/store.h"
 #include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 /* clock_iso against Date.prototype.toISOString (values from node) */
 static void
@@ -243,6 +248,195 @@ test_config(void **state)
 	assert_non_null(strstr(err, "/nonexistent/neon-authd.conf"));
 }
 
+
+/* the options of issue 11: secrets, proxies, log, normalised Auth URLs */
+static void
+test_config_ops(void **state)
+{
+	struct config	*c;
+	char		 err[512], *p;
+
+	(void)state;
+	p = write_conf("secrets = ( { version = 3; value = "
+	    "\"new-secret-0123456789abcdefghijklmnopqr\"; }, "
+	    "\"old-secret-0123456789abcdefghijklmnopqr\" );\n"
+	    "secret = \"legacy-secret-0123456789abcdefghijklmno\";\n"
+	    "trusted_proxies = [ \"10.0.0.0/8\", \"::1\" ];\n"
+	    "log = { format = \"json\"; level = \"debug\"; };\n"
+	    "pool = { slow_request = 250; };\n"
+	    "branches = ( { name = \"main\"; auth_url = "
+	    "\"HTTP://Auth.Example.COM:80/neondb/auth//\"; "
+	    "database = \"dbname=x\"; } );\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->secrets.n, 3);
+	assert_int_equal(c->secrets.s[0].version, 3);
+	assert_int_equal(c->secrets.s[1].version, -1);
+	assert_string_equal(c->secrets.s[2].value,
+	    "legacy-secret-0123456789abcdefghijklmno");
+	assert_string_equal(c->secret, c->secrets.s[0].value);
+	assert_string_equal(c->trusted_proxies[0], "10.0.0.0/8");
+	assert_null(c->trusted_proxies[2]);
+	assert_int_equal(c->log_format, CONFIG_LOG_JSON);
+	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
+	assert_int_equal(c->slow_request_ms, 250);
+	assert_string_equal(c->branches[0].auth_url,
+	    "http://auth.example.com/neondb/auth");
+	config_free(c);
+	unlink(p);
+	/* the defaults: loopback only, text, no slow log, one secret */
+	p = write_conf(SECRET);
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_null(c->trusted_proxies);
+	assert_int_equal(c->log_format, CONFIG_LOG_TEXT);
+	assert_int_equal(c->slow_request_ms, 0);
+	assert_int_equal(c->secrets.n, 1);
+	assert_string_equal(c->metrics_path, "/_neon-authd/metrics");
+	config_free(c);
+	unlink(p);
+	/* errors */
+	p = write_conf(SECRET "trusted_proxies = [ \"10.0.0.0/33\" ];\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "trusted_proxies[0]"));
+	unlink(p);
+	p = write_conf(SECRET "log = { format = \"xml\"; };\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":2: log.format"));
+	unlink(p);
+	p = write_conf(SECRET "log = { level = \"info\"; };\nlog_level = "
+	    "\"debug\";\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "log_level: also given as log.level"));
+	unlink(p);
+	p = write_conf("secrets = ( { version = 1; value = "
+	    "\"a-secret-0123456789abcdefghijklmnopqrst\"; }, { version = 1; "
+	    "value = \"b-secret-0123456789abcdefghijklmnopqrst\"; } );\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "version 1 is listed twice"));
+	unlink(p);
+	p = write_conf(SECRET "branches = ( { name = \"x\"; auth_url = "
+	    "\"https://h.example/a?b=1\"; database = \"dbname=x\"; } );\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "branches[0].auth_url"));
+	unlink(p);
+	p = write_conf(SECRET "branch_template = { auth_url = "
+	    "\"https://h.example/{db}/auth\"; database = \"dbname={db}\"; };\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "{db}: only {branch} and {database}"));
+	unlink(p);
+}
+
+/* metrics counted by several processes into one shared mapping */
+static void
+test_metrics_shared(void **state)
+{
+	struct metrics_shm	*m;
+	pid_t			 kids[4];
+	int			 i, j, st, found = 0;
+	uint64_t		 total = 0, bucket = 0;
+
+	(void)state;
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	memset(m, 0, sizeof(*m));
+	metrics_attach(m);
+	for (i = 0; i < 4; i++) {
+		if ((kids[i] = fork()) == 0) {
+			for (j = 0; j < 1000; j++) {
+				metrics_request("get-session", j % 2 ? 200 : 401,
+				    j * 10);
+				metrics_db("main", METRICS_DB_QUERY);
+			}
+			metrics_add(METRICS_RL_DENIED, 3);
+			_exit(0);
+		}
+		assert_true(kids[i] > 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	for (i = 0; i < METRICS_ROUTES_MAX; i++) {
+		if (m->routes[i].state != 2 ||
+		    strcmp(m->routes[i].name, "get-session") != 0)
+			continue;
+		found++;
+		for (j = 0; j < METRICS_STATUSES_MAX; j++)
+			if (m->routes[i].status[j].code != 0)
+				total += m->routes[i].status[j].n;
+		for (j = 0; j < METRICS_BUCKETS; j++)
+			bucket += m->routes[i].bucket[j];
+	}
+	assert_int_equal(found, 1);		/* one row for four writers */
+	assert_int_equal(total, 4000);
+	assert_int_equal(bucket, 4000);
+	assert_int_equal(m->counter[METRICS_RL_DENIED], 12);
+	for (i = 0; i < METRICS_BRANCHES_MAX; i++)
+		if (m->branches[i].state == 2 &&
+		    strcmp(m->branches[i].name, "main") == 0)
+			assert_int_equal(m->branches[i].ev[METRICS_DB_QUERY],
+			    4000);
+	/* more names than rows: the rest counts under _other */
+	for (i = 0; i < METRICS_BRANCHES_MAX + 20; i++) {
+		char	 name[32];
+
+		snprintf(name, sizeof(name), "b%d", i);
+		metrics_db(name, METRICS_DB_CONNECT);
+	}
+	assert_string_equal(m->branches[METRICS_BRANCHES_MAX - 1].name,
+	    METRICS_OTHER);
+	assert_true(m->branches[METRICS_BRANCHES_MAX - 1].ev[
+	    METRICS_DB_CONNECT] >= 20);
+	metrics_attach(NULL);
+	metrics_request("x", 200, 1);	/* detached: a no-op */
+	munmap(m, sizeof(*m));
+}
+
+/* log records: text to a file with a time, JSON with escaping */
+static void
+test_log_formats(void **state)
+{
+	char	 path[] = "/tmp/neon-authd-test-log.XXXXXX", buf[4096];
+	int	 fd;
+	ssize_t	 n;
+	const struct log_field f[] = {
+		LOG_STR("route", "sign-in/email"), LOG_NUM("status", 200),
+		LOG_MS("dur_ms", 12345), LOG_STR("branch", NULL),
+		LOG_STR("client", "a \"b\""),
+	};
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	close(fd);
+	assert_int_equal(log_setup(LOG_LVL_INFO, path, 0), 0);
+	log_kv(LOG_LVL_INFO, "access", NULL, f, 5);
+	log_debug("not written");
+	assert_int_equal(log_setup(LOG_LVL_INFO, path, 1), 0);
+	log_kv(LOG_LVL_WARN, "slow_request", "slow request", f, 5);
+	log_info("line \"quoted\"\n");
+	assert_int_equal(log_setup(LOG_LVL_INFO, NULL, 0), 0);
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* 2026-12-02T05:43:45.123Z info pid=N route=... */
+	assert_true(strlen(buf) > 25 && buf[4] == '-' && buf[10] == 'T' &&
+	    buf[23] == 'Z');
+	assert_non_null(strstr(buf, "Z info pid="));
+	assert_non_null(strstr(buf, " route=sign-in/email status=200 "
+	    "dur_ms=12.345 branch=- client=\"a \\\"b\\\"\"\n"));
+	assert_null(strstr(buf, "not written"));
+	assert_non_null(strstr(buf, "\"level\":\"warn\",\"pid\":"));
+	assert_non_null(strstr(buf, "\"type\":\"slow_request\",\"route\":"
+	    "\"sign-in/email\",\"status\":200,\"dur_ms\":12.345,"
+	    "\"branch\":null,\"client\":\"a \\\"b\\\"\"}\n"));
+	assert_non_null(strstr(buf, "\"msg\":\"line \\\"quoted\\\"\\u000a\"}"));
+}
+
 static void
 test_branch(void **state)
 {
@@ -352,6 +546,9 @@ main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_ops),
+		cmocka_unit_test(test_metrics_shared),
+		cmocka_unit_test(test_log_formats),
 		cmocka_unit_test(test_branch),
 		cmocka_unit_test(test_router),
 		cmocka_unit_test(test_reply),

@@ -1150,6 +1150,79 @@ test_symmetric_vectors(void **state)
 	}
 }
 
+/* several secrets, newest first (secret rotation) */
+static void
+test_secrets_rotation(void **state)
+{
+	static const char *const old = "old-secret-0123456789abcdefghijklmnopqrstuv";
+	static const char *const mid = "mid-secret-0123456789abcdefghijklmnopqrstuv";
+	static const char *const new = "new-secret-0123456789abcdefghijklmnopqrstuv";
+	struct crypto_secrets	 one, two, ver, gone;
+	struct str		 plain, hex;
+	uint32_t		 v;
+	char			*c_old, *c_new, *c_env;
+	int			 which;
+
+	(void)state;
+	cur_kind = "edge";
+	cur_id = "secrets";
+	memset(&one, 0, sizeof(one));
+	one.n = 1;
+	one.s[0].value = old;
+	one.s[0].version = -1;
+	two = one;
+	two.n = 2;
+	two.s[0].value = new;
+	two.s[1].value = old;
+	two.s[1].version = -1;
+	/* written under the old secret, opened by the list with it second */
+	c_old = crypto_secrets_encrypt(&A, &one, STR("payload"));
+	CHECK(c_old != NULL && crypto_envelope_parse(str_c(c_old), &v, &hex) == 0);
+	CHECK(crypto_secrets_decrypt(&A, &two, str_c(c_old), &plain, &which) ==
+	    0 && which == 1 && str_eq_c(plain, "payload"));
+	CHECK(crypto_secrets_is_current(&two, str_c(c_old), which) == 0);
+	/* new rows use the newest */
+	c_new = crypto_secrets_encrypt(&A, &two, STR("payload"));
+	CHECK(crypto_secrets_decrypt(&A, &two, str_c(c_new), &plain, &which) ==
+	    0 && which == 0);
+	CHECK(crypto_secrets_is_current(&two, str_c(c_new), which) == 1);
+	CHECK(crypto_secrets_decrypt(&A, &one, str_c(c_new), &plain, NULL) ==
+	    -1);
+	/* versioned, as Better Auth's secrets: an envelope with the version */
+	memset(&ver, 0, sizeof(ver));
+	ver.n = 3;
+	ver.s[0].value = new;
+	ver.s[0].version = 3;
+	ver.s[1].value = mid;
+	ver.s[1].version = 2;
+	ver.s[2].value = old;
+	ver.s[2].version = -1;
+	c_env = crypto_secrets_encrypt(&A, &ver, STR("payload"));
+	CHECK(c_env != NULL && strncmp(c_env, "$ba$3$", 6) == 0);
+	CHECK(crypto_symmetric_decrypt(&A, STR("new-secret-0123456789abcdefghijklmnopqrstuv"),
+	    str_c(c_env + 6), &plain) == 0 && str_eq_c(plain, "payload"));
+	CHECK(crypto_secrets_decrypt(&A, &ver, str_c(c_env), &plain, &which) ==
+	    0 && which == 0 && crypto_secrets_is_current(&ver, str_c(c_env),
+	    which) == 1);
+	/* bare hex: the unversioned (legacy) secret opens it, not current */
+	CHECK(crypto_secrets_decrypt(&A, &ver, str_c(c_old), &plain, &which) ==
+	    0 && which == 2 && crypto_secrets_is_current(&ver, str_c(c_old),
+	    which) == 0);
+	/* bare hex under the newest, but the newest is versioned: rewrite */
+	CHECK(crypto_secrets_decrypt(&A, &ver, str_c(c_new), &plain, &which) ==
+	    0 && which == 0 && crypto_secrets_is_current(&ver, str_c(c_new),
+	    which) == 0);
+	/* a removed secret no longer opens anything */
+	memset(&gone, 0, sizeof(gone));
+	gone.n = 1;
+	gone.s[0].value = new;
+	gone.s[0].version = 3;
+	CHECK(crypto_secrets_decrypt(&A, &gone, str_c(c_old), &plain, NULL) ==
+	    -1);
+	CHECK(crypto_secrets_decrypt(&A, &gone, str_c(arena_printf(&A,
+	    "$ba$2$%s", c_new)), &plain, NULL) == -1);
+}
+
 static void
 test_symmetric_edges(void **state)
 {
@@ -1495,6 +1568,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_password_roundtrip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_symmetric_vectors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_rotation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_symmetric_edges, setup,
 		    teardown),

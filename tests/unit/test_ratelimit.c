@@ -245,6 +245,42 @@ test_client_ip(void **state)
 	assert_int_equal(clientip_parse("localhost"), -1);
 	assert_int_equal(clientip_configure(NULL, NULL), 0);
 
+	/* X-Real-IP: from a trusted peer and only without X-Forwarded-For */
+	{
+		static char	 xri[64], xff2[64];
+		static char	*two[3];
+		char		 b2[64];
+
+		snprintf(xri, sizeof(xri), "HTTP_X_REAL_IP=203.0.113.8");
+		two[0] = xri;
+		two[1] = NULL;
+		r.params = two;
+		r.remote_addr = "127.0.0.1";
+		assert_int_equal(clientip_of(&r, b2, sizeof(b2), NULL), 0);
+		assert_string_equal(b2, "203.0.113.8");
+		assert_int_equal(clientip_peer_trusted(&r), 1);
+		r.remote_addr = "198.51.100.4";
+		assert_int_equal(clientip_of(&r, b2, sizeof(b2), NULL), 0);
+		assert_string_equal(b2, "198.51.100.4");
+		assert_int_equal(clientip_peer_trusted(&r), 0);
+		snprintf(xff2, sizeof(xff2), "HTTP_X_FORWARDED_FOR=192.0.2.1");
+		two[1] = xff2;
+		two[2] = NULL;
+		r.remote_addr = "127.0.0.1";
+		assert_int_equal(clientip_of(&r, b2, sizeof(b2), NULL), 0);
+		assert_string_equal(b2, "192.0.2.1");
+		/* an empty trusted list believes nobody */
+		{
+			static const char *const none[] = { NULL };
+
+			assert_int_equal(clientip_configure(none, NULL), 0);
+			assert_int_equal(clientip_of(&r, b2, sizeof(b2), NULL),
+			    0);
+			assert_string_equal(b2, "127.0.0.1");
+			assert_int_equal(clientip_configure(NULL, NULL), 0);
+		}
+	}
+
 	/* too small a buffer: the fallback, truncated */
 	r.remote_addr = "198.51.100.4";
 	set_xff(&r, NULL);

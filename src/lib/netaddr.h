@@ -1,0 +1,36 @@
+/*
+ * netaddr.h -- IP addresses and CIDR blocks as text: parse, match,
+ * format.  Pure code shared by the client-IP rule (http/clientip.c) and
+ * the configuration checker (lib/config.c, trusted_proxies).
+ *
+ * IPv4 is held IPv4-mapped (::ffff:a.b.c.d) so one comparison serves
+ * both families; a CIDR's prefix length counts over that 128-bit form.
+ */
+#ifndef NEON_AUTHD_NETADDR_H
+#define NEON_AUTHD_NETADDR_H
+
+#include <stddef.h>
+#include <netinet/in.h>
+
+struct netaddr_cidr {
+	struct in6_addr	 net;
+	int		 bits;	/* 0..128 over the IPv6 (or mapped) form */
+};
+
+/*
+ * netaddr_parse: the bare address in s[0..n) ("203.0.113.5",
+ * "2001:db8::1"), IPv4 mapped; *is4 (may be NULL) tells which it was.
+ * 0, or -1 when it is not an address.
+ */
+int	 netaddr_parse(const char *s, size_t n, struct in6_addr *a, int *is4);
+/* netaddr_cidr_parse: "addr" or "addr/bits" (NUL-terminated); 0 or -1. */
+int	 netaddr_cidr_parse(const char *s, struct netaddr_cidr *c);
+/* netaddr_cidr_match: 1 when a lies in c, else 0. */
+int	 netaddr_cidr_match(const struct in6_addr *a,
+	    const struct netaddr_cidr *c);
+/* netaddr_is_loopback: 127.0.0.0/8 or ::1. */
+int	 netaddr_is_loopback(const struct in6_addr *a);
+/* netaddr_format: a as text (a mapped address as IPv4); 0 or -1. */
+int	 netaddr_format(const struct in6_addr *a, char *buf, size_t len);
+
+#endif
