@@ -1,4 +1,4 @@
--- 011_expiry_indexes.sql -- indexes on the expiry of sessions and
+-- 007_expiry_indexes.sql -- indexes on the expiry of sessions and
 -- verification rows, so that `neon-authd purge` deletes expired rows in
 -- small batches without scanning the tables, and the status page counts
 -- them cheaply.  Idempotent; no BEGIN/COMMIT (db_migrate wraps the file).
