@@ -1,6 +1,6 @@
 /*
  * store_purge.c -- SQL for expired rows (see store_purge.h).  Both
- * tables have an index on "expiresAt" (sql/011_expiry_indexes.sql).
+ * tables have an index on "expiresAt" (sql/007_expiry_indexes.sql).
  */
 #include <inttypes.h>
 #include <stdio.h>
