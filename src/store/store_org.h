@@ -167,11 +167,14 @@ int	 store_member_role_count(struct db_conn *c, struct arena *a,
 int	 store_member_list(struct db_conn *c, struct arena *a,
 	    const struct member_query *q, struct member_rec **out, int *n,
 	    int64_t *total);
+/* store_member_create: a member of org_id with role; the row with its user. */
 int	 store_member_create(struct db_conn *c, struct arena *a,
 	    const char *org_id, const char *user_id, const char *role,
 	    struct member_rec *out);
+/* store_member_set_role: the member's new role list; 0 when it is gone. */
 int	 store_member_set_role(struct db_conn *c, struct arena *a,
 	    const char *id, const char *role, struct member_rec *out);
+/* store_member_delete: 1 when the member row was there. */
 int	 store_member_delete(struct db_conn *c, struct arena *a,
 	    const char *id);
 
@@ -181,6 +184,7 @@ int	 store_member_delete(struct db_conn *c, struct arena *a,
 int	 store_inv_create(struct db_conn *c, struct arena *a,
 	    const char *org_id, const char *email, const char *role,
 	    const char *inviter_id, int64_t ttl_s, struct invitation_rec *out);
+/* store_inv_get: the invitation of that id, whatever its status. */
 int	 store_inv_get(struct db_conn *c, struct arena *a, const char *id,
 	    struct invitation_rec *out);
 /* store_inv_pending: the first unexpired pending invitation of email. */
