@@ -47,7 +47,7 @@ function startReference(switches) {
 let peer;
 const side = { neon: { base: AUTH_URL, schema: 'neon_auth', ids: new Map() }, peer: { ids: new Map() } };
 
-before(async () => {
+before(() => {
   if (SKIP) return;
   peer = startReference({ PEER_PG_SCHEMA: PEER_SCHEMA, PEER_PLUGIN_OPTIONS: ORG_OPTIONS });
   side.peer.base = peer.url;
@@ -56,8 +56,6 @@ before(async () => {
   // Better Auth's defaults where Neon's differ (the cookie names are not compared anyway)
   sql(`UPDATE neon_auth.project_config SET plugin_configs = jsonb_set(coalesce(plugin_configs, '{}'::jsonb),
        '{organization}', '{"enabled":true,"organization_limit":10,"membership_limit":100,"creator_role":"owner"}'::jsonb)`);
-  // each worker sees the change with the NOTIFY it drains at its next request: give it a moment
-  await lib.sleep(250);
 });
 
 after(() => {

@@ -9,7 +9,7 @@ import { createAuthClient } from 'better-auth/client';
 import { organizationClient } from 'better-auth/client/plugins';
 import { createAuthClient as createNeonAuthClient } from '@neondatabase/auth';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { AUTH_URL, ORIGIN, Jar, call, sql, sleep, uniqueEmail, resetSettings, setSettings } from './lib.mjs';
+import { AUTH_URL, ORIGIN, Jar, call, sql, uniqueEmail, resetSettings, setSettings } from './lib.mjs';
 
 const realFetch = globalThis.fetch;
 const ORG_DEFAULTS = { enabled: true, organization_limit: 10, membership_limit: 100, creator_role: 'owner',
@@ -26,25 +26,19 @@ function browserFetch(jar) {
   };
 }
 
-// A configuration change reaches each worker with the NOTIFY its connection drains at the start
-// of a request; a request sent within milliseconds of the commit can come before the
-// notification has arrived. Give it a moment (bounded) after each change.
-const settle = () => sleep(250);
-
-// plugin_configs.organization = the defaults with these keys changed
-async function setOrg(changes = {}) {
+// plugin_configs.organization = the defaults with these keys changed (lib's sql() waits for the
+// change to reach the workers)
+function setOrg(changes = {}) {
   const v = JSON.stringify({ ...ORG_DEFAULTS, ...changes }).replace(/'/g, "''");
   sql(`UPDATE neon_auth.project_config SET plugin_configs =
        jsonb_set(coalesce(plugin_configs, '{}'::jsonb), '{organization}', '${v}'::jsonb)`);
-  await settle();
 }
-async function settings(obj) {
+function settings(obj) {
   if (obj) setSettings(obj); else resetSettings();
-  await settle();
 }
 
-before(async () => { resetSettings(); await setOrg(); });
-after(async () => { resetSettings(); await setOrg(); });
+before(() => { resetSettings(); setOrg(); });
+after(() => { resetSettings(); setOrg(); });
 
 let seq = 0;
 const slug = (tag) => `${tag}-${process.pid}-${Date.now()}-${++seq}`;
@@ -486,11 +480,11 @@ test('invitations: only the invited, verified address accepts; expiry; re-invite
   r = await member.api('POST', '/organization/leave', { organizationId: org.id });
   assert.equal(r.status, 200, r.text);
   // the invitation lifetime is the branch's (settings.lifetimes.invitation)
-  await settings({ lifetimes: { invitation: 3600 } });
+  settings({ lifetimes: { invitation: 3600 } });
   r = await owner.api('POST', '/organization/invite-member', { organizationId: org.id, email: uniqueEmail('short'), role: 'member' });
   const mins = (new Date(r.json.expiresAt) - new Date(r.json.createdAt)) / 60e3;
   assert.ok(mins > 59 && mins < 61, `settings.lifetimes.invitation (${mins} min)`);
-  await settings();
+  settings();
 });
 
 test('the o claim follows set-active on the very next token and set-auth-jwt', async () => {
@@ -523,7 +517,7 @@ test('the o claim follows set-active on the very next token and set-auth-jwt', a
   // and the plugin switched off for the branch
   r = await owner.api('POST', '/organization/set-active', { organizationId: org.id });
   assert.ok(claims(await tokenOf(owner)).o);
-  await setOrg({ enabled: false });
+  setOrg({ enabled: false });
   try {
     assert.equal(claims(await tokenOf(owner)).o, undefined);
     for (const route of ['/organization/list', '/organization/get-full-organization'])
@@ -532,7 +526,7 @@ test('the o claim follows set-active on the very next token and set-auth-jwt', a
     assert.equal(r.status, 404);
     assert.equal(r.text, '');
   } finally {
-    await setOrg();
+    setOrg();
   }
 });
 
@@ -573,7 +567,7 @@ test('row-level security on auth.organization_id() with the JWT claims, end to e
 
 test('limits and the creator role come from plugin_configs.organization', async () => {
   try {
-    await setOrg({ organization_limit: 1, membership_limit: 2, creator_role: 'admin' });
+    setOrg({ organization_limit: 1, membership_limit: 2, creator_role: 'admin' });
     const boss = await person('limit-boss'), x = await person('limit-x'), y = await person('limit-y');
     let r = await boss.api('POST', '/organization/create', { name: 'Limited', slug: slug('lim') });
     assert.equal(r.status, 200, r.text);
@@ -592,7 +586,7 @@ test('limits and the creator role come from plugin_configs.organization', async 
     assert.equal(sql(`SELECT status FROM neon_auth.invitation WHERE id = '${iy}'`), 'pending', 'a refused accept changes nothing');
     assert.equal(sql(`SELECT count(*) FROM neon_auth.member WHERE "organizationId" = '${org.id}'`), '2');
   } finally {
-    await setOrg();
+    setOrg();
   }
 });
 
@@ -616,12 +610,11 @@ test('the config command validates plugin_configs.organization', async () => {
     assert.equal(set('{"organization":{"enabled":true,"organization_limit":3,"creator_role":"admin"}}'), 'ok');
   } finally {
     sql(`UPDATE neon_auth.project_config SET plugin_configs = '${before.replace(/'/g, "''")}'::jsonb`);
-    await settle();
   }
 });
 
 test('with the cookie cache on, get-session from the cookie shows the new active organization', async () => {
-  await settings({ session: { cookie_cache: true } });
+  settings({ session: { cookie_cache: true } });
   try {
     const p = await person('cache');
     let r = await p.api('POST', '/organization/create', { name: 'Cached', slug: slug('cache') });
@@ -634,7 +627,7 @@ test('with the cookie cache on, get-session from the cookie shows the new active
     r = await call('GET', '/get-session', { jar: p.jar });
     assert.equal(r.json.session.activeOrganizationId, null);
   } finally {
-    await settings();
+    settings();
   }
 });
 
