@@ -605,7 +605,7 @@ test('the config command validates plugin_configs.organization', async () => {
   try {
     assert.match(set('{"organization":{"creator_role":"boss"}}'), /creator_role/);
     assert.match(set('{"organization":{"membership_limit":0}}'), /membership_limit/);
-    assert.match(set('{"organization":{"teams":true}}'), /unknown key teams/);
+    assert.match(set('{"organization":{"teams":true}}'), /organization.teams: unknown key/);
     assert.match(set('{"organization":5}'), /must be an object/);
     assert.equal(set('{"organization":{"enabled":true,"organization_limit":3,"creator_role":"admin"}}'), 'ok');
   } finally {

@@ -145,12 +145,12 @@ test_branchcfg_org(void **state)
 	assert_int_equal(c.lt_invitation, 172800);
 	branchcfg_clear(&c);
 	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":"
-	    "{\"organization\":{\"enabled\":false,\"organization_limit\":0,"
+	    "{\"organization\":{\"enabled\":false,\"organization_limit\":3,"
 	    "\"membership_limit\":5,\"creator_role\":\"admin\","
 	    "\"send_invitation_email\":true}},\"settings\":{\"lifetimes\":"
 	    "{\"invitation\":3600}}}"));
 	assert_false(c.org_enabled);
-	assert_int_equal(c.org_limit, 0);
+	assert_int_equal(c.org_limit, 3);
 	assert_int_equal(c.org_membership_limit, 5);
 	assert_string_equal(c.org_creator_role, "admin");
 	assert_true(c.org_send_invitation_email);
@@ -158,10 +158,11 @@ test_branchcfg_org(void **state)
 	branchcfg_clear(&c);
 	/* what is out of range or unknown falls back to the default */
 	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":"
-	    "{\"organization\":{\"membership_limit\":0,\"creator_role\":"
-	    "\"boss\",\"enabled\":\"yes\"}}}"));
+	    "{\"organization\":{\"membership_limit\":0,\"organization_limit\":"
+	    "0,\"creator_role\":\"boss\",\"enabled\":\"yes\"}}}"));
 	assert_true(c.org_enabled);
 	assert_int_equal(c.org_membership_limit, 100);
+	assert_int_equal(c.org_limit, 10);
 	assert_string_equal(c.org_creator_role, "owner");
 	branchcfg_clear(&c);
 
@@ -177,7 +178,7 @@ test_branchcfg_org(void **state)
 	json_object_put(v);
 	v = json_tokener_parse("{\"organization\":{\"teams\":true}}");
 	assert_non_null(strstr(branchcfg_validate(&a, "plugin_configs", v),
-	    "unknown key teams"));
+	    "organization.teams: unknown key"));
 	json_object_put(v);
 	v = json_tokener_parse("{\"organization\":{\"membership_limit\":-1}}");
 	assert_non_null(branchcfg_validate(&a, "plugin_configs", v));
