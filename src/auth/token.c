@@ -103,6 +103,9 @@ org_claim(struct request *r, const struct auth *a, json_object **out)
 	int			 rc;
 
 	*out = NULL;
+	/* only while the branch runs the organization plugin (neon.md §7.2) */
+	if (!r->bcfg->org_enabled)
+		return (0);
 	rc = store_org_claim(r->db, r->a, a->s.active_organization_id,
 	    a->u.id, &oc);
 	if (rc != 1)
@@ -193,8 +196,8 @@ cache_key(struct request *r, const struct auth *a, const char *kid, int ttl,
 	key_part(r->a, &buf, &len, &cap, r->branch->name);
 	key_part(r->a, &buf, &len, &cap, r->branch->origin);
 	key_part(r->a, &buf, &len, &cap, kid);
-	(void)snprintf(num, sizeof(num), "%d/%d/%d", ttl, u->email_verified,
-	    u->banned);
+	(void)snprintf(num, sizeof(num), "%d/%d/%d/%d", ttl, u->email_verified,
+	    u->banned, r->bcfg->org_enabled);
 	key_part(r->a, &buf, &len, &cap, num);
 	key_part(r->a, &buf, &len, &cap, s->id);
 	key_part(r->a, &buf, &len, &cap, s->updated_at);

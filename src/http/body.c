@@ -11,6 +11,7 @@
 
 #include "http/body.h"
 #include "lib/json.h"
+#include "lib/text.h"
 #include "lib/url.h"
 
 /* "application/json", "application/ld+json", ... case-insensitive */
@@ -120,9 +121,16 @@ js_type(json_object *o)
 static void
 issue(struct vctx *v, const char *key, const char *msg)
 {
-	const char	*one = key ? arena_printf(v->r->a, "[body.%s] %s", key,
-			    msg) : arena_printf(v->r->a, "[body] %s", msg);
+	const char	*one;
 
+	/* a nested object's issue belongs to the outermost context */
+	if (v->parent != NULL) {
+		issue(v->parent, key ? arena_printf(v->r->a, "%s.%s", v->path,
+		    key) : v->path, msg);
+		return;
+	}
+	one = key ? arena_printf(v->r->a, "[body.%s] %s", key, msg) :
+	    arena_printf(v->r->a, "[body] %s", msg);
 	v->issues = v->issues ? arena_printf(v->r->a, "%s; %s", v->issues,
 	    one) : (char *)one;
 }
@@ -185,6 +193,8 @@ v_begin(struct vctx *v, struct request *r, enum v_kind kind)
 	v->body = body;
 	v->issues = NULL;
 	v->props = v->required = NULL;
+	v->parent = NULL;
+	v->path = NULL;
 	if (r->describe != NULL) {
 		v->props = json_object_new_object();
 		v->required = json_object_new_array();
@@ -301,6 +311,166 @@ v_email(struct vctx *v, const char *key)
 		return (NULL);
 	}
 	return (s);
+}
+
+const char *
+v_str_min(struct vctx *v, const char *key, int required, size_t min)
+{
+	const char	*s;
+
+	if (v->props != NULL) {
+		s = v_str(v, key, required);
+		json_object_object_add(json_object_object_get(v->props, key),
+		    "minLength", json_object_new_int64((int64_t)min));
+		return (s);
+	}
+	if ((s = v_str(v, key, required)) == NULL)
+		return (NULL);
+	if (text_js_length(s, strlen(s)) < min) {
+		issue(v, key, arena_printf(v->r->a, "Too small: expected "
+		    "string to have >=%zu characters", min));
+		return (NULL);
+	}
+	return (s);
+}
+
+const char *
+v_nstr(struct vctx *v, const char *key, int *state)
+{
+	json_object	*x, *sc;
+
+	*state = 0;
+	if (v->props != NULL) {
+		sc = json_object_new_object();
+		json_object_object_add(sc, "type", json_tokener_parse(
+		    "[\"string\",\"null\"]"));
+		describe(v, key, sc, 0);
+		return (NULL);
+	}
+	if (v->body == NULL || !lookup(v, key, &x))
+		return (NULL);
+	if (x == NULL) {
+		*state = 1;
+		return (NULL);
+	}
+	if (!json_object_is_type(x, json_type_string)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
+		    "string, received %s", js_type(x)));
+		return (NULL);
+	}
+	*state = 2;
+	return (json_object_get_string(x));
+}
+
+json_object *
+v_record_any(struct vctx *v, const char *key, int required)
+{
+	json_object	*x, *sc;
+
+	if (v->props != NULL) {
+		sc = type_schema("object", NULL);
+		json_object_object_add(sc, "additionalProperties",
+		    json_object_new_boolean(1));
+		describe(v, key, sc, required);
+		return (NULL);
+	}
+	if (v->body == NULL)
+		return (NULL);
+	if (!lookup(v, key, &x)) {
+		if (required)
+			issue(v, key, "Invalid input: expected record, "
+			    "received undefined");
+		return (NULL);
+	}
+	if (x == NULL || !json_object_is_type(x, json_type_object)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
+		    "record, received %s", js_type(x)));
+		return (NULL);
+	}
+	return (x);
+}
+
+int
+v_strs(struct vctx *v, const char *key, int required, const char ***out,
+    size_t *n)
+{
+	json_object	*x, *e;
+	const char	**list;
+	size_t		 i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (v->props != NULL) {
+		describe(v, key, json_tokener_parse("{\"anyOf\":[{\"type\":"
+		    "\"string\"},{\"type\":\"array\",\"items\":{\"type\":"
+		    "\"string\"}}]}"), required);
+		return (0);
+	}
+	if (v->body == NULL)
+		return (0);
+	if (!lookup(v, key, &x)) {
+		if (required)
+			issue(v, key, "Invalid input");
+		return (0);
+	}
+	if (x != NULL && json_object_is_type(x, json_type_string)) {
+		list = arena_alloc(v->r->a, sizeof(*list));
+		list[0] = json_object_get_string(x);
+		*out = list;
+		*n = 1;
+		return (1);
+	}
+	if (x == NULL || !json_object_is_type(x, json_type_array))
+		goto bad;
+	len = json_object_array_length(x);
+	list = arena_alloc(v->r->a, (len + 1) * sizeof(*list));
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(x, i);
+		if (e == NULL || !json_object_is_type(e, json_type_string))
+			goto bad;
+		list[i] = json_object_get_string(e);
+	}
+	*out = list;
+	*n = len;
+	return (1);
+ bad:
+	issue(v, key, "Invalid input");
+	return (0);
+}
+
+int
+v_object(struct vctx *v, const char *key, int required, struct vctx *sub)
+{
+	json_object	*x, *sc;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->r = v->r;
+	sub->parent = v;
+	sub->path = key;
+	if (v->props != NULL) {
+		sc = type_schema("object", NULL);
+		sub->props = json_object_new_object();
+		sub->required = json_object_new_array();
+		json_object_object_add(sc, "properties", sub->props);
+		json_object_object_add(sc, "required", sub->required);
+		describe(v, key, sc, required);
+		return (0);
+	}
+	if (v->body == NULL)
+		return (0);
+	if (!lookup(v, key, &x)) {
+		if (required)
+			issue(v, key, "Invalid input: expected object, "
+			    "received undefined");
+		return (0);
+	}
+	if (x == NULL || !json_object_is_type(x, json_type_object)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
+		    "object, received %s", js_type(x)));
+		return (0);
+	}
+	sub->body = x;
+	return (1);
 }
 
 enum err

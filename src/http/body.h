@@ -34,6 +34,8 @@ struct vctx {
 	char		*issues;	/* "; "-joined, NULL when none */
 	json_object	*props;		/* describe mode: "properties" */
 	json_object	*required;	/* describe mode: "required" */
+	struct vctx	*parent;	/* v_object: the enclosing object */
+	const char	*path;		/* v_object: its key: [body.<path>.x] */
 };
 
 /* what the body schema is: zod object, optional object, record, or the
@@ -55,6 +57,34 @@ int		 v_bool(struct vctx *v, const char *key, int def);
 const char	*v_email(struct vctx *v, const char *key);
 /* v_present: 1 when the key is in the body (any value). */
 int		 v_present(struct vctx *v, const char *key);
+/*
+ * v_str_min: v_str with zod's .min(n), counted in JS string length
+ * ("Too small: expected string to have >=n characters").
+ */
+const char	*v_str_min(struct vctx *v, const char *key, int required,
+		    size_t min);
+/*
+ * v_nstr: an optional string that may be null (zod .nullish()).  *state
+ * is 0 when absent (or wrong, with an issue), 1 for null, 2 for a string.
+ */
+const char	*v_nstr(struct vctx *v, const char *key, int *state);
+/* v_record_any: z.record(z.string(), z.any()): a member, or NULL. */
+json_object	*v_record_any(struct vctx *v, const char *key, int required);
+/*
+ * v_strs: z.union([z.string(), z.array(z.string())]) ("Invalid input"
+ * when it is neither).  1 with the strings in *out (one for a string)
+ * and their number in *n; 0 when absent or wrong.
+ */
+int		 v_strs(struct vctx *v, const char *key, int required,
+		    const char ***out, size_t *n);
+/*
+ * v_object: a nested z.object under key: starts sub on it, so that the
+ * sub-fields' issues read [body.<key>.<field>].  1 when it is an object,
+ * 0 when absent (an issue if required) or not an object (an issue).
+ * Validate sub with the v_* functions; v_end(v) reports both.
+ */
+int		 v_object(struct vctx *v, const char *key, int required,
+		    struct vctx *sub);
 /*
  * v_issue: one more issue at path ("idToken.token", NULL for the body
  * itself) for the schemas v_* cannot express (nested objects, arrays,

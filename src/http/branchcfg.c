@@ -141,6 +141,7 @@ static const struct setting_spec specs[] = {
 	{ "lifetimes", "reset_link", S_INT, 900, 60, DAYS(30), NULL, NULL },
 	{ "lifetimes", "otp", S_INT, 300, 30, 86400, NULL, NULL },
 	{ "lifetimes", "magic_link", S_INT, 300, 60, 86400, NULL, NULL },
+	{ "lifetimes", "invitation", S_INT, 172800, 60, DAYS(365), NULL, NULL },
 	{ "password", "min_length", S_INT, 8, 1, 1024, NULL, NULL },
 	{ "password", "max_length", S_INT, 128, 1, 4096, NULL, NULL },
 	{ "oauth", "flow", S_STR, 0, 0, 0, "auto", flow_choices },
@@ -154,6 +155,36 @@ static const struct setting_spec specs[] = {
 	{ "account_linking", "allow_unlinking_all", S_BOOL, 0, 0, 0, NULL,
 	    NULL },
 };
+
+/*
+ * plugin_configs.organization, Neon's names (neon.md §9.2, §9.3): defaults
+ * and ranges for branchcfg_parse (the member table below checks the same
+ * ranges for `config set`).
+ */
+static const char *const creator_role_choices[] = { "owner", "admin", NULL };
+
+static const struct setting_spec org_specs[] = {
+	{ "organization", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ "organization", "organization_limit", S_INT, 10, 1, 1000000, NULL,
+	    NULL },
+	{ "organization", "membership_limit", S_INT, 100, 1, 1000000, NULL,
+	    NULL },
+	{ "organization", "creator_role", S_STR, 0, 0, 0, "owner",
+	    creator_role_choices },
+	{ "organization", "send_invitation_email", S_BOOL, 0, 0, 0, NULL,
+	    NULL },
+};
+
+static const struct setting_spec *
+org_spec(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(org_specs) / sizeof(org_specs[0]); i++)
+		if (strcmp(org_specs[i].key, key) == 0)
+			return (&org_specs[i]);
+	return (NULL);
+}
 
 static const struct setting_spec *
 spec_find(const char *group, const char *key)
@@ -426,6 +457,32 @@ branchcfg_provider(const struct branchcfg *c, const char *id)
 	return (NULL);
 }
 
+/* one plugin_configs.organization value, or its default */
+static void
+org_parse(struct branchcfg *c, json_object *org)
+{
+	const struct setting_spec	*sp;
+	size_t				 i;
+
+	c->org_enabled = get_bool(org, "enabled",
+	    (int)org_spec("enabled")->def);
+	c->org_send_invitation_email = get_bool(org, "send_invitation_email",
+	    (int)org_spec("send_invitation_email")->def);
+	sp = org_spec("organization_limit");
+	c->org_limit = (int)get_int(org, sp->key, sp->def, sp->min, sp->max);
+	sp = org_spec("membership_limit");
+	c->org_membership_limit = (int)get_int(org, sp->key, sp->def, sp->min,
+	    sp->max);
+	sp = org_spec("creator_role");
+	get_str(org, sp->key, sp->sdef, c->org_creator_role,
+	    sizeof(c->org_creator_role));
+	for (i = 0; sp->choices[i] != NULL; i++)
+		if (strcmp(c->org_creator_role, sp->choices[i]) == 0)
+			return;
+	snprintf(c->org_creator_role, sizeof(c->org_creator_role), "%s",
+	    sp->sdef);
+}
+
 void
 branchcfg_parse(struct branchcfg *c, json_object *row)
 {
@@ -478,6 +535,9 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->lt_reset_link = (int)s_int(st, "lifetimes", "reset_link");
 	c->lt_otp = (int)s_int(st, "lifetimes", "otp");
 	c->lt_magic_link = (int)s_int(st, "lifetimes", "magic_link");
+	c->lt_invitation = (int)s_int(st, "lifetimes", "invitation");
+	org_parse(c, member(member(row, "plugin_configs", json_type_object),
+	    "organization", json_type_object));
 	c->pw_min = (int)s_int(st, "password", "min_length");
 	c->pw_max = (int)s_int(st, "password", "max_length");
 	if (c->pw_max < c->pw_min)

@@ -107,6 +107,13 @@ struct branchcfg {
 	int		 link_different_emails;
 	int		 link_require_local_verified;
 	int		 link_unlink_all;
+	/* plugin_configs.organization (neon.md §9.2) */
+	int		 org_enabled;
+	int		 org_limit;		/* organizations per user */
+	int		 org_membership_limit;	/* members per organization */
+	char		 org_creator_role[8];	/* "owner" | "admin" */
+	int		 org_send_invitation_email;
+	int		 lt_invitation;		/* settings.lifetimes.invitation */
 
 	json_object	*row;		/* the whole row, owned */
 	int64_t		 loaded_ms;
