@@ -165,7 +165,7 @@ $(la_branch ghost "/ghost_$LA_SUFFIX/auth" "ghost_$LA_SUFFIX")"
   start=$(num "$(sample "$T/m0.json" neon_authd_start_time_seconds)")
   now=$(date +%s)
   if [ "$(num "$(sample "$T/m0.json" neon_authd_build_info version="$ver")")" = 1 ] && [ -n "$start" ] &&
-     [ "$start" -le "$now" ] && [ "$start" -ge $((now - 60)) ]; then
+     [ "$start" -le "$now" ] && [ "$start" -ge $((now - 900)) ]; then
     t_ok "a: neon_authd_build_info{version=\"$ver\"} 1, start time $start"
   else t_fail "a: build_info with the binary's version and a start time" "$(grep -E 'build_info|start_time' "$T/m0.txt")"; fi
   c=$(( $(num "$(sample "$T/m0.json" neon_authd_workers state=idle)") + $(num "$(sample "$T/m0.json" neon_authd_workers state=busy)") ))
