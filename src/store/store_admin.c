@@ -103,7 +103,9 @@ array_literal(struct arena *a, const char *const *v, int n)
 	jb_init(&b, a, 64);
 	jb_lit(&b, "{");
 	for (i = 0; i < n; i++) {
-		jb_lit(&b, i > 0 ? ",\"" : "\"");
+		if (i > 0)
+			jb_lit(&b, ",");
+		jb_lit(&b, "\"");
 		for (p = v[i]; *p != '\0'; p++) {
 			if (*p == '"' || *p == '\\')
 				jb_lit(&b, "\\");
