@@ -28,8 +28,10 @@
 #include "auth/password.h"
 #include "auth/session.h"
 #include "http/body.h"
+#include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
+#include "http/revoke.h"
 #include "lib/clock.h"
 #include "lib/crypto.h"
 #include "lib/json.h"
@@ -275,6 +277,17 @@ find_user(struct request *r, const char *id, struct user_rec *u)
 	return (rc == 1 ? ERR_NONE : ERR_USER_NOT_FOUND_404);
 }
 
+/*
+ * The user's cookie-cache cookies are not to be trusted any more: every
+ * worker of this server knows before the answer leaves (http/revoke.h).
+ */
+static void
+revoked(struct request *r, const char *user_id)
+{
+	if (r->branch != NULL && user_id != NULL)
+		revoke_note(r->branch->name, user_id);
+}
+
 /* commit, or roll back and say why */
 static enum err
 finish(struct request *r, int rc, enum err otherwise)
@@ -464,7 +477,9 @@ api_admin_ban_user(struct request *r, const char *actor, const char *user_id,
 		store_rollback(r->db);
 		return (ERR_USER_NOT_FOUND_404);
 	}
-	return (finish(r, rc, ERR_INTERNAL_EMPTY));
+	if ((e = finish(r, rc, ERR_INTERNAL_EMPTY)) == ERR_NONE)
+		revoked(r, u.id);
+	return (e);
 }
 
 enum err
@@ -494,7 +509,8 @@ enum err
 api_admin_revoke_sessions(struct request *r, const char *actor,
     const char *user_id, int64_t *count)
 {
-	int	 rc;
+	enum err	 e;
+	int		 rc;
 
 	*count = 0;
 	if (store_begin(r->db) == -1)
@@ -505,7 +521,9 @@ api_admin_revoke_sessions(struct request *r, const char *actor,
 	    arena_printf(r->a, "\"sessions\":%lld", (long long)*count))) ==
 	    -1)
 		rc = -1;
-	return (finish(r, rc, ERR_INTERNAL_EMPTY));
+	if ((e = finish(r, rc, ERR_INTERNAL_EMPTY)) == ERR_NONE && *count > 0)
+		revoked(r, user_id);
+	return (e);
 }
 
 enum err
@@ -533,7 +551,9 @@ api_admin_remove_user(struct request *r, const char *actor,
 		store_rollback(r->db);
 		return (ERR_USER_NOT_FOUND_404);
 	}
-	return (finish(r, rc, ERR_INTERNAL_EMPTY));
+	if ((e = finish(r, rc, ERR_INTERNAL_EMPTY)) == ERR_NONE)
+		revoked(r, u.id);
+	return (e);
 }
 
 enum err
@@ -1393,6 +1413,8 @@ update_user(struct request *r, void *inp)
 	}
 	if ((e = finish(r, rc, ERR_INTERNAL_EMPTY)) != ERR_NONE)
 		return (e);
+	if (u.banned == 1)
+		revoked(r, u.id);
 	reply_user(r, &u, 0);
 	return (ERR_NONE);
 }
@@ -1502,6 +1524,8 @@ revoke_user_session(struct request *r, void *in)
 		rc = -1;
 	if ((e = finish(r, rc, ERR_INTERNAL_EMPTY)) != ERR_NONE)
 		return (e);
+	if (rc == 1)
+		revoked(r, gone.user_id);
 	reply_json_str(r, 200, "{\"success\":true}");
 	return (ERR_NONE);
 }

@@ -147,7 +147,7 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	 */
 	if (admin_banned(&a->u, now) || (r->branch != NULL &&
 	    revoke_stale(r->branch->name, a->u.id,
-	    json_object_get_int64(minted), r->bcfg->cookie_cache_max_age)))
+	    json_object_get_int64(minted))))
 		goto bad;
 	return (1);
  bad:

@@ -1,101 +1,157 @@
 /*
- * revoke.c -- the per-worker table of revoked users (see revoke.h).
+ * revoke.c -- the table of revoked users (see revoke.h).
  *
- * One slot per branch (least recently used out; a slot made anew knows
- * nothing, so it starts by distrusting every older cookie), each holding
- * at most REVOKE_USERS recent revocations.  Entries stop mattering once
- * every cookie minted before them has expired, and are dropped then.
+ * The ring: entries appended in time order under an atomic counter, each
+ * {branch hash, user id, when}; a reader walks back from the newest and
+ * stops at the first entry too old to matter for the cookie at hand, so
+ * a cache hit usually reads nothing.  An entry being written has when 0
+ * and is skipped (it is concurrent with the read).  A hash collision
+ * between branches only ever distrusts a cookie.  Every worker drains the
+ * same NOTIFY, so an entry already there (written by the banning worker
+ * or another drain) is not added again.
+ *
+ * Per process, and per branch (least recently used out; a slot made anew
+ * knows nothing, so it starts by distrusting every older cookie): the
+ * moment before which this process's notifications may have been lost.
  */
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <string.h>
 
 #include "http/revoke.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 
-#define REVOKE_BRANCHES	64
-#define REVOKE_USERS	64
-#define REVOKE_SKEW_MS	5000	/* clocks of the minting hosts may differ */
-#define DONT_REMEMBER_S	60	/* a don't-remember cache lives 60 s */
+#define RING		4096
+#define BRANCHES	64
+#define SKEW_MS		5000	/* clocks of the minting hosts may differ */
+/* an entry matters while a cookie minted before it may live */
+#define MAX_LIFE_MS	(INT64_C(366) * 86400 * 1000)
 
-struct rv_user {
+struct entry {
+	uint64_t	 branch;	/* hash of the name */
+	int64_t		 at_ms;		/* 0: being written */
 	char		 id[40];
-	int64_t		 at_ms;
 };
 
-struct rv_branch {
+struct ring {
+	uint64_t	 head;		/* entries ever written */
+	int64_t		 not_before_ms;	/* wrapped: distrust older cookies */
+	struct entry	 e[RING];
+};
+
+struct lost {
 	char		 name[160];
-	int64_t		 not_before_ms;	/* distrust cookies minted earlier */
+	int64_t		 not_before_ms;
 	int64_t		 used_ms;
-	int		 n;
-	struct rv_user	 u[REVOKE_USERS];
 };
 
-static struct rv_branch	 tab[REVOKE_BRANCHES];
+static struct ring	 own_ring;
+static struct ring	*ring = &own_ring;
+static struct lost	 lost[BRANCHES];
 
-static struct rv_branch *
-slot(const char *branch, int64_t now)
+int
+revoke_share(void)
 {
-	struct rv_branch	*lru = &tab[0];
-	int			 i;
+	void	*p;
 
-	for (i = 0; i < REVOKE_BRANCHES; i++) {
-		if (tab[i].name[0] != '\0' &&
-		    strcmp(tab[i].name, branch) == 0) {
-			tab[i].used_ms = now;
-			return (&tab[i]);
+	p = mmap(NULL, sizeof(struct ring), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		log_warn("%s: mmap (bans reach other workers by NOTIFY only)",
+		    __func__);
+		return (-1);
+	}
+	memset(p, 0, sizeof(struct ring));
+	ring = p;
+	return (0);
+}
+
+/* FNV-1a, 64 bits */
+static uint64_t
+hash(const char *s)
+{
+	uint64_t	 h = UINT64_C(14695981039346656037);
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= UINT64_C(1099511628211);
+	}
+	return (h);
+}
+
+static struct lost *
+lost_slot(const char *branch, int64_t now)
+{
+	struct lost	*lru = &lost[0];
+	int		 i;
+
+	for (i = 0; i < BRANCHES; i++) {
+		if (lost[i].name[0] != '\0' &&
+		    strcmp(lost[i].name, branch) == 0) {
+			lost[i].used_ms = now;
+			return (&lost[i]);
 		}
-		if (tab[i].used_ms < lru->used_ms)
-			lru = &tab[i];
+		if (lost[i].used_ms < lru->used_ms)
+			lru = &lost[i];
 	}
 	memset(lru, 0, sizeof(*lru));
 	if ((size_t)snprintf(lru->name, sizeof(lru->name), "%s", branch) >=
 	    sizeof(lru->name))
-		lru->name[0] = '\0';	/* never matched: always distrusting */
-	lru->not_before_ms = now + REVOKE_SKEW_MS;
+		lru->name[0] = '\0';	/* never found: always distrusting */
+	lru->not_before_ms = now + SKEW_MS;
 	lru->used_ms = now;
 	return (lru);
 }
 
-/* drop the entries no live cookie can predate */
-static void
-prune(struct rv_branch *b, int64_t now, int64_t max_age_s)
+/* the newest entry for (h, id) at or after since, or NULL */
+static const struct entry *
+find(uint64_t h, const char *id, int64_t since)
 {
-	int64_t	 life = (max_age_s > DONT_REMEMBER_S ? max_age_s :
-		    DONT_REMEMBER_S) * 1000 + 2 * REVOKE_SKEW_MS;
-	int	 i, j;
+	uint64_t		 head = __atomic_load_n(&ring->head,
+				    __ATOMIC_ACQUIRE), k;
+	const struct entry	*e;
+	int64_t			 at;
 
-	for (i = j = 0; i < b->n; i++)
-		if (now - b->u[i].at_ms <= life)
-			b->u[j++] = b->u[i];
-	b->n = j;
+	for (k = head; k > 0 && head - k < RING; k--) {
+		e = &ring->e[(k - 1) % RING];
+		at = __atomic_load_n(&e->at_ms, __ATOMIC_ACQUIRE);
+		if (at == 0)
+			continue;
+		/* in time order, within the skew: nothing older matters */
+		if (at < since - 2 * SKEW_MS)
+			break;
+		if (at >= since && e->branch == h &&
+		    strncmp(e->id, id, sizeof(e->id)) == 0)
+			return (e);
+	}
+	return (NULL);
 }
 
 void
 revoke_note(const char *branch, const char *user_id)
 {
-	int64_t			 now = clock_now_ms();
-	struct rv_branch	*b = slot(branch, now);
-	int			 i;
+	int64_t		 now = clock_now_ms(), old;
+	uint64_t	 h = hash(branch);
+	struct entry	*e;
 
-	if (user_id == NULL || strlen(user_id) >= sizeof(b->u[0].id)) {
-		b->not_before_ms = now + REVOKE_SKEW_MS;
-		b->n = 0;
+	if (user_id == NULL || strlen(user_id) >= sizeof(e->id)) {
+		lost_slot(branch, now)->not_before_ms = now + SKEW_MS;
 		return;
 	}
-	for (i = 0; i < b->n; i++)
-		if (strcmp(b->u[i].id, user_id) == 0) {
-			b->u[i].at_ms = now;
-			return;
-		}
-	if (b->n == REVOKE_USERS) {
-		/* full: distrust everything older instead */
-		b->not_before_ms = now + REVOKE_SKEW_MS;
-		b->n = 0;
-		return;
-	}
-	snprintf(b->u[b->n].id, sizeof(b->u[b->n].id), "%s", user_id);
-	b->u[b->n].at_ms = now;
-	b->n++;
+	if (find(h, user_id, now - SKEW_MS) != NULL)
+		return;		/* the banning worker, or another drain */
+	e = &ring->e[__atomic_fetch_add(&ring->head, 1, __ATOMIC_ACQ_REL) %
+	    RING];
+	old = __atomic_exchange_n(&e->at_ms, 0, __ATOMIC_ACQ_REL);
+	if (old != 0 && now - old < MAX_LIFE_MS)
+		/* wrapped over one that may matter: distrust all older */
+		__atomic_store_n(&ring->not_before_ms, now + SKEW_MS,
+		    __ATOMIC_RELEASE);
+	e->branch = h;
+	snprintf(e->id, sizeof(e->id), "%s", user_id);
+	__atomic_store_n(&e->at_ms, now, __ATOMIC_RELEASE);
 }
 
 void
@@ -105,19 +161,14 @@ revoke_drain_cb(void *branch, const char *user_id)
 }
 
 int
-revoke_stale(const char *branch, const char *user_id, int64_t minted_ms,
-    int64_t max_age_s)
+revoke_stale(const char *branch, const char *user_id, int64_t minted_ms)
 {
-	int64_t			 now = clock_now_ms();
-	struct rv_branch	*b = slot(branch, now);
-	int			 i;
+	int64_t	 now = clock_now_ms();
 
-	if (minted_ms <= b->not_before_ms)
+	if (minted_ms <= lost_slot(branch, now)->not_before_ms ||
+	    minted_ms <= __atomic_load_n(&ring->not_before_ms,
+	    __ATOMIC_ACQUIRE))
 		return (1);
-	prune(b, now, max_age_s);
-	for (i = 0; i < b->n; i++)
-		if (strcmp(b->u[i].id, user_id) == 0 &&
-		    minted_ms <= b->u[i].at_ms + REVOKE_SKEW_MS)
-			return (1);
-	return (0);
+	/* revoked at or after the minting, less the skew */
+	return (find(hash(branch), user_id, minted_ms - SKEW_MS) != NULL);
 }
