@@ -2,18 +2,14 @@
 // adminClient: every endpoint's success and refusal paths, bans that bite at once (the
 // session cookie, a still-valid cookie-cache cookie, a bearer token, the JWT endpoint),
 // impersonation, list-users against what SQL says, the audit trail, the settings. The last
-// test sends one scripted admin sequence to neon-authd and to the real Better Auth (the
-// project's reference server, tests/reference) and compares the answers.
+// test sends one scripted admin sequence to neon-authd and to the real Better Auth with its
+// admin() plugin (the project's reference server, tests/reference) and compares the answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { createAuthClient } from 'better-auth/client';
 import { adminClient } from 'better-auth/client/plugins';
 import {
-  AUTH_URL, ORIGIN, TOP, STACK_DIR, DATABASE_URL, Jar, call, cli, sql, uniqueEmail, resetSettings, setSettings,
-  sleep, PFX,
+  AUTH_URL, ORIGIN, Jar, call, cli, sql, uniqueEmail, resetSettings, setSettings, sleep, PFX, startReference,
 } from './lib.mjs';
 
 const realFetch = globalThis.fetch;
@@ -477,20 +473,13 @@ test('settings.admin: default_role for new users, admin_roles for who may not be
 
 // ---- differential: one scripted admin sequence against the real Better Auth
 
-// NA_REFERENCE_DIR: another checkout's tests/reference (for a run before it lands here)
-const REF = process.env.NA_REFERENCE_DIR || path.join(TOP, 'tests', 'reference');
-const haveRef = fs.existsSync(path.join(REF, 'start.sh'));
-
-test('differential: the same admin sequence against the real Better Auth with admin()', { skip: haveRef ? false : 'tests/reference (the reference harness) has not landed on this branch' }, async () => {
-  const work = path.join(STACK_DIR, 'reference-admin');
-  const env = { ...process.env, PEER_DATABASE_URL: DATABASE_URL, PEER_WORK: work, PEER_PLUGINS: 'extended' };
-  const out = execFileSync('bash', [path.join(REF, 'start.sh')], { env, encoding: 'utf8', timeout: 400000 });
-  const peerUrl = /PEER_URL=(\S+)/.exec(out)[1];
+test('differential: the same admin sequence against the real Better Auth with admin()', async () => {
+  const ref = startReference({ PEER_PLUGINS: 'extended' });
   try {
-    const peerOrigin = new URL(peerUrl).origin;
     const sides = {
       neon: { base: AUTH_URL, origin: ORIGIN, promote: (email) => cli('user', 'set-role', 'main', email, 'admin') },
-      ref: { base: peerUrl, origin: peerOrigin, promote: (email) => sql(`UPDATE neon_auth_peer."user" SET role = 'admin' WHERE email = '${email}'`) },
+      ref: { base: ref.url, origin: new URL(ref.url).origin,
+        promote: (email) => sql(`UPDATE neon_auth_peer."user" SET role = 'admin' WHERE email = '${email}'`) },
     };
     const results = {};
     for (const [name, side] of Object.entries(sides)) results[name] = await adminScript(side);
@@ -498,7 +487,7 @@ test('differential: the same admin sequence against the real Better Auth with ad
     for (let i = 0; i < results.neon.length; i++)
       assert.deepEqual(results.neon[i], results.ref[i], `step ${i}: ${results.neon[i].step}`);
   } finally {
-    execFileSync('bash', [path.join(REF, 'stop.sh')], { env, encoding: 'utf8', timeout: 60000 });
+    ref.stop();
   }
 });
 
@@ -517,7 +506,7 @@ async function adminScript(side) {
     const text = await res.text();
     let json;
     try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
-    steps.push({ step, status: res.status, body: normal(json) });
+    steps.push({ step, status: res.status, body: normal(json), cookies: cookieState(res) });
     return json;
   };
   const adminEmail = `${tag}-admin@example.com`, userEmail = `${tag}-user@example.com`;
@@ -557,6 +546,19 @@ async function adminScript(side) {
   await send('remove', 'admin', 'POST', '/admin/remove-user', { userId: uid });
   await send('remove again', 'admin', 'POST', '/admin/remove-user', { userId: uid });
   return steps;
+}
+
+// what a browser's jar holds after the reply: per cookie (prefix dropped) the last word
+function cookieState(res) {
+  const out = {};
+  for (const sc of res.headers.getSetCookie()) {
+    const [pair, ...attrs] = sc.split('; ');
+    const name = pair.slice(0, pair.indexOf('=')).replace(/^(__Secure-)?[^.]+\./, '');
+    const value = pair.slice(pair.indexOf('=') + 1);
+    const maxAge = attrs.find((a) => a.startsWith('Max-Age='));
+    out[name] = value === '' || maxAge === 'Max-Age=0' ? 'expired' : `set${maxAge ? ` ${maxAge}` : ''}`;
+  }
+  return out;
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
