@@ -160,6 +160,12 @@ revoke_drain_cb(void *branch, const char *user_id)
 	revoke_note(branch, user_id);
 }
 
+void
+revoke_test_forget(const char *branch)
+{
+	lost_slot(branch, clock_now_ms())->not_before_ms = 0;
+}
+
 int
 revoke_stale(const char *branch, const char *user_id, int64_t minted_ms)
 {

@@ -51,5 +51,10 @@ int	 revoke_stale(const char *branch, const char *user_id,
 	    int64_t minted_ms);
 /* revoke_drain_cb: revoke_note for a branch name (db_drain_notifies_cb). */
 void	 revoke_drain_cb(void *branch, const char *user_id);
+/*
+ * revoke_test_forget: unit tests only: this process has heard every
+ * notification of branch (a connection listening for ever).
+ */
+void	 revoke_test_forget(const char *branch);
 
 #endif

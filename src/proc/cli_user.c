@@ -48,7 +48,7 @@
 #define O_FOR		0x100
 
 struct opts {
-	const char	*pos[3];	/* BRANCH, then the subcommand's words */
+	const char	*pos[3];	/* BRANCH, then its words */
 	int		 npos;
 	int		 json, pw_stdin;
 	const char	*search, *limit, *offset, *name, *role, *reason, *dur;
@@ -221,9 +221,9 @@ check_roles(const char *roles)
 		}
 		if (!((n == 5 && strncmp(p, "admin", 5) == 0) ||
 		    (n == 4 && strncmp(p, "user", 4) == 0)))
-			fprintf(stderr, "neon-authd user: note: %.*s is not one "
-			    "of the admin plugin's roles (admin, user); it "
-			    "grants no admin permission\n", (int)n, p);
+			fprintf(stderr, "neon-authd user: note: %.*s is not "
+			    "one of the admin plugin's roles (admin, user); "
+			    "it grants no admin permission\n", (int)n, p);
 		if (e == NULL)
 			return (CLI_USER_OK);
 		p = e + 1;
@@ -594,8 +594,8 @@ parse_args(const struct sub *s, int argc, char **argv, struct opts *o)
 		arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0) {
 			if (o->npos == s->npos + 1) {
-				fprintf(stderr, "neon-authd user %s: unexpected "
-				    "argument %s\n", s->name, arg);
+				fprintf(stderr, "neon-authd user %s: "
+				    "unexpected argument %s\n", s->name, arg);
 				return (CLI_USER_USAGE);
 			}
 			o->pos[o->npos++] = arg;

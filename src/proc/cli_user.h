@@ -16,9 +16,9 @@ struct config;
 
 /* exit statuses (README "Command line", neon-authd(8)) */
 #define CLI_USER_OK		0
-#define CLI_USER_DB		1	/* the database failed or is unreachable */
+#define CLI_USER_DB		1	/* the database failed */
 #define CLI_USER_USAGE		64	/* bad arguments, unknown branch */
-#define CLI_USER_INPUT		65	/* refused: bad email, weak password... */
+#define CLI_USER_INPUT		65	/* refused: bad email, weak password */
 #define CLI_USER_NO_USER	67	/* no such user */
 
 /*
