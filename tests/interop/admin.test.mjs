@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthClient } from 'better-auth/client';
 import { adminClient } from 'better-auth/client/plugins';
+import { CLIENT_ID, CLIENT_SECRET, startOidc, providerLogin } from './oauth/providers.mjs';
 import {
   AUTH_URL, ORIGIN, Jar, call, cli, sql, uniqueEmail, resetSettings, setSettings, sleep, PFX, startReference,
 } from './lib.mjs';
@@ -279,6 +280,43 @@ test('ban-user: the session cookie, a still-valid cookie-cache cookie, bearer an
     const ev = auditRows(`user_id = '${u.id}'`).map((e) => `${e.event}:${e.outcome}`);
     assert.ok(ev.includes('admin_ban:success') && ev.includes('admin_unban:success') && ev.includes('sign_in:BANNED_USER'), ev.join(' '));
   } finally {
+    resetSettings();
+  }
+});
+
+test('social sign-in of a banned user: the callback redirects with error=BANNED_USER; the default role', async () => {
+  const accounts = {};
+  const oidc = await startOidc([`${AUTH_URL}/callback/oidc`], accounts);
+  try {
+    sql(`UPDATE neon_auth.project_config SET social_providers = '${JSON.stringify([{ id: 'oidc', type: 'standard',
+      client_id: CLIENT_ID, client_secret: CLIENT_SECRET, issuer: oidc.issuer }])}'::jsonb`);
+    setSettings({ admin: { default_role: 'member' } });
+    const login = `social-${Math.random().toString(36).slice(2, 10)}`;
+    accounts[login] = { email: uniqueEmail('social'), verified: true, name: 'Social' };
+    const flow = async (jar) => {
+      const start = await call('POST', '/sign-in/social', { jar, body: { provider: 'oidc', callbackURL: '/dash', errorCallbackURL: '/oops' } });
+      assert.equal(start.status, 200, start.text);
+      const cb = await providerLogin(start.json.url, login, { stopAt: AUTH_URL });
+      return call('GET', cb.slice(AUTH_URL.length), { jar });
+    };
+    let r = await flow(new Jar());
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), '/dash');
+    const id = sql(`SELECT id FROM neon_auth."user" WHERE email = '${accounts[login].email}'`);
+    assert.equal(sql(`SELECT role FROM neon_auth."user" WHERE id = '${id}'`), 'member', 'a social sign-up gets the default role');
+    const adm = await person('socialadm', { admin: true });
+    assert.equal((await adm.c.admin.banUser({ userId: id, banReason: 'spam' })).error, null);
+    r = await flow(new Jar());
+    const loc = new URL(r.headers.get('location'), 'http://x');
+    assert.equal(loc.pathname, '/oops');
+    assert.equal(loc.searchParams.get('error'), 'BANNED_USER');
+    assert.equal(loc.searchParams.get('error_description'),
+      'You have been banned from this application. Please contact support if you believe this is an error.');
+    assert.ok(!r.headers.getSetCookie().some((c) => c.startsWith(`${PFX}.session_token=`) && !c.includes('Max-Age=0')), 'no session');
+    assert.equal(sql(`SELECT count(*) FROM neon_auth.session WHERE "userId" = '${id}'`), '0');
+  } finally {
+    await oidc.stop();
+    sql(`UPDATE neon_auth.project_config SET social_providers = '[]'::jsonb`);
     resetSettings();
   }
 });
