@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
@@ -84,6 +85,9 @@ sign_up(struct request *r, void *inp)
 		return (ERR_INVALID_PASSWORD);
 	if ((e = password_check_length(r, in->password, 1)) != ERR_NONE)
 		return (e);
+	/* the admin plugin's input:false fields (protocol.md §1.1) */
+	if ((e = admin_user_input_check(r, r->json, 0)) != ERR_NONE)
+		return (e);
 	email = text_lower(r->a, in->email);
 	if ((e = password_hash(r, in->password, &hash,
 	    ERR_FAILED_TO_CREATE_USER)) != ERR_NONE)
@@ -93,7 +97,8 @@ sign_up(struct request *r, void *inp)
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
-	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
+	    c->admin_default_role, c->require_email_verification ? NULL : &sn,
+	    &a.u, &a.s);
 	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1)
 		rc = -1;
@@ -119,7 +124,7 @@ sign_up(struct request *r, void *inp)
 			fake.image = in->image;
 			fake.created_at = fake.updated_at =
 			    clock_iso(r->a, now);
-			fake.role = "user";
+			fake.role = c->admin_default_role;
 			fake.banned = 0;
 			reply_user_token(r, NULL, &fake, NULL, 0);
 			return (ERR_NONE);
@@ -200,6 +205,9 @@ sign_in(struct request *r, void *inp)
 		    ERR_INVALID_EMAIL_OR_PASSWORD));
 	if (c->require_email_verification && !a.u.email_verified)
 		return (sign_in_failed(r, a.u.id, ERR_EMAIL_NOT_VERIFIED));
+	if ((e = admin_ban_check(r, &a.u, ERR_FAILED_TO_CREATE_SESSION_401)) !=
+	    ERR_NONE)
+		return (sign_in_failed(r, a.u.id, e));
 	/* an imported bcrypt hash becomes Better Auth's scrypt now */
 	rehash = NULL;
 	if (password_needs_rehash(hash) && (e = password_hash(r, in->password,

@@ -308,6 +308,8 @@ sign_in_social(struct request *r, void *inp)
 			return (e == ERR_OAUTH_LINK_ERROR ? err_msg(r, e, fail) :
 			    e);
 		}
+		if (fail != NULL && strcmp(fail, OAUTH_BANNED_USER) == 0)
+			return (ERR_BANNED_USER);
 		if (fail != NULL)
 			return (strcmp(fail, "email_not_verified") == 0 ?
 			    ERR_EMAIL_NOT_VERIFIED : err_msg(r,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/oauth.h"
 #include "auth/password.h"
@@ -264,11 +265,6 @@ revoke_other_sessions(struct request *r, void *in)
 
 /* ---- POST /update-user, /update-session */
 
-/* user fields that only the server sets (admin plugin: input:false) */
-static const char *const user_input_false[] = {
-	"role", "banned", "banReason", "banExpires", NULL
-};
-
 struct update_user_in {
 	const char	*name, *image;
 	int		 set_image;
@@ -300,16 +296,13 @@ update_user(struct request *r, void *inp)
 	struct update_user_in	*in = inp;
 	struct auth		*a = r->auth;
 	json_object		*x;
-	int			 i;
+	enum err		 e;
 
 	if (json_object_object_get_ex(r->json, "email", &x) && truthy(x))
 		return (ERR_EMAIL_CAN_NOT_BE_UPDATED);
-	for (i = 0; user_input_false[i] != NULL; i++)
-		if (json_object_object_get_ex(r->json, user_input_false[i],
-		    &x) && truthy(x))
-			return (err_msg(r, ERR_FIELD_NOT_ALLOWED,
-			    arena_printf(r->a, "%s is not allowed to be set",
-			    user_input_false[i])));
+	/* the admin plugin's input:false fields (auth/admin.h) */
+	if ((e = admin_user_input_check(r, r->json, 1)) != ERR_NONE)
+		return (e);
 	if (in->name == NULL && !in->set_image)
 		return (ERR_NO_FIELDS_TO_UPDATE);
 	if (store_user_update(r->db, r->a, a->u.id, in->name, in->set_image,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/oauth.h"
 #include "auth/session.h"
@@ -1356,7 +1357,8 @@ oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 			}
 			rc = store_social_sign_up(r->db, r->a, pu->name ?
 			    pu->name : "", email, pu->email_verified,
-			    pu->image, p->id, pu->id, &at, &a->u, &acc);
+			    pu->image, p->id, pu->id, &at,
+			    c->admin_default_role, &a->u, &acc);
 			if (rc == -1)
 				goto dbfail;
 			if (rc == 0) {
@@ -1365,6 +1367,16 @@ oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 			}
 			*is_new = 1;
 		}
+	}
+	/* the admin plugin's session hook: a banned user gets no session */
+	switch (admin_ban_check(r, &a->u, ERR_INTERNAL_EMPTY)) {
+	case ERR_NONE:
+		break;
+	case ERR_BANNED_USER:
+		fail = OAUTH_BANNED_USER;
+		goto refuse;
+	default:
+		goto dbfail;
 	}
 	sn = session_new(r, 0);
 	if (store_session_create(r->db, r->a, a->u.id, &sn, &a->s) == -1)
@@ -1613,6 +1625,11 @@ oauth_callback(struct request *r, const char *id, const struct oauth_cb *cb)
 	}
 	fail = oauth_sign_in_user(r, &p, &pu, &t, p.cfg->disable_sign_up &&
 	    !oauth_jbool(st, "requestSignUp"), &a, &is_new, &dberr);
+	if (fail != NULL && strcmp(fail, OAUTH_BANNED_USER) == 0) {
+		/* an APIError with a code: ?error=<code>&error_description= */
+		fail_to(r, errurl, fail, err_info(ERR_BANNED_USER)->message);
+		return;
+	}
 	if (fail != NULL) {
 		fail_to(r, errurl, underscored(r, fail), NULL);
 		return;

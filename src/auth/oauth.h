@@ -144,8 +144,10 @@ void	 oauth_callback(struct request *r, const char *id,
  * Returns NULL, or the resolution error as Better Auth words it
  * ("account not linked", "signup disabled", "unable to create user",
  * "unable to link account", "unable to create session",
- * "email_not_verified"); *dberr set when a statement failed.
+ * "email_not_verified"), or OAUTH_BANNED_USER (admin_ban_check refused
+ * the user: BANNED_USER); *dberr set when a statement failed.
  */
+#define OAUTH_BANNED_USER	"BANNED_USER"
 const char *oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 	    const struct oauth_user *u, const struct oauth_tokens *t,
 	    int disable_sign_up, struct auth *a, int *is_new, int *dberr);

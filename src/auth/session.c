@@ -12,8 +12,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/admin.h"
+#include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
+#include "http/revoke.h"
 #include "lib/crypto.h"
 #include "lib/json.h"
 #include "auth/session.h"
@@ -75,7 +78,7 @@ cache_read(struct request *r, const char *token, struct auth *a)
 {
 	char		*raw;
 	struct str	 dec;
-	json_object	*outer, *sess, *exp, *sig, *s, *u, *ver, *b;
+	json_object	*outer, *sess, *exp, *sig, *s, *u, *ver, *b, *minted;
 	int		 nch;
 	int64_t		 now = clock_now_ms();
 
@@ -103,6 +106,8 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	    !json_object_object_get_ex(sess, "session", &s) ||
 	    !json_object_object_get_ex(sess, "user", &u) ||
 	    !json_object_object_get_ex(sess, "version", &ver) ||
+	    !json_object_object_get_ex(sess, "updatedAt", &minted) ||
+	    !json_object_is_type(minted, json_type_int) ||
 	    !json_object_is_type(s, json_type_object) ||
 	    !json_object_is_type(u, json_type_object) ||
 	    strcmp(json_object_get_string(ver), "1") != 0)
@@ -136,6 +141,14 @@ cache_read(struct request *r, const char *token, struct auth *a)
 	    json_object_get_boolean(b) : -1;
 	a->u.ban_reason = jstr(r, u, "banReason", 1);
 	a->u.ban_expires = jstr(r, u, "banExpires", 1);
+	/*
+	 * Banned (or deleted) since the cookie was minted, as far as this
+	 * worker has heard (http/revoke.h): the database decides.
+	 */
+	if (admin_banned(&a->u, now) || (r->branch != NULL &&
+	    revoke_stale(r->branch->name, a->u.id,
+	    json_object_get_int64(minted))))
+		goto bad;
 	return (1);
  bad:
 	cookie_expire_chunked(r, cookie_name(r, "session_data"));
@@ -276,6 +289,12 @@ session_load(struct request *r, int flags, struct auth *a, int *found)
 	    -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 	now = clock_now_ms();
+	/* a banned user has no session, whatever rows remain (§11.1) */
+	if (rc == 1 && a->s.expires_ms >= now && admin_banned(&a->u, now)) {
+		session_clear_cookies(r);
+		memset(a, 0, sizeof(*a));
+		return (ERR_NONE);
+	}
 	if (rc == 0 || a->s.expires_ms < now) {
 		if (rc == 1 && store_session_delete(r->db, r->a, token, NULL) == -1)
 			return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -14,6 +15,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/request.h"
+#include "http/revoke.h"
 #include "store/store_jwks.h"
 #include "lib/clock.h"
 
@@ -88,14 +90,14 @@ get_str(json_object *o, const char *k, const char *def, char *out,
  * The keys of `settings` (DESIGN.md "Branch settings"): type, default and
  * accepted range, used both to read a row and to check `config set`.
  */
-enum spec_type { S_BOOL, S_INT, S_STR };
+enum spec_type { S_BOOL, S_INT, S_STR, S_ROLES };
 
 struct setting_spec {
 	const char		*group;		/* NULL: top-level key */
 	const char		*key;
 	enum spec_type		 type;
 	int64_t			 def, min, max;	/* S_INT; S_BOOL uses def */
-	const char		*sdef;		/* S_STR */
+	const char		*sdef;		/* S_STR, S_ROLES */
 	const char *const	*choices;	/* S_STR: NULL = any */
 };
 
@@ -119,6 +121,11 @@ choice_list(struct arena *a, const char *const *choices)
 }
 
 static const struct setting_spec specs[] = {
+	/* the admin plugin's roles are its defaults: admin and user */
+	{ "admin", "admin_roles", S_ROLES, 0, 0, 0, "admin", NULL },
+	{ "admin", "default_role", S_STR, 0, 0, 0, "user", NULL },
+	{ "admin", "impersonation_duration", S_INT, 3600, 60, 86400, NULL,
+	    NULL },
 	{ "session", "expires_in", S_INT, 604800, 60, DAYS(3650), NULL, NULL },
 	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
 	{ "session", "fresh_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
@@ -243,6 +250,30 @@ s_str(json_object *st, const char *group, const char *key, char *out,
 	snprintf(out, outlen, "%s", sp->sdef);
 }
 
+/*
+ * adminRoles: one or both of the admin plugin's roles, in any case
+ * (Better Auth refuses an admin role that is not a defined role).
+ */
+static int
+roles_ok(json_object *v)
+{
+	json_object	*e;
+	size_t		 i;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    json_object_array_length(v) == 0 ||
+	    json_object_array_length(v) > 2)
+		return (0);
+	for (i = 0; i < json_object_array_length(v); i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    (strcasecmp(json_object_get_string(e), "admin") != 0 &&
+		    strcasecmp(json_object_get_string(e), "user") != 0))
+			return (0);
+	}
+	return (1);
+}
+
 /* why v is not acceptable for the setting, or NULL */
 static const char *
 spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
@@ -261,6 +292,9 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 			    "%lld to %lld", (long long)sp->min,
 			    (long long)sp->max));
 		return (NULL);
+	case S_ROLES:
+		return (roles_ok(v) ? NULL : arena_printf(a, "%s must be an "
+		    "array of \"admin\" and \"user\"", sp->key));
 	case S_STR:
 		if (!json_object_is_type(v, json_type_string))
 			return ("must be a string");
@@ -483,6 +517,34 @@ org_parse(struct branchcfg *c, json_object *org)
 	    sp->sdef);
 }
 
+/* settings.admin: adminRoles joined with ',' (at most "admin,user") */
+static void
+admin_parse(struct branchcfg *c, json_object *st)
+{
+	json_object	*roles = member(member(st, "admin", json_type_object),
+			    "admin_roles", json_type_array);
+	size_t		 i, n;
+
+	snprintf(c->admin_roles, sizeof(c->admin_roles), "%s",
+	    spec_find("admin", "admin_roles")->sdef);
+	if (roles != NULL && roles_ok(roles)) {
+		/* roles_ok: at most "admin,user", well within the buffer */
+		c->admin_roles[0] = '\0';
+		for (i = 0, n = 0; i < json_object_array_length(roles); i++)
+			n += (size_t)snprintf(c->admin_roles + n,
+			    sizeof(c->admin_roles) - n, "%s%s",
+			    i > 0 ? "," : "", json_object_get_string(
+			    json_object_array_get_idx(roles, i)));
+	}
+	s_str(st, "admin", "default_role", c->admin_default_role,
+	    sizeof(c->admin_default_role));
+	if (c->admin_default_role[0] == '\0')
+		snprintf(c->admin_default_role, sizeof(c->admin_default_role),
+		    "%s", "user");
+	c->admin_impersonation_s = (int)s_int(st, "admin",
+	    "impersonation_duration");
+}
+
 void
 branchcfg_parse(struct branchcfg *c, json_object *row)
 {
@@ -525,6 +587,7 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->bearer = (int)s_int(st, NULL, "bearer");
 	c->delete_user = (int)s_int(st, NULL, "delete_user");
 	c->anonymous_token = (int)s_int(st, NULL, "anonymous_token");
+	admin_parse(c, st);
 	c->rl_enabled = (int)s_int(st, "rate_limit", "enabled");
 	c->rl_window = (int)s_int(st, "rate_limit", "window");
 	c->rl_max = (int)s_int(st, "rate_limit", "max");
@@ -840,6 +903,14 @@ check_settings_key(struct arena *a, const char *key, json_object *v)
 		if ((e = spec_check(a, sp, it.val)) != NULL)
 			return (fail(a, sub, e));
 	}
+	if (strcmp(key, "admin") == 0 &&
+	    json_object_object_get_ex(v, "default_role", NULL)) {
+		const char	*p = json_object_get_string(member(v,
+				    "default_role", json_type_string));
+
+		if (*p == '\0' || strlen(p) > 63)
+			return ("default_role: 1 to 63 characters");
+	}
 	if (strcmp(key, "cookies") == 0 &&
 	    json_object_object_get_ex(v, "prefix", NULL)) {
 		json_object	*x = member(v, "prefix", json_type_string);
@@ -1091,7 +1162,7 @@ branchcfg_acquire(struct request *r)
 		return (ERR_DATABASE_UNAVAILABLE);
 	}
 	e->down_logged_ms = 0;
-	if (db_drain_notifies(c, &flags) == -1)
+	if (db_drain_notifies_cb(c, &flags, revoke_drain_cb, b->name) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
 	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
 		branchcfg_clear(&e->cfg);

@@ -81,6 +81,10 @@ struct branchcfg {
 	int		 bearer;
 	int		 delete_user;
 	int		 anonymous_token;
+	/* settings.admin (protocol.md §11.1) */
+	char		 admin_roles[128];	/* adminRoles, comma-separated */
+	char		 admin_default_role[64];	/* defaultRole */
+	int		 admin_impersonation_s;	/* impersonationSessionDuration */
 	/* settings.rate_limit */
 	int		 rl_enabled;
 	int		 rl_window;

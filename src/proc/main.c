@@ -19,6 +19,7 @@
 #include "proc/cli_migrate.h"
 #include "proc/cli_purge.h"
 #include "proc/cli_routes.h"
+#include "proc/cli_user.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
 #include "store/db.h"
@@ -148,6 +149,8 @@ static const struct command {
 	    cli_import },
 	{ "export", "export better-auth BRANCH --to CONNINFO [--schema S] "
 	    "[--secret-stdin] [--batch N]", cli_export },
+	{ "user", "user list|show|create|set-role|set-password|ban|unban|"
+	    "revoke-sessions|delete BRANCH ... [-c FILE]", cli_user },
 	{ NULL, NULL, NULL }
 };
 

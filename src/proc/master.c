@@ -28,6 +28,7 @@
 #include "lib/metrics.h"
 #include "proc/master.h"
 #include "http/ratelimit.h"
+#include "http/revoke.h"
 #include "proc/scoreboard.h"
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
@@ -484,6 +485,8 @@ master_run(struct config *c, int foreground)
 		return (1);
 	if ((rl = ratelimit_create(NEON_AUTHD_RATELIMIT_SLOTS)) == NULL)
 		return (1);
+	/* bans reach every worker before the banning one answers */
+	(void)revoke_share();
 	sb->master_pid = getpid();
 	sb->generation = generation;
 	sb->pool_size = cfg->workers;

@@ -6,7 +6,7 @@
  *   * A struct db_conn belongs to one pool in one process.  Its PGconn is
  *     either NULL or was connected once; PQreset() revives it in place.
  *   * Every (re)connect runs conn_setup(): statement_timeout, LISTEN on
- *     both channels, and marks every registered statement unprepared and
+ *     the three channels, and marks every registered statement unprepared and
  *     the notification state "lost" (db_drain_notifies then reports both
  *     flags once, since NOTIFYs sent while disconnected are gone).
  *   * A statement is sent at most twice: once, and once more after a reset
@@ -329,7 +329,7 @@ conn_setup(struct db_conn *c)
 		PQclear(res);
 	}
 	res = PQexec(c->pg, "LISTEN " DB_CHANNEL_CONFIG "; LISTEN "
-	    DB_CHANNEL_JWKS);
+	    DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE);
 	if (!result_ok(res)) {
 		err_from_result(&c->err, c->pg, res);
 		PQclear(res);
@@ -1050,6 +1050,13 @@ db_in_transaction(const struct db_conn *c)
 int
 db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 {
+	return (db_drain_notifies_cb(c, flags_out, NULL, NULL));
+}
+
+int
+db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
+    void (*revoked)(void *, const char *), void *arg)
+{
 	PGnotify	*n;
 	int		 count = 0;
 
@@ -1058,11 +1065,15 @@ db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+		if (revoked != NULL)
+			revoked(arg, NULL);
 		return (-1);
 	}
 	if (c->notify_lost) {
 		c->notify_lost = 0;
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+		if (revoked != NULL)
+			revoked(arg, NULL);
 		count++;
 	}
 	while ((n = PQnotifies(c->pg)) != NULL) {
@@ -1070,6 +1081,9 @@ db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 			*flags_out |= DB_NOTIFY_CONFIG;
 		else if (strcmp(n->relname, DB_CHANNEL_JWKS) == 0)
 			*flags_out |= DB_NOTIFY_JWKS;
+		else if (strcmp(n->relname, DB_CHANNEL_REVOKE) == 0 &&
+		    revoked != NULL)
+			revoked(arg, n->extra);
 		PQfreemem(n);
 		count++;
 	}

@@ -29,7 +29,7 @@
  * The schema version this binary expects: the highest NNN of the
  * sql/NNN_name.sql migrations.  Keep in sync when adding a file.
  */
-#define NEON_AUTHD_SCHEMA_VERSION	8
+#define NEON_AUTHD_SCHEMA_VERSION	9
 
 /* pg_advisory_lock key that serialises migrations ("neonauth" in ASCII). */
 #define NEON_AUTHD_MIGRATE_LOCK		INT64_C(0x6e656f6e61757468)
@@ -37,6 +37,8 @@
 /* NOTIFY channels sent by the triggers in sql/001_neon_auth.sql. */
 #define DB_CHANNEL_CONFIG	"neon_auth_config"
 #define DB_CHANNEL_JWKS		"neon_auth_jwks"
+/* sql/008_admin.sql: a user banned or deleted; the payload is its id */
+#define DB_CHANNEL_REVOKE	"neon_auth_revoke"
 
 /* Bits set by db_drain_notifies(). */
 #define DB_NOTIFY_CONFIG	0x01u	/* neon_auth.project_config changed */
@@ -204,6 +206,14 @@ int		 db_in_transaction(const struct db_conn *c);
  * it).  After -1, assume everything changed.
  */
 int		 db_drain_notifies(struct db_conn *c, unsigned *flags_out);
+/*
+ * db_drain_notifies_cb: db_drain_notifies, and revoked(arg, user_id) for
+ * each neon_auth_revoke notification, or revoked(arg, NULL) when some may
+ * have been lost (the first drain after a connect or reconnect, a broken
+ * connection).  revoked may be NULL: those notifications are dropped.
+ */
+int		 db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
+		    void (*revoked)(void *arg, const char *user_id), void *arg);
 
 /*
  * db_schema_version: the highest applied migration of the branch, 0 when

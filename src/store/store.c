@@ -333,13 +333,14 @@ store_password_of(struct db_conn *c, struct arena *a, const char *user_id,
 int
 store_sign_up(struct db_conn *c, struct arena *a, const char *name,
     const char *email, const char *image, const char *password_hash,
-    const struct session_new *n, struct user_rec *u, struct session_rec *s)
+    const char *role, const struct session_new *n, struct user_rec *u,
+    struct session_rec *s)
 {
 	static const char sql[] =
 	    "WITH nu AS (INSERT INTO neon_auth.\"user\" (name, email,"
 	    " \"emailVerified\", image, \"createdAt\", \"updatedAt\", role,"
 	    " banned) VALUES ($1, $2, false, $3, $4::timestamptz,"
-	    " $4::timestamptz, 'user', false) ON CONFLICT (email) DO NOTHING"
+	    " $4::timestamptz, $10, false) ON CONFLICT (email) DO NOTHING"
 	    " RETURNING *),"
 	    " na AS (INSERT INTO neon_auth.account (\"accountId\","
 	    " \"providerId\", \"userId\", password, \"createdAt\", \"updatedAt\")"
@@ -353,7 +354,7 @@ store_sign_up(struct db_conn *c, struct arena *a, const char *name,
 	    " SELECT " U_COLS("u") ", " S_COLS("s")
 	    " FROM nu u LEFT JOIN ns s ON true";
 	int64_t			 now = clock_now_ms();
-	const char		*p[9];
+	const char		*p[10];
 	struct db_result	*res;
 
 	p[0] = name;
@@ -365,7 +366,8 @@ store_sign_up(struct db_conn *c, struct arena *a, const char *name,
 	p[6] = clock_iso(a, now + (n ? n->ttl_s : 0) * 1000);
 	p[7] = n && n->ip ? n->ip : "";
 	p[8] = n && n->ua ? n->ua : "";
-	res = db_exec(c, a, "sign_up", sql, 9, p);
+	p[9] = role;
+	res = db_exec(c, a, "sign_up", sql, 10, p);
 	if (res == NULL) {
 		/* a concurrent sign-up with the same email: taken */
 		if (strcmp(db_sqlstate(c), "23505") == 0)
@@ -478,4 +480,17 @@ store_user_fill(struct arena *a, const struct db_result *res, int row,
     int col, struct user_rec *u)
 {
 	fill_user(a, res, row, col, u);
+}
+
+const char *
+store_session_cols(void)
+{
+	return (S_COLS("s"));
+}
+
+void
+store_session_fill(struct arena *a, const struct db_result *res, int row,
+    int col, struct session_rec *s)
+{
+	fill_session(a, res, row, col, s);
 }

@@ -64,12 +64,13 @@ int	 store_user_by_email(struct db_conn *c, struct arena *a,
 int	 store_password_of(struct db_conn *c, struct arena *a,
 	    const char *user_id, const char **password_hash);
 /*
- * store_sign_up: insert user, credential account and (when n is not
- * NULL) a session in one statement.  0 when the email is taken.
+ * store_sign_up: insert user (with role, the admin plugin's default
+ * role), credential account and (when n is not NULL) a session in one
+ * statement.  0 when the email is taken.
  */
 int	 store_sign_up(struct db_conn *c, struct arena *a, const char *name,
 	    const char *email, const char *image, const char *password_hash,
-	    const struct session_new *n, struct user_rec *u,
+	    const char *role, const struct session_new *n, struct user_rec *u,
 	    struct session_rec *s);
 /* store_user_update: name and/or image (NULL = unchanged, image_null). */
 int	 store_user_update(struct db_conn *c, struct arena *a,
@@ -94,6 +95,11 @@ const char	*store_user_cols(void);
 #define STORE_USER_NCOLS	11
 void	 store_user_fill(struct arena *a, const struct db_result *res,
 	    int row, int col, struct user_rec *u);
+/* store_session_cols / store_session_fill: the same for alias "s". */
+const char	*store_session_cols(void);
+#define STORE_SESSION_NCOLS	10
+void	 store_session_fill(struct arena *a, const struct db_result *res,
+	    int row, int col, struct session_rec *s);
 /* store_nfkc: NFKC normalisation in PostgreSQL for non-ASCII input. */
 int	 store_nfkc(struct db_conn *c, struct arena *a, const char *s,
 	    const char **out);

@@ -271,10 +271,10 @@ int
 store_social_sign_up(struct db_conn *c, struct arena *a, const char *name,
     const char *email, int email_verified, const char *image,
     const char *provider_id, const char *account_id,
-    const struct account_tokens *t, struct user_rec *u,
+    const struct account_tokens *t, const char *role, struct user_rec *u,
     struct account_rec *acc)
 {
-	const char		*q[13];
+	const char		*q[14];
 	struct db_result	*res;
 	char			*sql;
 
@@ -282,7 +282,7 @@ store_social_sign_up(struct db_conn *c, struct arena *a, const char *name,
 	    "WITH u AS (INSERT INTO neon_auth.\"user\" (name, email,"
 	    " \"emailVerified\", image, \"createdAt\", \"updatedAt\", role,"
 	    " banned) VALUES ($1, $2, $3::boolean, $4, $5::timestamptz,"
-	    " $5::timestamptz, 'user', false) ON CONFLICT (email) DO NOTHING"
+	    " $5::timestamptz, $14, false) ON CONFLICT (email) DO NOTHING"
 	    " RETURNING *),"
 	    " x AS (INSERT INTO neon_auth.account (\"accountId\","
 	    " \"providerId\", \"userId\", \"accessToken\", \"refreshToken\","
@@ -304,7 +304,8 @@ store_social_sign_up(struct db_conn *c, struct arena *a, const char *name,
 	q[10] = opt_iso(a, t->access_expires_ms);
 	q[11] = opt_iso(a, t->refresh_expires_ms);
 	q[12] = t->scope;
-	res = db_exec(c, a, "social_sign_up", sql, 13, q);
+	q[13] = role;
+	res = db_exec(c, a, "social_sign_up", sql, 14, q);
 	if (res == NULL)
 		return (strcmp(db_sqlstate(c), "23505") == 0 ? 0 : -1);
 	if (db_ntuples(res) == 0)

@@ -84,14 +84,15 @@ int	 store_account_delete(struct db_conn *c, struct arena *a,
 	    const char *user_id, const char *id);
 
 /*
- * store_social_sign_up: a user (email lower-cased by the caller) and its
- * provider account in one statement; 0 when the email is taken.
+ * store_social_sign_up: a user (email lower-cased by the caller; role,
+ * the admin plugin's default role) and its provider account in one
+ * statement; 0 when the email is taken.
  */
 int	 store_social_sign_up(struct db_conn *c, struct arena *a,
 	    const char *name, const char *email, int email_verified,
 	    const char *image, const char *provider_id, const char *account_id,
-	    const struct account_tokens *t, struct user_rec *u,
-	    struct account_rec *acc);
+	    const struct account_tokens *t, const char *role,
+	    struct user_rec *u, struct account_rec *acc);
 /* store_user_set_verified: emailVerified = true; u is the updated row. */
 int	 store_user_set_verified(struct db_conn *c, struct arena *a,
 	    const char *user_id, struct user_rec *u);

@@ -1,0 +1,242 @@
+/*
+ * admin.c -- the admin plugin's roles, permissions and ban gate (see
+ * admin.h).  The statements are Better Auth 1.7.25's defaultRoles
+ * (plugins/admin/access/statement); authorize() is its access-control
+ * role check with the "AND" connector: every requested resource must be
+ * known to the role and every requested action allowed.
+ */
+#include <string.h>
+
+#include "auth/admin.h"
+#include "http/branchcfg.h"
+#include "lib/clock.h"
+#include "store/store_admin.h"
+
+static const char *const admin_user[] = { "create", "list", "set-role", "ban",
+	"impersonate", "delete", "set-password", "set-email", "set-phone",
+	"get", "update", NULL };
+static const char *const admin_session[] = { "list", "revoke", "delete",
+	NULL };
+static const char *const none[] = { NULL };
+
+static const struct statement {
+	const char		*role;
+	const char		*resource;
+	const char *const	*actions;
+} statements[] = {
+	{ "admin", "user", admin_user },
+	{ "admin", "session", admin_session },
+	{ "user", "user", none },
+	{ "user", "session", none },
+};
+
+#define NSTATEMENTS	(sizeof(statements) / sizeof(statements[0]))
+
+/* the actions role (n bytes) may take on resource; NULL: unknown to it */
+static const char *const *
+allowed(const char *role, size_t n, const char *resource)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSTATEMENTS; i++)
+		if (strlen(statements[i].role) == n &&
+		    memcmp(statements[i].role, role, n) == 0 &&
+		    strcmp(statements[i].resource, resource) == 0)
+			return (statements[i].actions);
+	return (NULL);
+}
+
+static int
+is_role(const char *role, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSTATEMENTS; i++)
+		if (strlen(statements[i].role) == n &&
+		    memcmp(statements[i].role, role, n) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+has(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return (1);
+	return (0);
+}
+
+/* role || defaultRole || "user" */
+static const char *
+roles_of(const struct branchcfg *c, const char *role)
+{
+	if (role != NULL && *role != '\0')
+		return (role);
+	if (c != NULL && c->admin_default_role[0] != '\0')
+		return (c->admin_default_role);
+	return ("user");
+}
+
+/* authorize(): one role (n bytes) against the request, connector AND */
+static int
+authorize(const char *role, size_t n, json_object *perms)
+{
+	json_object_iter	 it;
+	const char *const	*ok;
+	json_object		*act;
+	size_t			 i, len;
+	int			 any = 0;
+
+	json_object_object_foreachC(perms, it) {
+		if ((ok = allowed(role, n, it.key)) == NULL)
+			return (0);
+		if (!json_object_is_type(it.val, json_type_array) ||
+		    (len = json_object_array_length(it.val)) == 0)
+			return (0);
+		for (i = 0; i < len; i++) {
+			act = json_object_array_get_idx(it.val, i);
+			if (!json_object_is_type(act, json_type_string) ||
+			    !has(ok, json_object_get_string(act)))
+				return (0);
+		}
+		any = 1;
+	}
+	return (any);
+}
+
+int
+admin_has_permissions(const struct branchcfg *c, const char *role,
+    json_object *permissions)
+{
+	const char	*p = roles_of(c, role), *e;
+
+	if (permissions == NULL ||
+	    !json_object_is_type(permissions, json_type_object))
+		return (0);
+	/* roles.split(","): no trimming, as Better Auth */
+	for (;;) {
+		e = strchr(p, ',');
+		if (is_role(p, e ? (size_t)(e - p) : strlen(p)) &&
+		    authorize(p, e ? (size_t)(e - p) : strlen(p), permissions))
+			return (1);
+		if (e == NULL)
+			return (0);
+		p = e + 1;
+	}
+}
+
+int
+admin_can(const struct branchcfg *c, const char *role, const char *resource,
+    const char *action)
+{
+	const char		*p = roles_of(c, role), *e;
+	const char *const	*ok;
+	size_t			 n;
+
+	for (;;) {
+		e = strchr(p, ',');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if ((ok = allowed(p, n, resource)) != NULL && has(ok, action))
+			return (1);
+		if (e == NULL)
+			return (0);
+		p = e + 1;
+	}
+}
+
+int
+admin_is_admin(const struct branchcfg *c, const char *role)
+{
+	const char	*p = roles_of(c, role), *e, *q, *f;
+	size_t		 n, m;
+
+	for (;;) {
+		e = strchr(p, ',');
+		n = e ? (size_t)(e - p) : strlen(p);
+		/* adminRoles.includes(role): exact */
+		for (q = c->admin_roles; *q != '\0'; q = f ? f + 1 : q + m) {
+			f = strchr(q, ',');
+			m = f ? (size_t)(f - q) : strlen(q);
+			if (m == n && memcmp(p, q, n) == 0)
+				return (1);
+			if (f == NULL)
+				break;
+		}
+		if (e == NULL)
+			return (0);
+		p = e + 1;
+	}
+}
+
+int
+admin_banned(const struct user_rec *u, int64_t now_ms)
+{
+	int64_t	 until;
+
+	if (u->banned != 1)
+		return (0);
+	if (u->ban_expires == NULL)
+		return (1);
+	until = clock_iso_parse(u->ban_expires);
+	return (until < 0 || until >= now_ms);
+}
+
+enum err
+admin_ban_check(struct request *r, struct user_rec *u, enum err on_fail)
+{
+	struct user_rec	 lifted;
+	int		 rc;
+
+	if (u->banned != 1)
+		return (ERR_NONE);
+	if (admin_banned(u, clock_now_ms()))
+		return (ERR_BANNED_USER);
+	/* the ban has expired: lift it (Better Auth's session hook) */
+	if ((rc = store_admin_unban(r->db, r->a, u->id, 1, &lifted)) == -1)
+		return (err_db(r, r->db, on_fail));
+	if (rc == 1)
+		*u = lifted;
+	return (ERR_NONE);
+}
+
+enum err
+admin_user_input_check(struct request *r, json_object *body, int update)
+{
+	static const char *const fields[] = { "role", "banned", "banReason",
+		"banExpires", NULL };
+	json_object	*v;
+	int		 i, truthy;
+
+	if (body == NULL || !json_object_is_type(body, json_type_object))
+		return (ERR_NONE);
+	for (i = 0; fields[i] != NULL; i++) {
+		if (!json_object_object_get_ex(body, fields[i], &v))
+			continue;
+		/* banned has a default: a new user takes it, whatever came */
+		if (!update && strcmp(fields[i], "banned") == 0)
+			continue;
+		switch (v == NULL ? json_type_null : json_object_get_type(v)) {
+		case json_type_null:
+			truthy = 0;
+			break;
+		case json_type_boolean:
+			truthy = json_object_get_boolean(v);
+			break;
+		case json_type_int:
+		case json_type_double:
+			truthy = json_object_get_double(v) != 0;
+			break;
+		case json_type_string:
+			truthy = json_object_get_string_len(v) > 0;
+			break;
+		default:
+			truthy = 1;
+		}
+		if (truthy)
+			return (err_msg(r, ERR_FIELD_NOT_ALLOWED,
+			    arena_printf(r->a, "%s is not allowed to be set",
+			    fields[i])));
+	}
+	return (ERR_NONE);
+}
