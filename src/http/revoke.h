@@ -14,7 +14,7 @@
  *     request, on any of them, knows.
  *   * Every ban and deletion, whoever makes it (another server on the
  *     same database, `neon-authd user`, plain SQL), sends NOTIFY
- *     neon_auth_revoke (sql/008_admin.sql); branchcfg_acquire drains it
+ *     neon_auth_revoke (sql/009_admin.sql); branchcfg_acquire drains it
  *     at the start of each request into the same table.  A notification
  *     travels in moments, not synchronously.
  *

@@ -37,7 +37,7 @@
 /* NOTIFY channels sent by the triggers in sql/001_neon_auth.sql. */
 #define DB_CHANNEL_CONFIG	"neon_auth_config"
 #define DB_CHANNEL_JWKS		"neon_auth_jwks"
-/* sql/008_admin.sql: a user banned or deleted; the payload is its id */
+/* sql/009_admin.sql: a user banned or deleted; the payload is its id */
 #define DB_CHANNEL_REVOKE	"neon_auth_revoke"
 
 /* Bits set by db_drain_notifies(). */

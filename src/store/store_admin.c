@@ -7,7 +7,7 @@
  * every value, pattern and array is a $n parameter.  It runs as an
  * unnamed statement, so PostgreSQL plans it with the actual values (a
  * starts_with pattern can then use the text_pattern_ops index of
- * sql/008_admin.sql).  The page and the exact total come from one
+ * sql/009_admin.sql).  The page and the exact total come from one
  * statement: the count is an uncorrelated subquery (one InitPlan), and
  * only an empty page past the end needs a second, count-only statement.
  */

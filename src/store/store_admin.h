@@ -112,7 +112,7 @@ int	 store_admin_update(struct db_conn *c, struct arena *a, const char *id,
 /*
  * store_admin_ban: banned, banReason, banExpires (NULL: never) and the
  * user's sessions deleted, in one statement (its trigger notifies the
- * workers, sql/008_admin.sql).
+ * workers, sql/009_admin.sql).
  */
 int	 store_admin_ban(struct db_conn *c, struct arena *a, const char *id,
 	    const char *reason, const char *expires_iso, struct user_rec *u);
