@@ -311,6 +311,26 @@ v_end(struct vctx *v)
 	return (err_msg(v->r, ERR_VALIDATION_ERROR, v->issues));
 }
 
+const char *
+body_query_str(struct request *r, const char *key, int required,
+    char **issues)
+{
+	const char	*v, *msg = NULL;
+	int		 n;
+
+	v = request_query_n(r, key, &n);
+	if (n > 1)
+		msg = "Invalid input: expected string, received array";
+	else if (v == NULL && required)
+		msg = "Invalid input: expected string, received undefined";
+	if (msg == NULL)
+		return (v);
+	msg = arena_printf(r->a, "[query.%s] %s", key, msg);
+	*issues = *issues ? arena_printf(r->a, "%s; %s", *issues, msg) :
+	    (char *)msg;
+	return (NULL);
+}
+
 int
 body_email_ok(const char *s)
 {

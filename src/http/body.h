@@ -73,6 +73,14 @@ const char	*v_type_name(json_object *o);
 /* v_end: ERR_NONE when no issue, else ERR_VALIDATION_ERROR with the issues. */
 enum err	 v_end(struct vctx *v);
 
+/*
+ * body_query_str: a string in the query string as a zod query schema
+ * checks it: NULL when absent (an issue "[query.<key>] ..." appended to
+ * *issues when required) or repeated (always an issue: an array).
+ */
+const char	*body_query_str(struct request *r, const char *key,
+		    int required, char **issues);
+
 /* body_email_ok: the zod email pattern (protocol.md §2.2). */
 int		 body_email_ok(const char *s);
 

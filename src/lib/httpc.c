@@ -332,3 +332,21 @@ httpc_cleanup(void)
 		curl_easy_cleanup(handle);
 	handle = NULL;
 }
+
+char *
+httpc_url_resolve(struct arena *a, const char *base, const char *ref)
+{
+	CURLU	*h;
+	char	*out = NULL, *res = NULL;
+
+	if (!plain_ascii(base) || !plain_ascii(ref) || (h = curl_url()) == NULL)
+		return (NULL);
+	if (curl_url_set(h, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) ==
+	    CURLUE_OK && curl_url_set(h, CURLUPART_URL, ref,
+	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		res = arena_strdup(a, out);
+	curl_free(out);
+	curl_url_cleanup(h);
+	return (res);
+}

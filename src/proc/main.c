@@ -18,6 +18,7 @@
 #include "proc/cli_keys.h"
 #include "proc/cli_migrate.h"
 #include "proc/cli_purge.h"
+#include "proc/cli_mail.h"
 #include "proc/cli_routes.h"
 #include "lib/config.h"
 #include "lib/crypto.h"
@@ -148,6 +149,7 @@ static const struct command {
 	    cli_import },
 	{ "export", "export better-auth BRANCH --to CONNINFO [--schema S] "
 	    "[--secret-stdin] [--batch N]", cli_export },
+	{ "mail", "mail status [--json] [-c FILE]", cli_mail },
 	{ NULL, NULL, NULL }
 };
 
