@@ -303,6 +303,40 @@ v_email(struct vctx *v, const char *key)
 	return (s);
 }
 
+const char *
+v_enum(struct vctx *v, const char *key, const char *const *choices)
+{
+	json_object	*x, *sc, *e;
+	const char	*s, *list = NULL;
+	size_t		 i;
+
+	if (v->props != NULL) {
+		sc = type_schema("string", NULL);
+		e = json_object_new_array();
+		for (i = 0; choices[i] != NULL; i++)
+			json_object_array_add(e,
+			    json_object_new_string(choices[i]));
+		json_object_object_add(sc, "enum", e);
+		describe(v, key, sc, 1);
+		return (choices[0]);
+	}
+	if (v->body == NULL)
+		return (NULL);
+	if (lookup(v, key, &x) && x != NULL &&
+	    json_object_is_type(x, json_type_string)) {
+		s = json_object_get_string(x);
+		for (i = 0; choices[i] != NULL; i++)
+			if (strcmp(s, choices[i]) == 0)
+				return (choices[i]);
+	}
+	for (i = 0; choices[i] != NULL; i++)
+		list = list ? arena_printf(v->r->a, "%s|\"%s\"", list,
+		    choices[i]) : arena_printf(v->r->a, "\"%s\"", choices[i]);
+	issue(v, key, arena_printf(v->r->a, "Invalid option: expected one of "
+	    "%s", list ? list : ""));
+	return (NULL);
+}
+
 enum err
 v_end(struct vctx *v)
 {

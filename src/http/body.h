@@ -53,6 +53,12 @@ const char	*v_str(struct vctx *v, const char *key, int required);
 int		 v_bool(struct vctx *v, const char *key, int def);
 /* v_email: a required zod email field; the value, or NULL with an issue. */
 const char	*v_email(struct vctx *v, const char *key);
+/*
+ * v_enum: a required z.enum(choices) field (NULL-ended): the value, or
+ * NULL with zod's "Invalid option: expected one of ..." issue.
+ */
+const char	*v_enum(struct vctx *v, const char *key,
+		    const char *const *choices);
 /* v_present: 1 when the key is in the body (any value). */
 int		 v_present(struct vctx *v, const char *key);
 /*

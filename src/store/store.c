@@ -17,7 +17,6 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "store/store.h"
-#include "store/store_account.h"
 #include "lib/clock.h"
 
 #define MS(x) "floor(extract(epoch from " x ") * 1000)::bigint"
@@ -550,7 +549,8 @@ store_user_revoke_unproven(struct db_conn *c, struct arena *a,
 	if ((rc = user_row(c, a, "user_revoke_unproven", sql, 2, p, u)) != 0)
 		return (rc);
 	/* verified meanwhile (or gone): the row as it is now */
-	return (store_user_by_id(c, a, user_id, u));
+	return (user_row(c, a, "user_by_id_unproven", "SELECT " U_COLS("u")
+	    " FROM neon_auth.\"user\" u WHERE u.id = $1::uuid", 1, p, u));
 }
 
 int
