@@ -100,7 +100,7 @@ def main():
         def check(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and \
                 auth_data.login.decode() == user and auth_data.password.decode() == pw
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
         kw["authenticator"] = check
         kw["auth_required"] = True
         kw["auth_require_tls"] = bool(a.tls_cert)
