@@ -43,7 +43,7 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.n += 1
         name = "%06d-%d.eml" % (self.n, os.getpid())
-        tmp = os.path.join(self.outdir, ".tmp-" + name)
+        tmp = os.path.join(self.outdir, ".tmp-" + name + ".part")
         with open(tmp, "wb") as f:
             f.write(b"X-Sink-From: " + envelope.mail_from.encode() + b"\r\n")
             f.write(b"X-Sink-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")

@@ -1,0 +1,235 @@
+// Email flows through the real clients: better-auth/client with emailOTPClient
+// and magicLinkClient, and @neondatabase/auth (which bundles both), against the
+// stack, with a real SMTP server on loopback (tests/integration/smtp_sink.py,
+// python3-aiosmtpd) that the branch's email_provider names. Every flow goes
+// from the client call to the delivered message and back: the link opened (as
+// a browser would, cookies kept), the code typed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { createAuthClient } from 'better-auth/client';
+import { emailOTPClient, magicLinkClient } from 'better-auth/client/plugins';
+import { createAuthClient as createNeonAuthClient } from '@neondatabase/auth';
+import { AUTH_URL, ORIGIN, TOP, Jar, uniqueEmail, resetSettings, sql, sleep } from './lib.mjs';
+
+const SINK = path.join(TOP, 'tests', 'integration', 'smtp_sink.py');
+const READ = path.join(TOP, 'tests', 'integration', 'mail_read.py');
+const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const realFetch = globalThis.fetch;
+let sink, dir, skip = '';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+before(async () => {
+  try { execFileSync(PY, ['-c', 'import aiosmtpd']); } catch { skip = 'python3-aiosmtpd is not installed'; return; }
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neon-authd-interop-mail-'));
+  const port = await freePort();
+  sink = spawn(PY, [SINK, '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the SMTP sink did not start')), 10000);
+    sink.stdout.on('data', (d) => { if (String(d).includes('ready')) { clearTimeout(t); resolve(); } });
+  });
+  sql(`UPDATE neon_auth.project_config SET email_provider = '${JSON.stringify({
+    type: 'standard', host: '127.0.0.1', port, security: 'none',
+    sender_email: 'auth@example.com', sender_name: 'Interop' })}'::jsonb,
+    plugin_configs = coalesce(plugin_configs, '{}'::jsonb) || '{"magic-link":{"enabled":true}}'::jsonb`);
+});
+
+after(() => {
+  if (skip) return;
+  sql(`UPDATE neon_auth.project_config SET email_provider = NULL, plugin_configs = plugin_configs - 'magic-link'`);
+  resetSettings();
+  sink?.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// the newest message for an address, once `count` have arrived (bounded wait)
+async function mailFor(email, count = 1) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort()
+      .filter((f) => fs.readFileSync(path.join(dir, f), 'utf8').includes(`X-Sink-To: ${email}\r\n`));
+    if (files.length >= count) return path.join(dir, files[files.length - 1]);
+    if (Date.now() > deadline) throw new Error(`no mail for ${email} (${files.length} of ${count})`);
+    await sleep(100);
+  }
+}
+const read = (file, what) => execFileSync(PY, [READ, file, what], { encoding: 'utf8' }).trim();
+
+function browserFetch(jar) {
+  return async (input, init = {}) => {
+    const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+    if (jar.cookies.size) headers.set('cookie', jar.header());
+    if (!headers.has('origin')) headers.set('origin', ORIGIN);
+    const res = await realFetch(input, { ...init, headers });
+    jar.take(res);
+    return res;
+  };
+}
+// open a mailed link as a browser would: cookies kept, the redirect not followed
+async function open(jar, url) {
+  return browserFetch(jar)(url, { redirect: 'manual' });
+}
+const clientFor = (jar) => createAuthClient({ baseURL: AUTH_URL, plugins: [emailOTPClient(), magicLinkClient()],
+  fetchOptions: { customFetchImpl: browserFetch(jar) } });
+
+test('better-auth/client: sign-up with email verification (link), then signed in', async (t) => {
+  if (skip) return t.skip(skip);
+  resetSettings();
+  sql(`UPDATE neon_auth.project_config SET email_and_password = '{"enabled":true,"require_email_verification":true,"email_verification_method":"link"}'`);
+  const jar = new Jar();
+  const client = clientFor(jar);
+  const email = uniqueEmail('i-verify');
+  let r = await client.signUp.email({ email, password: 'correct-horse-battery', name: 'Ivy', callbackURL: '/welcome' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  assert.equal(r.data.token, null);
+  r = await client.signIn.email({ email, password: 'correct-horse-battery' });
+  assert.equal(r.error.status, 403);
+  assert.equal(r.error.code, 'EMAIL_NOT_VERIFIED');
+  const m = await mailFor(email);
+  const link = read(m, 'link');
+  assert.ok(link.startsWith(`${AUTH_URL}/verify-email?token=`), link);
+  const res = await open(jar, link);
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get('location'), '/welcome');
+  r = await client.getSession();
+  assert.equal(r.error, null);
+  assert.equal(r.data.user.email, email);
+  assert.equal(r.data.user.emailVerified, true);
+  assert.equal(sql(`SELECT "emailVerified" FROM neon_auth."user" WHERE email = '${email}'`), 't');
+});
+
+test('better-auth/client: password reset by link', async (t) => {
+  if (skip) return t.skip(skip);
+  resetSettings();
+  const jar = new Jar();
+  const client = clientFor(jar);
+  const email = uniqueEmail('i-reset');
+  let r = await client.signUp.email({ email, password: 'correct-horse-battery', name: 'Rex' });
+  assert.equal(r.error, null);
+  r = await client.requestPasswordReset({ email, redirectTo: '/reset' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  assert.equal(r.data.status, true);
+  const link = read(await mailFor(email), 'link');
+  const res = await open(new Jar(), link);
+  assert.equal(res.status, 302);
+  const loc = new URL(res.headers.get('location'));
+  assert.equal(loc.origin + loc.pathname, `${ORIGIN}/reset`);
+  const token = loc.searchParams.get('token');
+  r = await client.resetPassword({ newPassword: 'another-horse-battery', token });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  r = await client.resetPassword({ newPassword: 'third-horse-battery', token });
+  assert.equal(r.error.code, 'INVALID_TOKEN');
+  r = await client.signIn.email({ email, password: 'another-horse-battery' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+});
+
+test('better-auth/client emailOTPClient: sign-in by code, verify by code, reset by code', async (t) => {
+  if (skip) return t.skip(skip);
+  resetSettings();
+  const jar = new Jar();
+  const client = clientFor(jar);
+  const email = uniqueEmail('i-otp');
+  let r = await client.emailOtp.sendVerificationOtp({ email, type: 'sign-in' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  let code = read(await mailFor(email, 1), 'code');
+  r = await client.signIn.emailOtp({ email, otp: code === '000000' ? '111111' : '000000' });
+  assert.equal(r.error.code, 'INVALID_OTP');
+  r = await client.signIn.emailOtp({ email, otp: code });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  assert.equal(r.data.user.emailVerified, true);
+  r = await client.getSession();
+  assert.equal(r.data.user.email, email);
+
+  r = await client.emailOtp.requestPasswordReset({ email });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  code = read(await mailFor(email, 2), 'code');
+  r = await client.emailOtp.resetPassword({ email, otp: code, password: 'otp-horse-battery' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  r = await client.signIn.email({ email, password: 'otp-horse-battery' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+
+  // an unverified address proven by an email-verification code
+  const e2 = uniqueEmail('i-otp-verify');
+  const jar2 = new Jar();
+  const c2 = clientFor(jar2);
+  r = await c2.signUp.email({ email: e2, password: 'correct-horse-battery', name: 'Una' });
+  assert.equal(r.error, null);
+  r = await c2.emailOtp.sendVerificationOtp({ email: e2, type: 'email-verification' });
+  assert.equal(r.error, null);
+  code = read(await mailFor(e2), 'code');
+  r = await c2.emailOtp.verifyEmail({ email: e2, otp: code });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  assert.equal(r.data.status, true);
+  assert.equal(r.data.user.emailVerified, true);
+});
+
+test('better-auth/client magicLinkClient: sign-in by magic link', async (t) => {
+  if (skip) return t.skip(skip);
+  resetSettings();
+  const jar = new Jar();
+  const client = clientFor(jar);
+  const email = uniqueEmail('i-magic');
+  let r = await client.signIn.magicLink({ email, name: 'Mona', callbackURL: '/dash', newUserCallbackURL: '/hello' });
+  assert.equal(r.error, null, JSON.stringify(r.error));
+  assert.equal(r.data.status, true);
+  const link = read(await mailFor(email), 'link');
+  let res = await open(jar, link);
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get('location'), `${ORIGIN}/hello`);
+  r = await client.getSession();
+  assert.equal(r.data.user.email, email);
+  assert.equal(r.data.user.name, 'Mona');
+  res = await open(new Jar(), link);
+  assert.equal(res.headers.get('location'), `${ORIGIN}/dash?error=INVALID_TOKEN`);
+});
+
+test('@neondatabase/auth: sign-up verified by code, reset by code, magic link', async (t) => {
+  if (skip) return t.skip(skip);
+  resetSettings();
+  sql(`UPDATE neon_auth.project_config SET email_and_password = '{"enabled":true,"require_email_verification":true,"email_verification_method":"otp"}'`);
+  const jar = new Jar();
+  globalThis.fetch = browserFetch(jar);
+  try {
+    const auth = createNeonAuthClient(AUTH_URL);
+    const email = uniqueEmail('i-neon');
+    let r = await auth.signUp.email({ email, password: 'correct-horse-battery', name: 'Neo' });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    let code = read(await mailFor(email), 'code');
+    r = await auth.emailOtp.verifyEmail({ email, otp: code });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    r = await auth.getSession();
+    assert.equal(r.data.user.email, email);
+    assert.equal(r.data.user.emailVerified, true);
+    assert.match(r.data.session.token, /^eyJ/);
+    await auth.signOut();
+
+    r = await auth.emailOtp.requestPasswordReset({ email });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    code = read(await mailFor(email, 2), 'code');
+    r = await auth.emailOtp.resetPassword({ email, otp: code, password: 'neon-horse-battery' });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    r = await auth.signIn.email({ email, password: 'neon-horse-battery' });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    await auth.signOut();
+
+    r = await auth.signIn.magicLink({ email, callbackURL: '/app' });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    const res = await open(jar, read(await mailFor(email, 3), 'link'));
+    assert.equal(res.headers.get('location'), `${ORIGIN}/app`);
+    r = await auth.getSession({ fetchOptions: { headers: { 'X-Force-Fetch': 'true' } } });
+    assert.equal(r.data.user.email, email);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
