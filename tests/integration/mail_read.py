@@ -3,7 +3,7 @@
 
     mail_read.py FILE WHAT
 
-WHAT: subject, from, to, date, message-id, kind (X-Neon-Authd-Kind, else X-Peer-Mail),
+WHAT: subject, from, to, date, message-id, kind (X-Neon-Authd-Kind, else X-Reference-Mail),
 rcpt (the envelope recipient), text, html, link (the first http(s) URL of the text part),
 code (the first run of 6 digits of the text part), parts (the content types, one per line),
 header:NAME (a raw header, unfolded), check (exit 0 when the message is well formed: a
@@ -35,7 +35,7 @@ def main():
         out = msg.get(what)
         out = str(out) if out is not None else None
     elif what == "kind":
-        out = msg.get("X-Neon-Authd-Kind") or msg.get("X-Peer-Mail")
+        out = msg.get("X-Neon-Authd-Kind") or msg.get("X-Reference-Mail") or msg.get("X-Peer-Mail")
     elif what == "rcpt":
         out = msg.get("X-Sink-To")
     elif what == "text":

@@ -14,13 +14,13 @@ import net from 'node:net';
 import { createAuthClient } from 'better-auth/client';
 import { emailOTPClient, magicLinkClient } from 'better-auth/client/plugins';
 import { createAuthClient as createNeonAuthClient } from '@neondatabase/auth';
-import { AUTH_URL, ORIGIN, TOP, Jar, uniqueEmail, resetSettings, sql, sleep } from './lib.mjs';
+import { AUTH_URL, ORIGIN, TOP, Jar, uniqueEmail, resetSettings, sql, sleep, startReference } from './lib.mjs';
 
 const SINK = path.join(TOP, 'tests', 'integration', 'smtp_sink.py');
 const READ = path.join(TOP, 'tests', 'integration', 'mail_read.py');
 const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const realFetch = globalThis.fetch;
-let sink, dir, skip = '';
+let sink, sinkPort, dir, skip = '';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -33,7 +33,7 @@ function freePort() {
 before(async () => {
   try { execFileSync(PY, ['-c', 'import aiosmtpd']); } catch { skip = 'python3-aiosmtpd is not installed'; return; }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neon-authd-interop-mail-'));
-  const port = await freePort();
+  const port = sinkPort = await freePort();
   sink = spawn(PY, [SINK, '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('the SMTP sink did not start')), 10000);
@@ -231,5 +231,153 @@ test('@neondatabase/auth: sign-up verified by code, reset by code, magic link', 
     assert.equal(r.data.user.email, email);
   } finally {
     globalThis.fetch = realFetch;
+  }
+});
+
+// ---------------------------------------------------------------- differential
+// The same requests to neon-authd and to the real Better Auth 1.7.25 (tests/reference, with the
+// email OTP and magic-link plugins and its mail going to the same SMTP server): statuses, error
+// bodies, the shapes of success bodies, and redirects with each server's own origin and base
+// path written as <origin> and <base>. Ours is set as the reference is: link verification, no
+// auto sign-in after verification.
+const NEON_ONLY = new Set(['role', 'banned', 'banReason', 'banExpires', 'impersonatedBy']);
+function shape(v) {
+  if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
+  if (v && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v).sort()) if (!NEON_ONLY.has(k)) o[k] = shape(v[k]);
+    return o;
+  }
+  return v === null ? null : typeof v;
+}
+function norm(s, base) {
+  if (s == null) return s;
+  const u = new URL(base);
+  return s.split(u.origin).join('<origin>').split(u.pathname).join('<base>')
+    .replace(/(reset-password\/|token=)[A-Za-z0-9._-]{20,}/g, '$1<token>');
+}
+async function one(base, method, route, body, jar) {
+  const headers = { origin: 'http://localhost:3000' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (jar?.cookies.size) headers.cookie = jar.header();
+  const res = await realFetch(route.startsWith('http') ? route : base + route,
+    { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  jar?.take(res);
+  const text = await res.text();
+  let json; try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return {
+    status: res.status,
+    body: json === undefined ? text : (res.status >= 400 ? json : shape(json)),
+    location: norm(res.headers.get('location'), base),
+  };
+}
+
+test('differential: the email endpoints answer as Better Auth 1.7.25', async (t) => {
+  if (skip) return t.skip(skip);
+  let ref;
+  try {
+    ref = startReference({ PEER_PLUGINS: 'extended', PEER_SMTP_PORT: sinkPort });
+  } catch (e) { return t.skip(`the reference server did not start: ${e.message}`); }
+  try {
+    resetSettings();
+    sql(`UPDATE neon_auth.project_config SET email_and_password = '{"enabled":true,"email_verification_method":"link","auto_sign_in_after_verification":false}'`);
+    const cmp = async (name, method, route, body, jars = {}) => {
+      const a = await one(AUTH_URL, method, typeof route === 'function' ? route('neon') : route, body, jars.neon);
+      const b = await one(ref.url, method, typeof route === 'function' ? route('ref') : route, body, jars.ref);
+      assert.deepEqual(a, b, `${name}: neon-authd ${JSON.stringify(a)} != reference ${JSON.stringify(b)}`);
+      return [a, b];
+    };
+    // refused and malformed input
+    await cmp('otp no type', 'POST', '/email-otp/send-verification-otp', { email: 'x@example.com' });
+    await cmp('otp bad email', 'POST', '/email-otp/send-verification-otp', { email: 'bad', type: 'sign-in' });
+    await cmp('otp change-email type', 'POST', '/email-otp/send-verification-otp', { email: 'x@example.com', type: 'change-email' });
+    await cmp('otp empty', 'POST', '/email-otp/send-verification-otp', {});
+    await cmp('check unknown', 'POST', '/email-otp/check-verification-otp', { email: 'x@example.com', type: 'sign-in', otp: '123456' });
+    await cmp('verify-email otp missing', 'POST', '/email-otp/verify-email', { email: 'x@example.com' });
+    await cmp('sign-in otp unknown', 'POST', '/sign-in/email-otp', { email: 'x@example.com', otp: '123456' });
+    await cmp('reset otp short', 'POST', '/email-otp/reset-password', { email: 'x@example.com', otp: '1', password: 'short' });
+    await cmp('reset otp unknown', 'POST', '/email-otp/request-password-reset', { email: 'nobody@example.com' });
+    await cmp('forget bad email', 'POST', '/forget-password/email-otp', { email: 'bad' });
+    await cmp('reset unknown', 'POST', '/request-password-reset', { email: 'nobody@example.com' });
+    await cmp('reset untrusted redirect', 'POST', '/request-password-reset', { email: 'nobody@example.com', redirectTo: 'https://evil.example.net/x' });
+    await cmp('reset bad email', 'POST', '/request-password-reset', { email: 'bad' });
+    await cmp('reset link bad token', 'GET', '/reset-password/abc?callbackURL=/reset');
+    await cmp('reset link no callback', 'GET', '/reset-password/abc');
+    await cmp('reset link empty callback', 'GET', '/reset-password/abc?callbackURL=');
+    await cmp('reset link untrusted', 'GET', '/reset-password/abc?callbackURL=https://evil.example.net/');
+    await cmp('reset link query kept', 'GET', '/reset-password/abc?callbackURL=/r%3Fx%3Da%2520b');
+    await cmp('reset no token', 'POST', '/reset-password', { newPassword: 'longenough-1' });
+    await cmp('reset bad token', 'POST', '/reset-password', { newPassword: 'longenough-1', token: 'nope' });
+    await cmp('reset no password', 'POST', '/reset-password', { token: 'nope' });
+    await cmp('verify no token', 'GET', '/verify-email');
+    await cmp('verify bad token', 'GET', '/verify-email?token=abc');
+    await cmp('verify bad token callback', 'GET', '/verify-email?token=abc&callbackURL=/done%3Fx%3D1');
+    await cmp('verify untrusted callback', 'GET', '/verify-email?token=abc&callbackURL=https://evil.example.net/');
+    await cmp('send-verification unknown', 'POST', '/send-verification-email', { email: 'nobody@example.com' });
+    await cmp('magic bad email', 'POST', '/sign-in/magic-link', { email: 'bad' });
+    await cmp('magic metadata', 'POST', '/sign-in/magic-link', { email: 'm@example.com', metadata: 'x' });
+    await cmp('magic verify no token', 'GET', '/magic-link/verify');
+    await cmp('magic verify bad', 'GET', '/magic-link/verify?token=nope&callbackURL=/cb&errorCallbackURL=/err');
+    await cmp('magic verify untrusted', 'GET', '/magic-link/verify?token=nope&newUserCallbackURL=https://evil.example.net');
+
+    // whole flows, each side reading its own mail
+    const who = { neon: uniqueEmail('d-neon'), ref: uniqueEmail('d-ref') };
+    const jars = { neon: new Jar(), ref: new Jar() };
+    const at = (side) => (side === 'neon' ? AUTH_URL : ref.url);
+    for (const side of ['neon', 'ref'])
+      await one(at(side), 'POST', '/sign-up/email', { email: who[side], password: 'correct-horse-battery', name: 'Diff' }, jars[side]);
+    const mailed = async (count) => {
+      const out = {};
+      for (const side of ['neon', 'ref']) out[side] = await mailFor(who[side], count);
+      return out;
+    };
+    for (const side of ['neon', 'ref'])
+      await one(at(side), 'POST', '/request-password-reset', { email: who[side], redirectTo: '/reset' });
+    let m = await mailed(1);
+    const link = { neon: read(m.neon, 'link'), ref: read(m.ref, 'link') };
+    assert.equal(norm(link.neon, AUTH_URL), norm(link.ref, ref.url), 'the reset links have the same form');
+    const [ga] = await cmp('reset link', 'GET', (s) => link[s]);
+    const tok = {};
+    for (const side of ['neon', 'ref']) {
+      const r = await realFetch(link[side], { redirect: 'manual' });
+      tok[side] = new URL(r.headers.get('location')).searchParams.get('token');
+    }
+    assert.equal(ga.status, 302);
+    for (const side of ['neon', 'ref']) {
+      const r = await one(at(side), 'POST', '/reset-password', { newPassword: 'another-horse-battery', token: tok[side] });
+      assert.equal(r.status, 200, `${side} reset-password`);
+    }
+    await cmp('reset reused', 'POST', (s) => `/reset-password?token=${tok[s]}`, { newPassword: 'third-horse-battery' });
+
+    // sign-in by code
+    for (const side of ['neon', 'ref'])
+      await one(at(side), 'POST', '/email-otp/send-verification-otp', { email: who[side], type: 'sign-in' });
+    m = await mailed(2);
+    const code = { neon: read(m.neon, 'code'), ref: read(m.ref, 'code') };
+    const wrong = (c) => (c === '000000' ? '111111' : '000000');
+    const [wa, wb] = [await one(AUTH_URL, 'POST', '/sign-in/email-otp', { email: who.neon, otp: wrong(code.neon) }),
+      await one(ref.url, 'POST', '/sign-in/email-otp', { email: who.ref, otp: wrong(code.ref) })];
+    assert.deepEqual(wa, wb, 'a wrong code');
+    const [ra, rb] = [await one(AUTH_URL, 'POST', '/sign-in/email-otp', { email: who.neon, otp: code.neon }, jars.neon),
+      await one(ref.url, 'POST', '/sign-in/email-otp', { email: who.ref, otp: code.ref }, jars.ref)];
+    assert.deepEqual(ra, rb, 'the right code');
+    const [ua, ub] = [await one(AUTH_URL, 'POST', '/sign-in/email-otp', { email: who.neon, otp: code.neon }),
+      await one(ref.url, 'POST', '/sign-in/email-otp', { email: who.ref, otp: code.ref })];
+    assert.deepEqual(ua, ub, 'the code again');
+
+    // magic link for a new address
+    sql(`UPDATE neon_auth.project_config SET plugin_configs = coalesce(plugin_configs, '{}'::jsonb) || '{"magic-link":{"enabled":true}}'::jsonb`);
+    const nu = { neon: uniqueEmail('d-ml-neon'), ref: uniqueEmail('d-ml-ref') };
+    for (const side of ['neon', 'ref']) {
+      const r = await one(at(side), 'POST', '/sign-in/magic-link', { email: nu[side], callbackURL: '/home', newUserCallbackURL: '/hello' });
+      assert.equal(r.status, 200, `${side} sign-in/magic-link`);
+    }
+    const ml = { neon: read(await mailFor(nu.neon), 'link'), ref: read(await mailFor(nu.ref), 'link') };
+    assert.equal(norm(ml.neon, AUTH_URL), norm(ml.ref, ref.url), 'the magic links have the same form');
+    await cmp('magic link', 'GET', (s) => ml[s]);
+    await cmp('magic link again', 'GET', (s) => ml[s]);
+  } finally {
+    ref.stop();
+    resetSettings();
   }
 });
