@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/bench/mail.sh [OUT] -- the mail endpoints against the Better Auth reference server
-# (../shared/peer, PEER_PLUGINS=extended) in one run, and our mail sender's delivery rate
+# (tests/reference, PEER_PLUGINS=extended) in one run, and our mail sender's delivery rate
 # (issue 13, "Benchmark").  About 2 minutes; a report on stdout and in OUT/summary.md.
 #
 #  1. a dedicated stack (tests/stack, STACK_DIR in a temp dir, BENCH_WORKERS workers, its mail
@@ -18,14 +18,13 @@
 #
 # Env: OUT (or $1), BENCH_WORKERS (4), WRK_THREADS (2), WRK_CONNS (32), WRK_DURATION (10s),
 #      WRK_WARMUP (2s), WRK_TIMEOUT (10s), DRAIN_MAX (300 s: the longest wait for the backlog),
-#      NA_BIN, PEER_HOME (../shared/peer), PEER_NODE_MODULES (as tests/bench/run.sh), KEEP=1.
+#      NA_BIN, KEEP=1.
 # Do not read numbers off a busy machine: the report prints the load it saw.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/../lib.sh"
 
-PEER_HOME=${PEER_HOME:-$(cd "$NA_TOP/../shared/peer" 2>/dev/null && pwd -P || true)}
-[ -n "$PEER_HOME" ] && [ -x "$PEER_HOME/start.sh" ] || na_die "reference server not found (set PEER_HOME)"
+REF=$NA_TOP/tests/reference
 T=${WRK_THREADS:-2} C=${WRK_CONNS:-32} D=${WRK_DURATION:-10s} WARM=${WRK_WARMUP:-2s} TO=${WRK_TIMEOUT:-10s}
 export BENCH_EMAIL=bench-mail@example.com
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
@@ -44,7 +43,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [ -n "$SINK" ] && kill "$SINK" 2>/dev/null
-  [ "$PEER_STARTED" = 1 ] && { bash "$PEER_HOME/stop.sh" --keep-pg >>"$LOGF" 2>&1 || true; }
+  [ "$PEER_STARTED" = 1 ] && { bash "$REF/stop.sh" >>"$LOGF" 2>&1 || true; }
   [ "$STACK_STARTED" = 1 ] && { "$NA_TOP/tests/stack" wipe >>"$LOGF" 2>&1 || true; }
   if [ "${KEEP:-0}" = 1 ]; then echo "work files kept in $WORK" >&2; else rm -rf "$WORK"; fi
   exit "$rc"
@@ -73,17 +72,14 @@ psql_db -c "UPDATE neon_auth.project_config SET settings = settings || '{\"rate_
 
 # ---------------------------------------------------------------- 2. peer
 PEER_PORT=$(na_free_port "$NGINX_PORT" "$PG_PORT" "$SMTP_PORT")
-NM_FROM=${PEER_NODE_MODULES:-/tmp/neon-authd-peer/node_modules}
 mkdir -p "$PEER_WORK"
-if [ -d "$NM_FROM/better-auth" ] &&
-   [ "$(cat "$NM_FROM/.peer-lock.sha256" 2>/dev/null)" = "$(sha256sum <"$PEER_HOME/package-lock.json" | cut -d' ' -f1)" ]; then
-  cp -al "$NM_FROM" "$PEER_WORK/node_modules" 2>/dev/null || cp -a "$NM_FROM" "$PEER_WORK/node_modules"
-fi
-log "peer on :$PEER_PORT (PEER_PLUGINS=extended, no SMTP; database $DATABASE_URL, schema neon_auth_peer)"
+unset PEER_PLUGIN_OPTIONS PEER_OPTIONS PEER_SMTP_PORT PEER_SECRET PEER_COOKIE_CACHE
+log "peer on :$PEER_PORT (tests/reference, PEER_PLUGINS=extended, no SMTP; database $DATABASE_URL, schema neon_auth_peer)"
 PEER_STARTED=1
-PEER_PORT=$PEER_PORT PEER_PLUGINS=extended PEER_DATABASE_URL=$DATABASE_URL \
-  bash "$PEER_HOME/start.sh" >>"$LOGF" 2>&1 || na_die "peer did not start (log $LOGF)"
-PEER_URL=http://127.0.0.1:$PEER_PORT/api/auth
+out=$(PEER_PORT=$PEER_PORT PEER_PLUGINS=extended PEER_DATABASE_URL=$DATABASE_URL \
+  bash "$REF/start.sh" 2>>"$LOGF") || na_die "peer did not start (log $LOGF)"
+PEER_URL=$(printf '%s\n' "$out" | sed -n 's/^PEER_URL=//p')
+[ -n "$PEER_URL" ] || na_die "tests/reference/start.sh printed no PEER_URL"
 
 for base in "$AUTH_URL" "$PEER_URL"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
