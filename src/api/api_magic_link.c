@@ -29,7 +29,8 @@
 #include "store/store_verification.h"
 
 #define ML_TOKEN_LEN	32
-#define ML_ALPHABET	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define ML_ALPHABET \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 static int
 ml_enabled(const struct branchcfg *c)

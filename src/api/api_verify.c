@@ -23,7 +23,7 @@
 #include "store/store.h"
 #include "store/store_account.h"
 
-#define SEND_FLOOR_MS	500	/* without a session (protocol.md §1.21) */
+#define SEND_FLOOR_MS	500	/* no session: protocol.md §1.21 */
 
 /* ---- POST /send-verification-email */
 
@@ -48,9 +48,10 @@ parse_send(struct request *r, void **inp)
 static void
 floor_wait(int64_t start)
 {
-	int64_t		 left = SEND_FLOOR_MS - (clock_mono_ms() - start);
+	int64_t		 left;
 	struct timespec	 ts;
 
+	left = SEND_FLOOR_MS - (clock_mono_ms() - start);
 	if (left <= 0)
 		return;
 	ts.tv_sec = left / 1000;

@@ -75,8 +75,8 @@ transport_of(struct request *r, struct transport *t)
 		t->pass = jstr(ep, "password");
 		t->sender = jstr(ep, "sender_email");
 		t->sender_name = jstr(ep, "sender_name");
-		if ((sec != NULL && t->security < 0) || !smtp_host_ok(t->host) ||
-		    t->port < 0 || t->port > 65535 ||
+		if ((sec != NULL && t->security < 0) ||
+		    !smtp_host_ok(t->host) || t->port < 0 || t->port > 65535 ||
 		    !mail_addr_ok(t->sender)) {
 			log_warnx("branch %s: email_provider is not usable "
 			    "(host, port, security, sender_email)",

@@ -16,7 +16,7 @@
 struct email_vars {
 	const char	*url;
 	const char	*otp;
-	const char	*otp_type;	/* sign-in, email-verification, ... */
+	const char	*otp_type;	/* "sign-in", ... */
 	const char	*user_name;
 	const char	*new_email;
 	const char	*organization_name;

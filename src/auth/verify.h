@@ -32,7 +32,8 @@ struct verify_claims {
  * branch's settings.lifetimes.verification_link.  In r->a; NULL on
  * failure.
  */
-char	*verify_token_make(struct request *r, const struct verify_claims *c);
+char	*verify_token_make(struct request *r,
+	    const struct verify_claims *c);
 /*
  * verify_token_check: ERR_NONE with *c filled, ERR_TOKEN_EXPIRED or
  * ERR_INVALID_TOKEN (bad signature or format, no leeway).

@@ -77,9 +77,9 @@ struct mail_msg {
 	struct mail_addr	 to;
 	const char		*subject;	/* UTF-8, one line */
 	const char		*text;		/* UTF-8 */
-	const char		*html;		/* UTF-8; NULL: text only */
+	const char		*html;		/* NULL: text only */
 	int64_t			 date_ms;	/* the Date header */
-	const char		*kind;		/* X-Neon-Authd-Kind; NULL: none */
+	const char		*kind;		/* X-Neon-Authd-Kind */
 };
 
 /*

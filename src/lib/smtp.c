@@ -26,7 +26,7 @@ struct job {
 	char			*buf;		/* the message */
 	size_t			 len, off;
 	void			*tag;
-	char			 where[300];	/* host:port, for errors */
+	char			 where[300];	/* host:port */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -35,7 +35,7 @@ struct smtp_multi {
 	struct smtp_options	 o;
 	char			*ca_file;
 	struct job		*jobs;
-	int			 running;	/* easy handles in the multi */
+	int			 running;	/* easy handles */
 };
 
 int
@@ -328,12 +328,13 @@ smtp_next_done(struct smtp_multi *m, void **tag, struct smtp_result *res)
 		res->permanent = !res->ok && code >= 500 && code <= 599;
 		if (!res->ok && code)
 			snprintf(res->error, sizeof(res->error),
-			    "%.60s: %.110s (reply %ld)", j->where, j->errbuf[0] ?
-			    j->errbuf : curl_easy_strerror(rc), code);
+			    "%.60s: %.110s (reply %ld)", j->where,
+			    j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc),
+			    code);
 		else if (!res->ok)
-			snprintf(res->error, sizeof(res->error), "%.60s: %.120s",
-			    j->where, j->errbuf[0] ? j->errbuf :
-			    curl_easy_strerror(rc));
+			snprintf(res->error, sizeof(res->error),
+			    "%.60s: %.120s", j->where, j->errbuf[0] ?
+			    j->errbuf : curl_easy_strerror(rc));
 		*tag = j->tag;
 		for (pp = &m->jobs; *pp != NULL; pp = &(*pp)->next)
 			if (*pp == j) {

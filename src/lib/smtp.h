@@ -36,7 +36,7 @@ int		 smtp_host_loopback(const char *host);
 int		 smtp_host_ok(const char *host);
 
 struct smtp_options {
-	const char	*ca_file;		/* NULL or "": the system's */
+	const char	*ca_file;		/* NULL, "": the system's */
 	int		 connect_timeout_s;	/* TCP + TLS + greeting */
 	int		 step_timeout_s;	/* each server response */
 	int		 total_timeout_s;	/* the whole delivery */
@@ -49,7 +49,7 @@ struct smtp_job {
 	const char		*host;
 	int			 port;
 	enum smtp_security	 security;
-	const char		*user;		/* NULL or "": no AUTH */
+	const char		*user;		/* NULL, "": no AUTH */
 	const char		*pass;
 	const char		*from;		/* envelope addresses */
 	const char		*to;
@@ -59,8 +59,8 @@ struct smtp_job {
 
 struct smtp_result {
 	int	 ok;		/* the server accepted the message */
-	int	 permanent;	/* a 5xx answer or a refused setting: no retry */
-	int	 code;		/* the last SMTP reply code, 0 when none */
+	int	 permanent;	/* 5xx, or a refused setting: no retry */
+	int	 code;		/* the last SMTP reply, 0 when none */
 	char	 error[200];	/* why not, one line, never a secret */
 };
 

@@ -363,7 +363,9 @@ spool_list(const char *dir, const char *sub, struct arena *a, char ***ids,
 		if (!spool_id_ok(de->d_name))
 			continue;
 		if (*n == cap) {
-			char	**nv = arena_alloc(a, cap * 2 * sizeof(*nv));
+			char	**nv;
+
+			nv = arena_alloc(a, cap * 2 * sizeof(*nv));
 
 			memcpy(nv, v, cap * sizeof(*v));
 			v = nv;

@@ -42,9 +42,9 @@ struct spool_msg {
 	int64_t		 queued_ms;
 	int64_t		 next_ms;	/* not before (wall clock) */
 	const char	*error;		/* last error, "" when none */
-	const char	*outcome;	/* done/ records: "sent" | "failed" */
+	const char	*outcome;	/* done/: "sent" | "failed" */
 	int64_t		 done_ms;
-	const char	*body;		/* the message (CRLF), not in done/ */
+	const char	*body;		/* the message; not in done/ */
 	size_t		 body_len;
 };
 
@@ -67,13 +67,15 @@ int	 spool_read(const char *dir, const char *sub, struct arena *a,
  * spool_retry: rewrite the queue file of m (its attempts, next_ms and
  * error changed) atomically: tmp/, fsync, rename over queue/<id>.
  */
-int	 spool_retry(const char *dir, struct arena *a, const struct spool_msg *m);
+int	 spool_retry(const char *dir, struct arena *a,
+	    const struct spool_msg *m);
 /*
  * spool_finish: write the done/ record of m (outcome, done_ms, error),
  * then remove its queue file.  A crash between both leaves a message
  * that spool_sweep() takes out of the queue without sending it again.
  */
-int	 spool_finish(const char *dir, struct arena *a, const struct spool_msg *m);
+int	 spool_finish(const char *dir, struct arena *a,
+	    const struct spool_msg *m);
 /*
  * spool_list: the file names in dir/sub (ids, sorted: oldest first) in
  * a; *n their number.  0 or -1.

@@ -109,7 +109,8 @@ cli_mail(struct config *c, int argc, char **argv)
 	    json_object_array_length(failed), c->mail.keep_days);
 	for (i = 0; i < json_object_array_length(retrying); i++) {
 		o = json_object_array_get_idx(retrying, i);
-		printf("retrying %s branch=%s kind=%s attempts=%d next=%s: %s\n",
+		printf("retrying %s branch=%s kind=%s attempts=%d next=%s: "
+		    "%s\n",
 		    json_object_get_string(json_object_object_get(o, "id")),
 		    json_object_get_string(json_object_object_get(o, "branch")),
 		    json_object_get_string(json_object_object_get(o, "kind")),

@@ -269,8 +269,8 @@ finished(struct arena *a, struct entry *e, const struct smtp_result *res)
 		} else {
 			sbm->failed++;
 			set_last_error(res->error);
-			log_warnx("mail id=%s branch=%s kind=%s failed after %d "
-			    "attempt%s%s: %s", m.id, m.branch, m.kind,
+			log_warnx("mail id=%s branch=%s kind=%s failed after "
+			    "%d attempt%s%s: %s", m.id, m.branch, m.kind,
 			    m.attempts, m.attempts == 1 ? "" : "s",
 			    res->permanent ? " (permanent)" : "", res->error);
 		}
@@ -337,8 +337,8 @@ start(struct arena *a, struct smtp_multi *sm, struct entry *e)
 static void
 read_events(struct arena *a, int ifd)
 {
-	char			 buf[8192]
-				    __attribute__((aligned(__alignof__(struct inotify_event))));
+	char			 buf[8192] __attribute__((aligned(
+				    __alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t			 n;
 	char			*p;
@@ -382,7 +382,8 @@ mailer_main(const struct config *c, struct scoreboard *sb)
 	struct smtp_multi	*sm;
 	struct arena		 a;
 	struct entry		*e;
-	int64_t			 now, next_rescan, next_sweep, wake, drain_end = 0;
+	int64_t			 now, next_rescan, next_sweep, wake;
+	int64_t			 drain_end = 0;
 	int			 lock, ifd, fds[2], readable[2], timeout;
 	pid_t			 ppid = getppid();
 	size_t			 i;
@@ -426,8 +427,8 @@ mailer_main(const struct config *c, struct scoreboard *sb)
 		return (2);
 	sbm->started_ms = clock_mono_ms();
 	sbm->last_error[0] = '\0';
-	(void)spool_sweep(cfg->mail.spool_dir, &a, (int64_t)cfg->mail.keep_days *
-	    86400);
+	(void)spool_sweep(cfg->mail.spool_dir, &a,
+	    (int64_t)cfg->mail.keep_days * 86400);
 	count_done(&a);
 	rescan(&a);
 	publish_counts();

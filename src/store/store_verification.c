@@ -107,7 +107,8 @@ store_verification_consume(struct db_conn *c, struct arena *a,
 	    " FROM neon_auth.verification WHERE identifier = $1"
 	    " ORDER BY \"createdAt\" DESC LIMIT 1 FOR UPDATE),"
 	    " gone AS (DELETE FROM neon_auth.verification v USING latest"
-	    " WHERE v.identifier = $1 AND v.\"createdAt\" <= latest.\"createdAt\""
+	    " WHERE v.identifier = $1"
+	    " AND v.\"createdAt\" <= latest.\"createdAt\""
 	    " RETURNING v.*, v.id = latest.id AS chosen)"
 	    " SELECT " V_COLS("g") " FROM gone g WHERE g.chosen";
 	const char		*p[1] = { identifier };
