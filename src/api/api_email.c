@@ -7,8 +7,10 @@
 #include "api/route.h"
 #include "auth/admin.h"
 #include "auth/audit.h"
+#include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/verify.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -46,7 +48,7 @@ reply_user_token(struct request *r, const char *token, const struct user_rec *u,
 /* ---- POST /sign-up/email */
 
 struct sign_up_in {
-	const char	*name, *email, *password, *image;
+	const char	*name, *email, *password, *image, *callback;
 	int		 remember;
 };
 
@@ -61,7 +63,7 @@ parse_sign_up(struct request *r, void **inp)
 	in->email = v_email(&v, "email");
 	in->password = v_str(&v, "password", 1);
 	in->image = v_str(&v, "image", 0);
-	(void)v_str(&v, "callbackURL", 0);
+	in->callback = v_str(&v, "callbackURL", 0);
 	in->remember = v_bool(&v, "rememberMe", 1);
 	*inp = in;
 	return (v_end(&v));
@@ -132,6 +134,11 @@ sign_up(struct request *r, void *inp)
 		return (ERR_USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL);
 	}
 	log_info("route=sign-up/email user=%s created", a.u.id);
+	/* sendOnSignUp ?? requireEmailVerification (protocol.md §1.1 step 7) */
+	if ((c->send_verification_email_on_sign_up ||
+	    c->require_email_verification) && email_enabled(r) &&
+	    verify_send(r, &a.u, NULL, in->callback) == -1)
+		log_warnx("route=sign-up/email the verification was not queued");
 	if (c->require_email_verification) {
 		reply_user_token(r, NULL, &a.u, NULL, 0);
 		return (ERR_NONE);
@@ -203,8 +210,13 @@ sign_in(struct request *r, void *inp)
 	if (!match)
 		return (sign_in_failed(r, rc == 1 ? a.u.id : NULL,
 		    ERR_INVALID_EMAIL_OR_PASSWORD));
-	if (c->require_email_verification && !a.u.email_verified)
+	if (c->require_email_verification && !a.u.email_verified) {
+		if (c->send_verification_email_on_sign_in && email_enabled(r) &&
+		    verify_send(r, &a.u, NULL, in->callback) == -1)
+			log_warnx("route=sign-in/email the verification was not "
+			    "queued");
 		return (sign_in_failed(r, a.u.id, ERR_EMAIL_NOT_VERIFIED));
+	}
 	if ((e = admin_ban_check(r, &a.u, ERR_FAILED_TO_CREATE_SESSION_401)) !=
 	    ERR_NONE)
 		return (sign_in_failed(r, a.u.id, e));

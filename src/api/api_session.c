@@ -9,18 +9,27 @@
 #include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/oauth.h"
+#include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
+#include "auth/verify.h"
 #include "http/body.h"
+#include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
 #include "http/origin.h"
+#include "lib/clock.h"
 #include "lib/crypto.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/text.h"
+#include "lib/url.h"
 #include "store/store.h"
+#include "store/store_verification.h"
+
+/* deleteTokenExpiresIn (protocol.md §0.3) */
+#define DELETE_TOKEN_TTL_S	86400
 
 static enum err
 reply_status_true(struct request *r)
@@ -340,14 +349,20 @@ update_session(struct request *r, void *in)
 
 /* ---- POST /change-email (protocol.md §1.13) */
 
+struct change_email_in {
+	const char	*email, *callback;
+};
+
 static enum err
 parse_change_email(struct request *r, void **inp)
 {
-	struct vctx	 v;
+	struct change_email_in	*in = arena_alloc(r->a, sizeof(*in));
+	struct vctx		 v;
 
 	v_begin(&v, r, V_OBJECT);
-	*inp = (void *)v_email(&v, "newEmail");
-	(void)v_str(&v, "callbackURL", 0);
+	in->email = v_email(&v, "newEmail");
+	in->callback = v_str(&v, "callbackURL", 0);
+	*inp = in;
 	return (v_end(&v));
 }
 
@@ -366,31 +381,59 @@ change_email_write(struct request *r, void *arg)
 }
 
 static enum err
-change_email(struct request *r, void *in)
+change_email(struct request *r, void *inp)
 {
-	struct auth	*a = r->auth;
-	const char	*email = text_lower(r->a, in);
-	enum err	 e;
-	int		 rc;
+	struct change_email_in	*in = inp;
+	struct auth		*a = r->auth;
+	struct verify_claims	 c;
+	struct email_vars	 v;
+	const char		*email = text_lower(r->a, in->email), *tok;
+	int			 rc, can_send = email_enabled(r);
+	enum err		 e;
 
 	if (strcmp(email, a->u.email) == 0)
 		return (ERR_EMAIL_IS_THE_SAME);
 	/*
-	 * The direct path (updateEmailWithoutVerification) for an unverified
-	 * address; the confirmed path needs email delivery.
+	 * An unverified address changes at once (updateEmailWithoutVerification);
+	 * a verified one needs mail: a confirmation to the current address,
+	 * whose link then sends a verification to the new one.
 	 */
-	if (a->u.email_verified)
+	if (a->u.email_verified && !can_send)
 		return (ERR_VERIFICATION_EMAIL_NOT_ENABLED_MSG);
+	memset(&c, 0, sizeof(c));
+	c.email = a->u.email;
+	c.update_to = email;
+	c.user_id = a->u.id;
 	if ((rc = store_email_taken(r->db, r->a, email)) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 1) {
-		(void)crypto_random_id(r->a);
+		(void)verify_token_make(r, &c);	/* the same work */
 		return (reply_status_true(r));
 	}
-	if ((e = in_tx(r, change_email_write, (void *)email,
-	    ERR_FAILED_TO_UPDATE_USER)) != ERR_NONE)
-		return (e);
-	session_set_cookie(r, a, -1);
+	if (!a->u.email_verified) {
+		if ((e = in_tx(r, change_email_write, (void *)email,
+		    ERR_FAILED_TO_UPDATE_USER)) != ERR_NONE)
+			return (e);
+		session_set_cookie(r, a, -1);
+		if (can_send && verify_send(r, &a->u, NULL, in->callback) == -1)
+			log_warnx("route=change-email the verification was not "
+			    "queued");
+		return (reply_status_true(r));
+	}
+	c.request_type = "change-email-confirmation";
+	if ((tok = verify_token_make(r, &c)) == NULL)
+		return (ERR_INTERNAL_EMPTY);
+	memset(&v, 0, sizeof(v));
+	v.url = verify_link(r, tok, in->callback);
+	v.user_name = a->u.name;
+	v.new_email = email;
+	v.expires_s = r->bcfg->lt_verification_link;
+	if (email_send(r, MAIL_CHANGE_EMAIL, a->u.email, &v) == -1)
+		log_warnx("route=change-email the confirmation was not queued");
+	else if (audit_event(r, "email_change_request", a->u.id, NULL,
+	    ERR_NONE, arena_printf(r->a, "{\"to\":%s}", json_quote(r->a,
+	    email))) == -1)
+		log_warnx("route=change-email audit row not written");
 	return (reply_status_true(r));
 }
 
@@ -517,7 +560,7 @@ verify_password(struct request *r, void *in)
 /* ---- POST /delete-user, GET /delete-user/callback (§1.16, §1.17) */
 
 struct delete_user_in {
-	const char	*pw, *token;
+	const char	*pw, *token, *callback;
 };
 
 static enum err
@@ -527,7 +570,7 @@ parse_delete_user(struct request *r, void **inp)
 	struct vctx		 v;
 
 	v_begin(&v, r, V_OBJECT_OPT);
-	(void)v_str(&v, "callbackURL", 0);
+	in->callback = v_str(&v, "callbackURL", 0);
 	in->pw = v_str(&v, "password", 0);
 	in->token = v_str(&v, "token", 0);
 	*inp = in;
@@ -542,6 +585,66 @@ delete_user_write(struct request *r, void *arg)
 		return (-1);
 	return (audit_event(r, "user_delete", r->auth->u.id, NULL, ERR_NONE,
 	    NULL));
+}
+
+/*
+ * the emailed deletion link's token (delete-account-<token>, value the
+ * user's id), consumed: the user goes, and the answer is "User deleted"
+ * (or a redirect to callback)
+ */
+static enum err
+delete_with_token(struct request *r, const char *token, const char *callback)
+{
+	struct verification_rec	 vr;
+	enum err		 e;
+	int			 rc;
+
+	rc = store_verification_consume(r->db, r->a, arena_printf(r->a,
+	    "delete-account-%s", token), &vr);
+	if (rc == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	if (rc == 0 || vr.expires_ms < clock_now_ms() ||
+	    strcmp(vr.value, r->auth->u.id) != 0)
+		return (ERR_INVALID_TOKEN_404);
+	if ((e = in_tx(r, delete_user_write, NULL,
+	    ERR_INTERNAL_SERVER_ERROR)) != ERR_NONE)
+		return (e);
+	log_info("route=%s user=%s deleted by emailed link", r->route_name,
+	    r->auth->u.id);
+	session_clear_cookies(r);
+	if (callback != NULL && *callback != '\0') {
+		reply_redirect(r, callback);
+		return (ERR_NONE);
+	}
+	reply_json_str(r, 200, "{\"success\":true,\"message\":\"User deleted\"}");
+	return (ERR_NONE);
+}
+
+/* sendDeleteAccountVerification: the link instead of the deletion */
+static enum err
+delete_send_link(struct request *r, const char *callback)
+{
+	struct email_vars	 v;
+	char			*token;
+
+	if ((token = crypto_random_string(r->a, 32,
+	    CRYPTO_ALPHABET_LOWER_ALNUM)) == NULL)
+		return (ERR_INTERNAL_SERVER_ERROR);
+	if (store_verification_create(r->db, r->a, arena_printf(r->a,
+	    "delete-account-%s", token), r->auth->u.id, clock_now_ms() +
+	    DELETE_TOKEN_TTL_S * 1000) == -1)
+		return (err_db(r, r->db, ERR_INTERNAL_SERVER_ERROR));
+	memset(&v, 0, sizeof(v));
+	v.url = arena_printf(r->a, "%s/delete-user/callback?token=%s&"
+	    "callbackURL=%s", r->branch->auth_url, token, url_encode(r->a,
+	    callback != NULL && *callback != '\0' ? callback : "/"));
+	v.user_name = r->auth->u.name;
+	v.expires_s = DELETE_TOKEN_TTL_S;
+	if (email_send(r, MAIL_DELETE_ACCOUNT, r->auth->u.email, &v) == -1)
+		log_warnx("route=delete-user the confirmation was not queued");
+	reply_json_str(r, 200,
+	    "{\"success\":true,\"message\":\"Verification email sent\"}");
+	return (ERR_NONE);
 }
 
 static enum err
@@ -562,9 +665,10 @@ delete_user(struct request *r, void *inp)
 		if (!match)
 			return (ERR_INVALID_PASSWORD);
 	}
-	/* deletion tokens come with email delivery; none is valid yet */
-	if (in->token != NULL)
-		return (ERR_INVALID_TOKEN_404);
+	if (in->token != NULL && *in->token != '\0')
+		return (delete_with_token(r, in->token, NULL));
+	if (r->bcfg->delete_user_verification && email_enabled(r))
+		return (delete_send_link(r, in->callback));
 	if (in->pw == NULL && !session_is_fresh(r, a))
 		return (ERR_SESSION_EXPIRED);
 	if ((e = in_tx(r, delete_user_write, NULL,
@@ -596,8 +700,8 @@ delete_user_callback(struct request *r, void *in)
 		return (e);
 	if (!found)
 		return (ERR_FAILED_TO_GET_USER_INFO_404);
-	/* no deletion token has been issued without email delivery */
-	return (ERR_INVALID_TOKEN_404);
+	r->auth = &a;
+	return (delete_with_token(r, token, request_query(r, "callbackURL")));
 }
 
 #define R_DB	ROUTE_DB

@@ -34,6 +34,7 @@ struct route_limit {
 #define RL_BRANCH	{ 0, 0 }
 #define RL_STRICT	{ 10, 3 }	/* sign-in, sign-up, change-password/email */
 #define RL_MAIL		{ 60, 3 }	/* sends mail or checks a code */
+#define RL_MAGIC	{ 60, 5 }	/* the magic-link plugin's rule */
 
 #define ROUTE_DB	0x01	/* needs the branch database and config */
 #define ROUTE_FORM	0x02	/* accepts application/x-www-form-urlencoded */

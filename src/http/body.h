@@ -55,6 +55,12 @@ const char	*v_str(struct vctx *v, const char *key, int required);
 int		 v_bool(struct vctx *v, const char *key, int def);
 /* v_email: a required zod email field; the value, or NULL with an issue. */
 const char	*v_email(struct vctx *v, const char *key);
+/*
+ * v_enum: a required z.enum(choices) field (NULL-ended): the value, or
+ * NULL with zod's "Invalid option: expected one of ..." issue.
+ */
+const char	*v_enum(struct vctx *v, const char *key,
+		    const char *const *choices);
 /* v_present: 1 when the key is in the body (any value). */
 int		 v_present(struct vctx *v, const char *key);
 /*
@@ -102,6 +108,14 @@ int		 v_describe(struct vctx *v, const char *key,
 const char	*v_type_name(json_object *o);
 /* v_end: ERR_NONE when no issue, else ERR_VALIDATION_ERROR with the issues. */
 enum err	 v_end(struct vctx *v);
+
+/*
+ * body_query_str: a string in the query string as a zod query schema
+ * checks it: NULL when absent (an issue "[query.<key>] ..." appended to
+ * *issues when required) or repeated (always an issue: an array).
+ */
+const char	*body_query_str(struct request *r, const char *key,
+		    int required, char **issues);
 
 /* body_email_ok: the zod email pattern (protocol.md §2.2). */
 int		 body_email_ok(const char *s);

@@ -18,6 +18,8 @@
 #include "http/revoke.h"
 #include "store/store_jwks.h"
 #include "lib/clock.h"
+#include "lib/mail.h"
+#include "lib/smtp.h"
 
 #define CACHE_MAX	64
 
@@ -136,6 +138,7 @@ static const struct setting_spec specs[] = {
 	{ "cookies", "same_site", S_STR, 0, 0, 0, "lax", same_site_choices },
 	{ NULL, "bearer", S_BOOL, 1, 0, 0, NULL, NULL },
 	{ NULL, "delete_user", S_BOOL, 1, 0, 0, NULL, NULL },
+	{ NULL, "delete_user_verification", S_BOOL, 0, 0, 0, NULL, NULL },
 	{ NULL, "anonymous_token", S_BOOL, 0, 0, 0, NULL, NULL },
 	{ "rate_limit", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
 	{ "rate_limit", "window", S_INT, 10, 1, 86400, NULL, NULL },
@@ -161,6 +164,7 @@ static const struct setting_spec specs[] = {
 	    NULL, NULL },
 	{ "account_linking", "allow_unlinking_all", S_BOOL, 0, 0, 0, NULL,
 	    NULL },
+	{ "password", "revoke_sessions_on_reset", S_BOOL, 0, 0, 0, NULL, NULL },
 };
 
 /*
@@ -565,6 +569,8 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	    "auto_sign_in_after_verification", 1);
 	c->send_verification_email_on_sign_up = get_bool(ep,
 	    "send_verification_email_on_sign_up", 0);
+	c->send_verification_email_on_sign_in = get_bool(ep,
+	    "send_verification_email_on_sign_in", 0);
 	get_str(ep, "email_verification_method", "otp",
 	    c->verification_method, sizeof(c->verification_method));
 
@@ -586,6 +592,8 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	}
 	c->bearer = (int)s_int(st, NULL, "bearer");
 	c->delete_user = (int)s_int(st, NULL, "delete_user");
+	c->delete_user_verification = (int)s_int(st, NULL,
+	    "delete_user_verification");
 	c->anonymous_token = (int)s_int(st, NULL, "anonymous_token");
 	admin_parse(c, st);
 	c->rl_enabled = (int)s_int(st, "rate_limit", "enabled");
@@ -603,6 +611,19 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	    "organization", json_type_object));
 	c->pw_min = (int)s_int(st, "password", "min_length");
 	c->pw_max = (int)s_int(st, "password", "max_length");
+	c->pw_revoke_on_reset = (int)s_int(st, "password",
+	    "revoke_sessions_on_reset");
+	{
+		/* Neon's magic-link plugin: expires_in in minutes (5..1440) */
+		json_object *ml = member(member(row, "plugin_configs",
+		    json_type_object), "magic-link", json_type_object);
+
+		c->ml_enabled = get_bool(ml, "enabled", 0);
+		c->ml_disable_sign_up = get_bool(ml, "disable_sign_up", 0);
+		c->ml_expires_in = member(ml, "expires_in", json_type_int) ?
+		    (int)get_int(ml, "expires_in", 5, 5, 1440) * 60 :
+		    c->lt_magic_link;
+	}
 	if (c->pw_max < c->pw_min)
 		c->pw_max = c->pw_min;
 	{
@@ -667,6 +688,8 @@ struct member_spec {
 
 static const char *const verification_methods[] = { "link", "otp", NULL };
 static const char *const provider_types[] = { "shared", "standard", NULL };
+static const char *const smtp_securities[] = { "tls", "starttls", "none",
+	NULL };
 static const char *const creator_roles[] = { "owner", "admin", NULL };
 static const char *const webhook_events[] = { "send.otp",
 	"send.magic_link", "user.before_create", "user.created",
@@ -674,13 +697,44 @@ static const char *const webhook_events[] = { "send.otp",
 
 static const char *check_email_provider(struct arena *, json_object *);
 
+/* a kind's template texts use only that kind's placeholders (lib/mail.h) */
+static const char *
+check_template(struct arena *a, json_object *v, const char *kind)
+{
+	json_object_iter	 it;
+	const char		*e;
+
+	json_object_object_foreachC(v, it)
+		if (json_object_is_type(it.val, json_type_string) &&
+		    (e = mail_template_check(a, mail_kind_parse(kind),
+		    json_object_get_string(it.val))) != NULL)
+			return (arena_printf(a, "settings.templates.%s.%s %s",
+			    kind, it.key, e));
+	return (NULL);
+}
+
+#define TEMPLATE_CHECK(kind) \
+static const char * \
+check_template_##kind(struct arena *a, json_object *v) \
+{ \
+	return (check_template(a, v, #kind)); \
+}
+TEMPLATE_CHECK(verification)
+TEMPLATE_CHECK(reset)
+TEMPLATE_CHECK(otp)
+TEMPLATE_CHECK(magic_link)
+TEMPLATE_CHECK(change_email)
+TEMPLATE_CHECK(invitation)
+TEMPLATE_CHECK(delete_account)
+
 #define TEMPLATE_ROWS(kind) \
-	{ "settings.templates." kind, M_OBJECT, 0, 0, NULL, 0, NULL }, \
-	{ "settings.templates." kind ".subject", M_STR, 0, 998, NULL, 0, \
+	{ "settings.templates." #kind, M_OBJECT, 0, 0, NULL, 0, \
+	    check_template_##kind }, \
+	{ "settings.templates." #kind ".subject", M_STR, 0, 998, NULL, 0, \
 	    NULL }, \
-	{ "settings.templates." kind ".text", M_STR, 0, 65536, NULL, 0, \
+	{ "settings.templates." #kind ".text", M_STR, 0, 65536, NULL, 0, \
 	    NULL }, \
-	{ "settings.templates." kind ".html", M_STR, 0, 262144, NULL, 0, \
+	{ "settings.templates." #kind ".html", M_STR, 0, 262144, NULL, 0, \
 	    NULL }
 
 static const struct member_spec member_specs[] = {
@@ -706,6 +760,8 @@ static const struct member_spec member_specs[] = {
 	{ "email_provider.port", M_INT, 1, 65535, NULL, 0, NULL },
 	{ "email_provider.username", M_STR, 0, 1024, NULL, 0, NULL },
 	{ "email_provider.password", M_STR, 0, 1024, NULL, 0, NULL },
+	/* neon-authd's addition: how to reach the server (lib/smtp.h) */
+	{ "email_provider.security", M_STR, 0, 0, smtp_securities, 0, NULL },
 
 	{ "plugin_configs", M_OBJECT, 0, 0, NULL, 0, NULL },
 	{ "plugin_configs.organization", M_OBJECT, 0, 0, NULL, 0, NULL },
@@ -737,12 +793,13 @@ static const struct member_spec member_specs[] = {
 	{ "webhook_config.timeout_seconds", M_INT, 1, 10, NULL, 0, NULL },
 
 	{ "settings.templates", M_OBJECT, 0, 0, NULL, 0, NULL },
-	TEMPLATE_ROWS("verification"),
-	TEMPLATE_ROWS("reset"),
-	TEMPLATE_ROWS("otp"),
-	TEMPLATE_ROWS("magic_link"),
-	TEMPLATE_ROWS("change_email"),
-	TEMPLATE_ROWS("invitation"),
+	TEMPLATE_ROWS(verification),
+	TEMPLATE_ROWS(reset),
+	TEMPLATE_ROWS(otp),
+	TEMPLATE_ROWS(magic_link),
+	TEMPLATE_ROWS(change_email),
+	TEMPLATE_ROWS(invitation),
+	TEMPLATE_ROWS(delete_account),
 };
 
 static const struct member_spec *
@@ -780,6 +837,13 @@ check_email_provider(struct arena *a, json_object *v)
 	if (member(v, "sender_email", json_type_string) == NULL)
 		return ("email_provider.sender_email: required when type is "
 		    "\"standard\"");
+	if (!smtp_host_ok(json_object_get_string(member(v, "host",
+	    json_type_string))))
+		return ("email_provider.host: must be a host name or address");
+	if (!mail_addr_ok(json_object_get_string(member(v, "sender_email",
+	    json_type_string))))
+		return ("email_provider.sender_email: must be an address an "
+		    "SMTP server takes");
 	return (NULL);
 }
 

@@ -66,7 +66,13 @@ struct branchcfg {
 	int		 disable_sign_up;
 	int		 auto_sign_in_after_verification;
 	int		 send_verification_email_on_sign_up;
+	int		 send_verification_email_on_sign_in;
 	char		 verification_method[8];	/* "otp" | "link" */
+
+	/* plugin_configs["magic-link"] */
+	int		 ml_enabled;
+	int		 ml_expires_in;		/* seconds */
+	int		 ml_disable_sign_up;
 
 	/* settings.session */
 	int64_t		 session_expires_in;
@@ -80,6 +86,7 @@ struct branchcfg {
 	/* settings flags */
 	int		 bearer;
 	int		 delete_user;
+	int		 delete_user_verification;	/* by emailed link */
 	int		 anonymous_token;
 	/* settings.admin (protocol.md §11.1) */
 	char		 admin_roles[128];	/* adminRoles, comma-separated */
@@ -118,6 +125,7 @@ struct branchcfg {
 	char		 org_creator_role[8];	/* "owner" | "admin" */
 	int		 org_send_invitation_email;
 	int		 lt_invitation;		/* settings.lifetimes.invitation */
+	int		 pw_revoke_on_reset;
 
 	json_object	*row;		/* the whole row, owned */
 	int64_t		 loaded_ms;

@@ -101,6 +101,13 @@ reply_empty(struct request *r, int status)
 	reply_raw(r, status, NULL, "", 0);
 }
 
+void
+reply_redirect(struct request *r, const char *location)
+{
+	reply_header_add(r, "Location", location);
+	reply_raw(r, 302, NULL, "", 0);
+}
+
 const char *
 reply_reason(int status)
 {

@@ -20,6 +20,7 @@ struct branchcfg;
 struct db_conn;
 struct ratelimit;
 struct api_group;
+struct config_mail;
 struct route;
 
 /*
@@ -33,6 +34,7 @@ struct request_env {
 	const struct crypto_secrets *secrets;
 	struct ratelimit	*rl;		/* shared table, NULL: no limits */
 	int			 testing_sleep;	/* GET /debug/sleep is on */
+	const struct config_mail *mail;	/* spool and default transport */
 };
 
 struct reply_header {
@@ -123,6 +125,8 @@ void		 reply_json_str(struct request *r, int status, const char *json);
 void		 reply_json_obj(struct request *r, int status, json_object *o);
 /* reply_empty: status with an empty body and no content type. */
 void		 reply_empty(struct request *r, int status);
+/* reply_redirect: 302 with Location and an empty body (protocol.md §0.5). */
+void		 reply_redirect(struct request *r, const char *location);
 /* reply_reason: the reason phrase for a status. */
 const char	*reply_reason(int status);
 

@@ -19,6 +19,8 @@
 #include "lib/httpc.h"
 #include "lib/log.h"
 #include "lib/netaddr.h"
+#include "lib/mail.h"
+#include "lib/smtp.h"
 
 #ifndef SQLDIR
 #define SQLDIR "/usr/share/neon-authd/sql"
@@ -225,13 +227,13 @@ static const char *const known_top[] = {
 	"listen", "pool", "body_max", "log", "log_level", "log_file",
 	"status", "secret", "secrets", "database", "branches",
 	"branch_template", "sql_dir", "testing", "trusted_proxies",
-	"pid_file", NULL
+	"pid_file", "mail", NULL
 };
 
 /* the members each group may have */
 static const struct {
 	const char		*group;
-	const char *const	 keys[10];
+	const char *const	 keys[20];
 } known_sub[] = {
 	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
@@ -243,7 +245,98 @@ static const struct {
 	    "max_branches", "config_ttl", NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
 	{ "branch_template", { "auth_url", "database", NULL } },
+	{ "mail", { "spool_dir", "host", "port", "security", "username",
+	    "password", "sender_email", "sender_name", "allow_plain",
+	    "ca_file", "concurrency", "max_attempts", "retry_base",
+	    "retry_max", "connect_timeout", "timeout", "keep_days", NULL } },
 };
+
+/* the mail group: defaults, ranges, and a transport that can work */
+static int
+load_mail(config_t *cf, struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	struct config_mail	*m = &c->mail;
+	config_setting_t	*s;
+	char			*sec = NULL;
+	long long		 v;
+	int			 line;
+
+#define MSTR(name, def, field) \
+	if (get_str(cf, "mail." name, def, &m->field, path, err, errlen) == \
+	    -1) \
+		goto fail
+#define MINT(name, def, min, max, field) do { \
+	if (get_int(cf, "mail." name, def, min, max, &v, path, err, \
+	    errlen) == -1) \
+		goto fail; \
+	m->field = (int)v; \
+} while (0)
+	MSTR("spool_dir", "", spool_dir);
+	MSTR("host", "", host);
+	MINT("port", 0, 0, 65535, port);
+	if (get_str(cf, "mail.security", "", &sec, path, err, errlen) == -1)
+		return (-1);
+	MSTR("username", "", username);
+	MSTR("password", "", password);
+	MSTR("sender_email", "", sender_email);
+	MSTR("sender_name", "", sender_name);
+	if (get_bool(cf, "mail.allow_plain", 0, &m->allow_plain, path, err,
+	    errlen) == -1)
+		goto fail;
+	MSTR("ca_file", "", ca_file);
+	MINT("concurrency", 4, 1, 64, concurrency);
+	MINT("max_attempts", 8, 1, 100, max_attempts);
+	MINT("retry_base", 30, 1, 86400, retry_base);
+	MINT("retry_max", 3600, 1, 7 * 86400, retry_max);
+	MINT("connect_timeout", 10, 1, 600, connect_timeout);
+	MINT("timeout", 30, 1, 600, timeout);
+	MINT("keep_days", 7, 0, 3650, keep_days);
+#undef MSTR
+#undef MINT
+	m->security = *sec ? smtp_security_parse(sec) : -1;
+	s = config_lookup(cf, "mail.security");
+	line = s ? config_setting_source_line(s) : 0;
+	if (*sec && m->security < 0) {
+		seterr(err, errlen, path, line, "mail.security: \"%s\" is not "
+		    "one of \"tls\", \"starttls\", \"none\"", sec);
+		goto fail;
+	}
+	free(sec);
+	sec = NULL;
+	smtp_resolve(&m->security, &m->port);
+	if (m->spool_dir[0] != '\0' && m->spool_dir[0] != '/') {
+		s = config_lookup(cf, "mail.spool_dir");
+		seterr(err, errlen, path, s ? config_setting_source_line(s) : 0,
+		    "mail.spool_dir: must be an absolute path");
+		return (-1);
+	}
+	if (m->host[0] == '\0')
+		return (0);
+	s = config_lookup(cf, "mail.host");
+	line = s ? config_setting_source_line(s) : 0;
+	if (!smtp_host_ok(m->host)) {
+		seterr(err, errlen, path, line, "mail.host: \"%s\" is not a "
+		    "host name or address", m->host);
+		return (-1);
+	}
+	if (!mail_addr_ok(m->sender_email)) {
+		seterr(err, errlen, path, line, "mail.sender_email: a sender "
+		    "address is needed with mail.host");
+		return (-1);
+	}
+	if (m->security == SMTP_NONE && !m->allow_plain &&
+	    !smtp_host_loopback(m->host)) {
+		seterr(err, errlen, path, line, "mail.security: \"none\" "
+		    "(plain SMTP) to %s needs mail.allow_plain = true",
+		    m->host);
+		return (-1);
+	}
+	return (0);
+ fail:
+	free(sec);
+	return (-1);
+}
 
 /* unknown members of the known groups; -1 with err set */
 static int
@@ -666,6 +759,8 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("database.config_ttl", 60, 0, 86400, config_ttl);
 	STRO("sql_dir", SQLDIR, sql_dir);
 	BOOLO("testing.sleep_endpoint", 0, testing_sleep);
+	if (load_mail(&cf, c, path, err, errlen) == -1)
+		goto fail;
 
 	if ((s = config_lookup(&cf, "branches")) != NULL) {
 		if (!config_setting_is_list(s) && !config_setting_is_array(s)) {
@@ -772,5 +867,12 @@ config_free(struct config *c)
 		free((char *)c->secrets.s[i].value);
 	free(c->secret);
 	free(c->sql_dir);
+	free(c->mail.spool_dir);
+	free(c->mail.host);
+	free(c->mail.username);
+	free(c->mail.password);
+	free(c->mail.sender_email);
+	free(c->mail.sender_name);
+	free(c->mail.ca_file);
 	free(c);
 }

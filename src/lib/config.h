@@ -27,6 +27,30 @@ enum config_log_format {
 	CONFIG_LOG_JSON,
 };
 
+/*
+ * mail: the queue and the mail sender (proc/mailer.c), and the server's
+ * default SMTP transport for branches without their own email_provider.
+ */
+struct config_mail {
+	char	*spool_dir;		/* "": no email on this server */
+	char	*host;			/* "": no default transport */
+	int	 port;			/* resolved (smtp_resolve) */
+	int	 security;		/* enum smtp_security */
+	char	*username;
+	char	*password;
+	char	*sender_email;
+	char	*sender_name;
+	int	 allow_plain;		/* "none" to non-loopback hosts */
+	char	*ca_file;
+	int	 concurrency;		/* deliveries at once */
+	int	 max_attempts;
+	int	 retry_base;		/* seconds, doubled per attempt */
+	int	 retry_max;		/* seconds */
+	int	 connect_timeout;	/* seconds */
+	int	 timeout;		/* seconds per SMTP step */
+	int	 keep_days;		/* done/ records */
+};
+
 struct config {
 	char	*path;
 
@@ -78,6 +102,8 @@ struct config {
 	int			 template_line;
 
 	int	 testing_sleep;
+
+	struct config_mail	 mail;
 };
 
 #define CONFIG_PROXIES_MAX	64	/* trusted_proxies entries */

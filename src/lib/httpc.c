@@ -332,3 +332,51 @@ httpc_cleanup(void)
 		curl_easy_cleanup(handle);
 	handle = NULL;
 }
+
+char *
+httpc_url_resolve(struct arena *a, const char *base, const char *ref)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	CURLU			*h;
+	char			*out = NULL, *res = NULL, *host = NULL;
+	char			*port = NULL, *scheme = NULL, *enc, *lh;
+	const unsigned char	*p;
+	size_t			 o = 0;
+
+	/* what a browser percent-encodes: spaces, controls, non-ASCII */
+	enc = arena_alloc(a, strlen(ref) * 3 + 1);
+	for (p = (const unsigned char *)ref; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f) {
+			enc[o++] = '%';
+			enc[o++] = hex[*p >> 4];
+			enc[o++] = hex[*p & 15];
+		} else
+			enc[o++] = (char)*p;
+	enc[o] = '\0';
+	if (!plain_ascii(base) || strchr(enc, '\\') != NULL ||
+	    (h = curl_url()) == NULL)
+		return (NULL);
+	if (curl_url_set(h, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) !=
+	    CURLUE_OK || curl_url_set(h, CURLUPART_URL, enc,
+	    CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto done;
+	/* url.href: lower-case host, no default port */
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		lh = arena_strdup(a, host);
+		lower(lh);
+		(void)curl_url_set(h, CURLUPART_HOST, lh, 0);
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+	    strtol(port, NULL, 10) == default_port(scheme))
+		(void)curl_url_set(h, CURLUPART_PORT, NULL, 0);
+	if (curl_url_get(h, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		res = arena_strdup(a, out);
+ done:
+	curl_free(out);
+	curl_free(host);
+	curl_free(port);
+	curl_free(scheme);
+	curl_url_cleanup(h);
+	return (res);
+}

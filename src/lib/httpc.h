@@ -105,4 +105,11 @@ int	 httpc_fetch(struct arena *a, const struct httpc_req *q,
 /* httpc_cleanup: drop the kept handle (worker exit). */
 void	 httpc_cleanup(void);
 
+/*
+ * httpc_url_resolve: new URL(ref, base).href: ref resolved against the
+ * absolute URL base and normalised by curl_url (lower-case scheme and
+ * host, a path of at least "/"), in a; NULL when either is no URL.
+ */
+char	*httpc_url_resolve(struct arena *a, const char *base, const char *ref);
+
 #endif

@@ -104,3 +104,62 @@ url_query_get(struct arena *a, const char *q, size_t n, const char *key,
 		*count = c;
 	return (first);
 }
+
+char *
+url_form_encode(struct arena *a, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 n = strlen(s), i, o = 0;
+	char			*out = arena_alloc(a, n * 3 + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if (isalnum(c) || strchr("*-._", c))
+			out[o++] = (char)c;
+		else if (c == ' ')
+			out[o++] = '+';
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+char *
+url_search_set(struct arena *a, const char *url, const char *key,
+    const char *value)
+{
+	const char	*q, *hash, *p, *end;
+	char		*k, *v, *out;
+	int		 done = 0;
+	size_t		 n;
+
+	hash = strchr(url, '#');
+	end = hash ? hash : url + strlen(url);
+	q = memchr(url, '?', (size_t)(end - url));
+	n = (size_t)((q ? q : end) - url);
+	out = arena_printf(a, "%.*s?", (int)n, url);
+	if (q != NULL) {
+		p = q + 1;
+		while (url_pair_next(a, &p, end, &k, &v)) {
+			if (strcmp(k, key) == 0) {
+				if (done)
+					continue;
+				v = (char *)value;
+				done = 1;
+			}
+			out = arena_printf(a, "%s%s%s=%s", out,
+			    out[strlen(out) - 1] == '?' ? "" : "&",
+			    url_form_encode(a, k), url_form_encode(a, v));
+		}
+	}
+	if (!done)
+		out = arena_printf(a, "%s%s%s=%s", out,
+		    out[strlen(out) - 1] == '?' ? "" : "&",
+		    url_form_encode(a, key), url_form_encode(a, value));
+	return (hash ? arena_printf(a, "%s%s", out, hash) : out);
+}

@@ -35,4 +35,18 @@ int	 url_pair_next(struct arena *a, const char **p, const char *end,
 char	*url_query_get(struct arena *a, const char *q, size_t n,
 	    const char *key, int *count);
 
+/*
+ * url_form_encode: the application/x-www-form-urlencoded byte
+ * serialisation (URLSearchParams): alphanumerics and *-._ as they are,
+ * space as '+', everything else %XX.
+ */
+char	*url_form_encode(struct arena *a, const char *s);
+/*
+ * url_search_set: what url.searchParams.set(key, value) makes of url:
+ * the query parsed and written again form-encoded, the first key
+ * replaced (later ones dropped) or appended; the fragment kept.
+ */
+char	*url_search_set(struct arena *a, const char *url, const char *key,
+	    const char *value);
+
 #endif

@@ -18,6 +18,7 @@
 #include "proc/cli_keys.h"
 #include "proc/cli_migrate.h"
 #include "proc/cli_purge.h"
+#include "proc/cli_mail.h"
 #include "proc/cli_routes.h"
 #include "proc/cli_user.h"
 #include "lib/config.h"
@@ -151,6 +152,7 @@ static const struct command {
 	    "[--secret-stdin] [--batch N]", cli_export },
 	{ "user", "user list|show|create|set-role|set-password|ban|unban|"
 	    "revoke-sessions|delete BRANCH ... [-c FILE]", cli_user },
+	{ "mail", "mail status [--json] [-c FILE]", cli_mail },
 	{ NULL, NULL, NULL }
 };
 

@@ -23,7 +23,9 @@
 
 #include "lib/config.h"
 #include "lib/hashgate.h"
+#include "lib/spool.h"
 #include "proc/listen.h"
+#include "proc/mailer.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "proc/master.h"
@@ -62,6 +64,13 @@ static int			 pid_fd = -1;	/* pid_file, locked */
 static char			 pid_path[4096];	/* as locked at start */
 static int			 quick_failures;
 static int64_t			 next_spawn_ms;
+
+/* the mail sender: one process beside the pool when mail.spool_dir is set */
+static pid_t			 mailer_pid;
+static int64_t			 mailer_started_ms;
+static int64_t			 mailer_next_ms;
+static int			 mailer_failures;
+static int			 mailer_retiring;
 
 static void
 on_signal(int sig)
@@ -177,6 +186,86 @@ spawn(void)
 }
 
 static void
+spawn_mailer(void)
+{
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	if (spool_prepare(cfg->mail.spool_dir) == -1) {
+		mailer_next_ms = clock_mono_ms() + BACKOFF_MAX_MS;
+		return;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		log_warn("%s: fork", __func__);
+		mailer_next_ms = clock_mono_ms() + BACKOFF_BASE_MS;
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction	 sa;
+		int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1,
+					    SIGTERM, SIGINT, SIGQUIT };
+		size_t			 i;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		close(listen_fd);
+		log_after_fork();
+		sdnotify_forget();
+		/* mailer_main unblocks signals once its handlers are in */
+		_exit(mailer_main(cfg, sb));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	mailer_pid = pid;
+	mailer_started_ms = clock_mono_ms();
+	mailer_retiring = 0;
+	log_debug("mail sender %d started", (int)pid);
+}
+
+/* the mail sender pid ended with status */
+static void
+reaped_mailer(int status, int shutting_down, int64_t now)
+{
+	double	 up = (double)(now - mailer_started_ms) / 1000.0;
+	int	 failure;
+
+	failure = !mailer_retiring && (WIFSIGNALED(status) ||
+	    WEXITSTATUS(status) != 0);
+	log_msg(failure ? LOG_LVL_WARN : LOG_LVL_INFO, "mail sender %d "
+	    "exited %s %d after %.1fs", (int)mailer_pid, WIFSIGNALED(status) ?
+	    "on signal" : "with status", WIFSIGNALED(status) ?
+	    WTERMSIG(status) : WEXITSTATUS(status), up);
+	memset((void *)&sb->mail, 0, sizeof(sb->mail));
+	mailer_pid = 0;
+	if (failure && !shutting_down && now - mailer_started_ms <
+	    QUICK_DEATH_MS) {
+		int64_t	 delay = BACKOFF_BASE_MS;
+		int	 k;
+
+		mailer_failures++;
+		for (k = 1; k < mailer_failures && delay < BACKOFF_MAX_MS; k++)
+			delay *= 2;
+		if (delay > BACKOFF_MAX_MS)
+			delay = BACKOFF_MAX_MS;
+		mailer_next_ms = now + delay;
+		log_warnx("mail sender died %.1fs after start (%d in a row): "
+		    "next start in %lld ms", up, mailer_failures,
+		    (long long)delay);
+	} else {
+		if (!failure || now - mailer_started_ms >= QUICK_DEATH_MS)
+			mailer_failures = 0;
+		mailer_next_ms = now;
+	}
+}
+
+static void
 reap(int shutting_down)
 {
 	pid_t		 pid;
@@ -188,6 +277,10 @@ reap(int shutting_down)
 		unsigned long	 served;
 		int		 failure;
 
+		if (pid == mailer_pid) {
+			reaped_mailer(status, shutting_down, now);
+			continue;
+		}
 		for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++)
 			if (kids[i].pid == pid)
 				break;
@@ -329,6 +422,15 @@ reload(void)
 		if (spawn() == -1)
 			break;
 	signal_kids(SIGQUIT, 1);
+	/* the sender restarts with the new file once it has drained */
+	if (mailer_pid > 0) {
+		mailer_retiring = 1;
+		kill(mailer_pid, SIGTERM);
+	}
+	mailer_failures = 0;
+	mailer_next_ms = 0;
+	if (cfg->mail.spool_dir[0] != '\0')
+		(void)spool_prepare(cfg->mail.spool_dir);
 	log_notice("reloaded: generation %u, %d workers", generation,
 	    cfg->workers);
 	sdnotify_ready(NULL);
@@ -494,11 +596,17 @@ master_run(struct config *c, int foreground)
 		return (1);
 	(void)hashgate_create(cfg->hash_concurrency);
 
+	/* workers queue mail: the spool exists before the first one runs */
+	if (cfg->mail.spool_dir[0] != '\0')
+		(void)spool_prepare(cfg->mail.spool_dir);
 	for (i = 0; i < cfg->workers; i++)
 		if (spawn() == -1)
 			break;
+	if (cfg->mail.spool_dir[0] != '\0')
+		spawn_mailer();
 	log_notice("neon-authd " PACKAGE_VERSION " started: master %d, %d "
-	    "workers", (int)getpid(), cfg->workers);
+	    "workers%s", (int)getpid(), cfg->workers,
+	    mailer_pid > 0 ? " and the mail sender" : "");
 	sdnotify_ready(NULL);
 	sdnotify_status("serving with %d workers", cfg->workers);
 	wd_usec = sdnotify_watchdog_usec();
@@ -523,28 +631,40 @@ master_run(struct config *c, int foreground)
 			    live_kids(0));
 			sdnotify_stopping();
 			signal_kids(SIGQUIT, 0);
+			if (mailer_pid > 0) {
+				mailer_retiring = 1;
+				kill(mailer_pid, SIGTERM);
+			}
 		}
 		if (got_usr1) {
 			got_usr1 = 0;
 			if (log_reopen() == -1)
 				log_warn("cannot reopen %s", cfg->log_file);
 			signal_kids(SIGUSR1, 0);
+			if (mailer_pid > 0)
+				kill(mailer_pid, SIGUSR1);
 		}
 		if (got_hup && !shutting_down) {
 			got_hup = 0;
 			reload();
 		}
 		if (shutting_down) {
-			if (live_kids(0) == 0)
+			if (live_kids(0) == 0 && mailer_pid == 0)
 				break;
 			if (now >= shutdown_deadline) {
 				log_warnx("shutdown timeout: killing %d "
-				    "workers", live_kids(0));
+				    "workers%s", live_kids(0), mailer_pid > 0 ?
+				    " and the mail sender" : "");
 				signal_kids(SIGKILL, 0);
+				if (mailer_pid > 0)
+					kill(mailer_pid, SIGKILL);
 				shutdown_deadline = now + 60000;
 			}
 			continue;
 		}
+		if (mailer_pid == 0 && cfg->mail.spool_dir[0] != '\0' &&
+		    now >= mailer_next_ms)
+			spawn_mailer();
 		check_timeouts();
 		if (now >= next_spawn_ms)
 			while (live_kids(1) < cfg->workers) {

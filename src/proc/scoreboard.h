@@ -39,6 +39,22 @@ struct scoreboard_slot {
 	char			 route[SCOREBOARD_ROUTE_MAX];
 };
 
+/*
+ * The mail sender's counters (proc/mailer.c writes them, the status page
+ * reads them): messages waiting, retrying, and the sent/failed records
+ * the spool keeps (mail.keep_days).
+ */
+struct scoreboard_mail {
+	volatile pid_t		 pid;		/* 0: no mail sender */
+	volatile int64_t	 started_ms;	/* monotonic */
+	volatile uint32_t	 queued;	/* never tried yet */
+	volatile uint32_t	 retrying;	/* tried, waiting to retry */
+	volatile uint32_t	 sending;	/* deliveries in progress */
+	volatile uint64_t	 sent;
+	volatile uint64_t	 failed;
+	char			 last_error[200];
+};
+
 struct scoreboard {
 	pid_t			 master_pid;
 	int64_t			 master_start_ms;	/* monotonic */
@@ -49,6 +65,7 @@ struct scoreboard {
 	volatile uint64_t	 requests_total;
 	struct scoreboard_slot	 slots[SCOREBOARD_MAX_SLOTS];
 	struct metrics_shm	 metrics;
+	struct scoreboard_mail	 mail;
 };
 
 /*

@@ -191,6 +191,27 @@ status_json(struct request *r, const struct status_ctx *c)
 		json_object_object_add(o, "expired", ws);
 	else
 		json_object_put(ws);
+	if (sb->mail.pid > 0) {
+		const struct scoreboard_mail *m = &sb->mail;
+
+		w = json_object_new_object();
+		json_object_object_add(w, "pid", json_object_new_int(m->pid));
+		json_object_object_add(w, "queued",
+		    json_object_new_int64(m->queued));
+		json_object_object_add(w, "retrying",
+		    json_object_new_int64(m->retrying));
+		json_object_object_add(w, "sending",
+		    json_object_new_int64(m->sending));
+		json_object_object_add(w, "sent",
+		    json_object_new_int64((int64_t)m->sent));
+		json_object_object_add(w, "failed",
+		    json_object_new_int64((int64_t)m->failed));
+		json_object_object_add(w, "last_error", m->last_error[0] ?
+		    json_object_new_string_len(m->last_error,
+		    (int)strnlen(m->last_error, sizeof(m->last_error))) : NULL);
+		json_object_object_add(o, "mail", w);
+	} else
+		json_object_object_add(o, "mail", NULL);
 	reply_header_add(r, "Cache-Control", "no-store");
 	reply_json_obj(r, 200, o);
 }

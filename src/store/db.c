@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -1047,6 +1048,20 @@ db_in_transaction(const struct db_conn *c)
 
 /* ---- notifications --------------------------------------------------- */
 
+/*
+ * The server ended the session (pg_terminate_backend, a restart): its
+ * FATAL message may have been read with the EOF behind it still unseen,
+ * and whatever it notified meanwhile is lost.  A peek, no round trip.
+ */
+static int
+peer_closed(struct db_conn *c)
+{
+	char	 b;
+	int	 fd = PQsocket(c->pg);
+
+	return (fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
+}
+
 int
 db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 {
@@ -1061,7 +1076,8 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 	int		 count = 0;
 
 	err_clear(&c->err);
-	if (PQstatus(c->pg) != CONNECTION_OK || PQconsumeInput(c->pg) == 0) {
+	if (PQstatus(c->pg) != CONNECTION_OK || PQconsumeInput(c->pg) == 0 ||
+	    peer_closed(c)) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;

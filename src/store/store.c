@@ -494,3 +494,96 @@ store_session_fill(struct arena *a, const struct db_result *res, int row,
 {
 	fill_session(a, res, row, col, s);
 }
+
+/* ---- users: what the email flows change (verification, reset, OTP) */
+
+int
+store_user_change_email(struct db_conn *c, struct arena *a,
+    const char *user_id, const char *email, int verified, struct user_rec *u)
+{
+	static const char sql[] = "UPDATE neon_auth.\"user\" AS u SET"
+	    " email = $2, \"emailVerified\" = $3::boolean,"
+	    " \"updatedAt\" = $4::timestamptz WHERE id = $1::uuid"
+	    " RETURNING " U_COLS("u");
+	const char		*p[4];
+	int			 rc;
+
+	p[0] = user_id;
+	p[1] = email;
+	p[2] = verified ? "true" : "false";
+	p[3] = clock_iso(a, clock_now_ms());
+	rc = user_row(c, a, "user_change_email", sql, 4, p, u);
+	if (rc == -1 && strcmp(db_sqlstate(c), "23505") == 0)
+		return (0);
+	return (rc);
+}
+
+int
+store_user_create_verified(struct db_conn *c, struct arena *a,
+    const char *email, const char *name, const char *image,
+    struct user_rec *u)
+{
+	static const char sql[] = "INSERT INTO neon_auth.\"user\" AS u (name,"
+	    " email, \"emailVerified\", image, \"createdAt\", \"updatedAt\","
+	    " role, banned) VALUES ($1, $2, true, $3, $4::timestamptz,"
+	    " $4::timestamptz, 'user', false) ON CONFLICT (email) DO NOTHING"
+	    " RETURNING " U_COLS("u");
+	const char		*p[4];
+	int			 rc;
+
+	p[0] = name;
+	p[1] = email;
+	p[2] = image;
+	p[3] = clock_iso(a, clock_now_ms());
+	rc = user_row(c, a, "user_create_verified", sql, 4, p, u);
+	if (rc == -1 && strcmp(db_sqlstate(c), "23505") == 0)
+		return (0);
+	return (rc);
+}
+
+int
+store_user_revoke_unproven(struct db_conn *c, struct arena *a,
+    const char *user_id, struct user_rec *u)
+{
+	/* one statement: nothing a pre-proof account accrued survives */
+	static const char sql[] = "WITH u0 AS (SELECT id FROM"
+	    " neon_auth.\"user\" WHERE id = $1::uuid AND NOT \"emailVerified\""
+	    " FOR UPDATE),"
+	    " da AS (DELETE FROM neon_auth.account x USING u0"
+	    " WHERE x.\"userId\" = u0.id),"
+	    " ds AS (DELETE FROM neon_auth.session x USING u0"
+	    " WHERE x.\"userId\" = u0.id)"
+	    " UPDATE neon_auth.\"user\" AS u SET \"emailVerified\" = true,"
+	    " \"updatedAt\" = $2::timestamptz FROM u0 WHERE u.id = u0.id"
+	    " RETURNING " U_COLS("u");
+	const char		*p[2];
+	int			 rc;
+
+	p[0] = user_id;
+	p[1] = clock_iso(a, clock_now_ms());
+	if ((rc = user_row(c, a, "user_revoke_unproven", sql, 2, p, u)) != 0)
+		return (rc);
+	/* verified meanwhile (or gone): the row as it is now */
+	return (user_row(c, a, "user_by_id_unproven", "SELECT " U_COLS("u")
+	    " FROM neon_auth.\"user\" u WHERE u.id = $1::uuid", 1, p, u));
+}
+
+int
+store_credential_set(struct db_conn *c, struct arena *a, const char *user_id,
+    const char *hash)
+{
+	static const char sql[] = "WITH up AS (UPDATE neon_auth.account SET"
+	    " password = $2, \"updatedAt\" = $3::timestamptz"
+	    " WHERE \"userId\" = $1::uuid AND \"providerId\" = 'credential'"
+	    " RETURNING 1)"
+	    " INSERT INTO neon_auth.account (\"accountId\", \"providerId\","
+	    " \"userId\", password, \"createdAt\", \"updatedAt\")"
+	    " SELECT $1::text, 'credential', $1::uuid, $2, $3::timestamptz,"
+	    " $3::timestamptz WHERE NOT EXISTS (SELECT 1 FROM up)";
+	const char		*p[3];
+
+	p[0] = user_id;
+	p[1] = hash;
+	p[2] = clock_iso(a, clock_now_ms());
+	return (db_exec(c, a, "credential_set", sql, 3, p) == NULL ? -1 : 1);
+}

@@ -156,6 +156,12 @@ better_auth_rule(const char *p, int *w, int *m)
 			*w = 60;
 			*m = 3;
 		}
+	/* the magic-link plugin: startsWith either path, 60 s / 5 */
+	if (strncmp(p, "/sign-in/magic-link", 19) == 0 ||
+	    strncmp(p, "/magic-link/verify", 18) == 0) {
+		*w = 60;
+		*m = 5;
+	}
 }
 
 static int
