@@ -329,63 +329,97 @@ v_str_min(struct vctx *v, const char *key, int required, size_t min)
 	if (text_js_length(s, strlen(s)) < min) {
 		issue(v, key, arena_printf(v->r->a, "Too small: expected "
 		    "string to have >=%zu characters", min));
+		return (NULL);
+	}
 	return (s);
 }
 
 const char *
 v_nstr(struct vctx *v, const char *key, int *state)
+{
 	json_object	*x, *sc;
 
 	*state = 0;
+	if (v->props != NULL) {
 		sc = json_object_new_object();
 		json_object_object_add(sc, "type", json_tokener_parse(
 		    "[\"string\",\"null\"]"));
 		describe(v, key, sc, 0);
+		return (NULL);
+	}
 	if (v->body == NULL || !lookup(v, key, &x))
+		return (NULL);
 	if (x == NULL) {
 		*state = 1;
+		return (NULL);
+	}
 	if (!json_object_is_type(x, json_type_string)) {
 		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
 		    "string, received %s", js_type(x)));
+		return (NULL);
+	}
 	*state = 2;
 	return (json_object_get_string(x));
+}
 
 json_object *
 v_record_any(struct vctx *v, const char *key, int required)
+{
+	json_object	*x, *sc;
 
+	if (v->props != NULL) {
 		sc = type_schema("object", NULL);
 		json_object_object_add(sc, "additionalProperties",
 		    json_object_new_boolean(1));
 		describe(v, key, sc, required);
+		return (NULL);
+	}
 	if (v->body == NULL)
+		return (NULL);
 	if (!lookup(v, key, &x)) {
 		if (required)
 			issue(v, key, "Invalid input: expected record, "
 			    "received undefined");
+		return (NULL);
+	}
 	if (x == NULL || !json_object_is_type(x, json_type_object)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
 		    "record, received %s", js_type(x)));
+		return (NULL);
+	}
 	return (x);
+}
 
 int
 v_strs(struct vctx *v, const char *key, int required, const char ***out,
     size_t *n)
+{
 	json_object	*x, *e;
 	const char	**list;
 	size_t		 i, len;
 
 	*out = NULL;
 	*n = 0;
+	if (v->props != NULL) {
 		describe(v, key, json_tokener_parse("{\"anyOf\":[{\"type\":"
 		    "\"string\"},{\"type\":\"array\",\"items\":{\"type\":"
 		    "\"string\"}}]}"), required);
 		return (0);
+	}
+	if (v->body == NULL)
+		return (0);
+	if (!lookup(v, key, &x)) {
+		if (required)
 			issue(v, key, "Invalid input");
+		return (0);
+	}
 	if (x != NULL && json_object_is_type(x, json_type_string)) {
 		list = arena_alloc(v->r->a, sizeof(*list));
 		list[0] = json_object_get_string(x);
 		*out = list;
 		*n = 1;
 		return (1);
+	}
 	if (x == NULL || !json_object_is_type(x, json_type_array))
 		goto bad;
 	len = json_object_array_length(x);
@@ -395,31 +429,58 @@ v_strs(struct vctx *v, const char *key, int required, const char ***out,
 		if (e == NULL || !json_object_is_type(e, json_type_string))
 			goto bad;
 		list[i] = json_object_get_string(e);
+	}
 	*out = list;
 	*n = len;
 	return (1);
  bad:
 	issue(v, key, "Invalid input");
 	return (0);
+}
 
+int
 v_object(struct vctx *v, const char *key, int required, struct vctx *sub)
+{
+	json_object	*x, *sc;
 
 	memset(sub, 0, sizeof(*sub));
 	sub->r = v->r;
 	sub->parent = v;
 	sub->path = key;
+	if (v->props != NULL) {
+		sc = type_schema("object", NULL);
 		sub->props = json_object_new_object();
 		sub->required = json_object_new_array();
 		json_object_object_add(sc, "properties", sub->props);
 		json_object_object_add(sc, "required", sub->required);
+		describe(v, key, sc, required);
+		return (0);
+	}
+	if (v->body == NULL)
+		return (0);
+	if (!lookup(v, key, &x)) {
+		if (required)
 			issue(v, key, "Invalid input: expected object, "
+			    "received undefined");
+		return (0);
+	}
+	if (x == NULL || !json_object_is_type(x, json_type_object)) {
+		issue(v, key, arena_printf(v->r->a, "Invalid input: expected "
 		    "object, received %s", js_type(x)));
+		return (0);
+	}
 	sub->body = x;
+	return (1);
+}
+
+const char *
 v_enum(struct vctx *v, const char *key, const char *const *choices)
+{
 	json_object	*x, *sc, *e;
 	const char	*s, *list = NULL;
 	size_t		 i;
 
+	if (v->props != NULL) {
 		sc = type_schema("string", NULL);
 		e = json_object_new_array();
 		for (i = 0; choices[i] != NULL; i++)
@@ -428,11 +489,16 @@ v_enum(struct vctx *v, const char *key, const char *const *choices)
 		json_object_object_add(sc, "enum", e);
 		describe(v, key, sc, 1);
 		return (choices[0]);
+	}
+	if (v->body == NULL)
+		return (NULL);
 	if (lookup(v, key, &x) && x != NULL &&
 	    json_object_is_type(x, json_type_string)) {
 		s = json_object_get_string(x);
+		for (i = 0; choices[i] != NULL; i++)
 			if (strcmp(s, choices[i]) == 0)
 				return (choices[i]);
+	}
 	for (i = 0; choices[i] != NULL; i++)
 		list = list ? arena_printf(v->r->a, "%s|\"%s\"", list,
 		    choices[i]) : arena_printf(v->r->a, "\"%s\"", choices[i]);

@@ -107,18 +107,25 @@ void	 store_session_fill(struct arena *a, const struct db_result *res,
 int	 store_user_change_email(struct db_conn *c, struct arena *a,
 	    const char *user_id, const char *email, int verified,
 	    struct user_rec *u);
+/*
  * store_user_create_verified: a user without a password whose address
  * is proven (email OTP, magic link); 0 when the address is taken.
+ */
 int	 store_user_create_verified(struct db_conn *c, struct arena *a,
 	    const char *email, const char *name, const char *image,
+	    struct user_rec *u);
+/*
  * store_user_revoke_unproven: for a user whose address was unverified
  * and is now proven: delete its accounts and sessions and mark it
  * verified, in one statement (Better Auth revokeUnprovenAccountAccess).
  * A user verified meanwhile is left as it is.  The user as it is now.
+ */
 int	 store_user_revoke_unproven(struct db_conn *c, struct arena *a,
 	    const char *user_id, struct user_rec *u);
+/*
  * store_credential_set: the credential account's password, creating the
  * account (accountId = user id) when the user has none.
+ */
 int	 store_credential_set(struct db_conn *c, struct arena *a,
 	    const char *user_id, const char *hash);
 /* store_nfkc: NFKC normalisation in PostgreSQL for non-ASCII input. */
