@@ -1254,7 +1254,12 @@ branchcfg_acquire(struct request *r)
 		}
 		e->checked_conn = c;
 		e->schema_logged = 0;
-		/* a new connection: notifications sent meanwhile are lost */
+		/*
+		 * a new connection: notifications sent meanwhile are lost --
+		 * the branch's config and keys, and the bans (http/revoke.h:
+		 * cookie-cache cookies minted before now are distrusted once)
+		 */
+		revoke_note(b->name, NULL);
 		if (e->valid) {
 			branchcfg_clear(&e->cfg);
 			e->valid = 0;
