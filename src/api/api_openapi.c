@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "http/cookie.h"
 #include "api/router.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -183,8 +184,7 @@ generate_schema(struct request *r, void *in)
 	json_object_object_add(json_object_object_get(sec, "cookie"), "in",
 	    json_object_new_string("cookie"));
 	json_object_object_add(json_object_object_get(sec, "cookie"), "name",
-	    json_object_new_string(arena_printf(r->a, "%s%s.session_token",
-	    r->branch->secure ? "__Secure-" : "", r->bcfg->cookie_prefix)));
+	    json_object_new_string(cookie_name(r, "session_token")));
 	json_object_object_add(sec, "bearer", json_tokener_parse(
 	    "{\"type\":\"http\",\"scheme\":\"bearer\"}"));
 	json_object_object_add(comp, "securitySchemes", sec);
