@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createAuthClient } from 'better-auth/react';
 import * as ui from '@daveyplate/better-auth-ui';
 import { Toaster } from 'sonner';
-import { AUTH_URL, Link, Shell, navigate, replace } from './shared.jsx';
+import { AUTH_URL, Link, SOCIAL, Shell, navigate, replace } from './shared.jsx';
 import './ba.css';
 
 const BASE = '/app/ba';
@@ -11,6 +11,7 @@ const authClient = createAuthClient({ baseURL: AUTH_URL });
 
 createRoot(document.getElementById('root')).render(
   <ui.AuthUIProvider authClient={authClient} navigate={navigate} replace={replace} Link={Link}
+    social={SOCIAL} baseURL={window.location.origin}
     basePath={`${BASE}/auth`} account={{ basePath: `${BASE}/account` }} redirectTo={`${BASE}/`}>
     <Shell ui={ui} base={BASE} title="Better Auth UI" />
     <Toaster />

@@ -3,6 +3,8 @@
 import { useContext, useEffect, useState } from 'react';
 
 export const AUTH_URL = window.NA_AUTH_URL;
+// the social providers the branch has (config.js sets NA_SOCIAL = ["google"]): the UI's buttons
+export const SOCIAL = window.NA_SOCIAL?.length ? { providers: window.NA_SOCIAL } : undefined;
 
 function current() { return window.location.pathname + window.location.search; }
 
@@ -82,7 +84,7 @@ export function Shell({ ui, base, title }) {
         <Link href={`${base}/account/settings`}>Settings</Link>
         <Link href={`${base}/account/security`}>Security</Link>
         <span style={{ marginLeft: 'auto' }} />
-        <small data-testid="auth-url">Auth URL {AUTH_URL}</small>
+        <small data-testid="auth-url">App {window.location.origin} · Auth URL {AUTH_URL}</small>
         <ui.UserButton size="icon" />
       </header>
       <main style={main}>{view}</main>
