@@ -90,10 +90,6 @@ const LATER = [
     needs: 'POST /email-otp/send-verification-otp, POST /email-otp/verify-email and mail delivery' },
   { desc: 'forgot and reset password', issue: 13, probe: ['POST', 'reset-password'],
     needs: 'POST /request-password-reset with mail delivery (today 400 RESET_PASSWORD_DISABLED: no mail is sent), GET /reset-password/:token, POST /reset-password' },
-  { desc: 'create and switch organizations', issue: 19, probe: ['POST', 'organization/create'],
-    needs: 'POST /organization/create, POST /organization/set-active, GET /organization/list' },
-  { desc: 'accept an invitation', issue: 19, probe: ['POST', 'organization/accept-invitation'],
-    needs: 'POST /organization/invite-member, POST /organization/accept-invitation and mail delivery' },
 ];
 
 // ---------------------------------------------------------------- the call log
@@ -372,7 +368,9 @@ async function flow(browser, lib, have) {
     await ctxC.close();
   }
 
-  await social(browser, lib, tag, log);
+  const soc = await social(browser, lib, tag, log);
+  await organizations(lib, tag, a, soc);
+  await soc?.ctx.close();
 
   for (const l of LATER) {
     skip(`${tag}: ${l.desc}`, `needs ${l.needs} (issue ${l.issue}); today ${l.probe[0]} /${l.probe[1]} answers ${have.later[l.desc]}`);
@@ -396,7 +394,7 @@ async function social(browser, lib, tag, log) {
     `${tag}: social sign-in: the account page lists the linked Google account`,
     `${tag}: social sign-in: "Set Password" (no password yet) shows Better Auth's "Reset password isn't enabled"`,
   ];
-  if (!OIDC_ISSUER) { for (const d of names) skip(d, OIDC_WHY); return; }
+  if (!OIDC_ISSUER) { for (const d of names) skip(d, OIDC_WHY); return null; }
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   watch(ctx, log); ctx.setDefaultTimeout(10000);
   const s = new App(await ctx.newPage(), lib);
@@ -439,7 +437,85 @@ async function social(browser, lib, tag, log) {
       await s.page.getByText("Reset password isn't enabled").first().waitFor();
     });
   }
-  await ctx.close();
+  // the caller closes ctx: the invitation steps go on with this verified user
+  return { ctx, app: back ? s : null, email: `${login}@example.com` };
+}
+
+// organizations: a (the password user) creates two from the switcher and switches between
+// them, invites the social user (whose email the provider verified: an invitation needs the
+// recipient's verified address), who accepts it on the account's organizations page
+async function organizations(lib, tag, a, soc) {
+  const names = {
+    create: `${tag}: organizations: create two from the switcher (the new one becomes active)`,
+    switch: `${tag}: organizations: switch the active organization in the switcher`,
+    invite: `${tag}: invitations: invite the social user from the members page`,
+    accept: `${tag}: invitations: the invited user accepts on the account's organizations page`,
+    member: `${tag}: invitations: the owner's members page lists the new member`,
+  };
+  if (!have.org) {
+    for (const d of Object.values(names)) skip(d, `needs POST /organization/create (issue 19); today ${have.orgAnswer}`);
+    return;
+  }
+  const stamp = Date.now().toString(36);
+  const orgA = `Acme ${lib} ${DEPLOYMENT} ${stamp}`, orgB = `Globex ${lib} ${DEPLOYMENT} ${stamp}`;
+  const P = { '': a.page };
+  const active = (name) => a.page.getByTestId('active-org').filter({ hasText: `Active organization: ${name}` }).waitFor();
+  const switcher = () => a.page.locator('header').getByRole('button').nth(-2);
+  async function create(name) {
+    await a.home();
+    await switcher().click();
+    await a.page.getByRole('menuitem', { name: 'Create Organization' }).click();
+    const dialog = a.page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
+    await dialog.getByLabel('Slug URL', { exact: true }).fill(slug(name));
+    await dialog.getByRole('button', { name: 'Create Organization' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await a.home();
+    await active(name);
+  }
+  const created = await step(names.create, P, async () => {
+    await create(orgA);
+    await create(orgB);
+  });
+  const switched = await step(names.switch, P, async () => {
+    if (!created) throw new Error('not run: the organizations were not created');
+    await switcher().click();
+    await a.page.getByRole('menuitem').filter({ hasText: orgA }).click();
+    await active(orgA);
+    await a.page.reload();
+    await active(orgA);
+  });
+  if (!soc) {
+    for (const k of ['invite', 'accept', 'member']) skip(names[k], `the invitee is the social sign-in's verified user: ${OIDC_WHY}`);
+    return;
+  }
+  const invited = await step(names.invite, P, async () => {
+    if (!switched || !soc.app) throw new Error(`not run: ${!switched ? 'no active organization' : 'social sign-in failed'}`);
+    await a.page.goto(`${a.base}/organization/members`);
+    await a.card('Members').getByRole('button', { name: 'Invite Member' }).click();
+    const dialog = a.page.getByRole('dialog');
+    await dialog.getByLabel('Email', { exact: true }).fill(soc.email);
+    await dialog.getByRole('button', { name: 'Send Invitation' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await a.card('Pending Invitations').getByText(soc.email).waitFor();
+  });
+  const s = soc.app;
+  const accepted = await step(names.accept, { '': s?.page ?? a.page }, async () => {
+    if (!invited) throw new Error('not run: no invitation');
+    await s.page.goto(`${s.base}/account/organizations`);
+    // the UI's row shows the invited address and the role; Accept is in the row's menu
+    const card = s.card('Pending Invitations');
+    await card.getByText(soc.email, { exact: true }).waitFor();
+    await card.getByRole('button').last().click();
+    await s.page.getByRole('menuitem', { name: 'Accept' }).click();
+    await s.page.getByText('Invitation accepted successfully').first().waitFor();
+    await s.card('Organizations').getByText(orgA).waitFor();
+  });
+  await step(names.member, P, async () => {
+    if (!accepted) throw new Error('not run: the invitation was not accepted');
+    await a.page.goto(`${a.base}/organization/members`);
+    await a.card('Members').getByText(soc.email).waitFor();
+  });
 }
 
 // GET reference with the network off the Auth URL's origin refused: the page must list every
@@ -496,6 +572,8 @@ async function reference(browser) {
 // ---------------------------------------------------------------- main
 
 const have = { listAccounts: await exists('GET', 'list-accounts').catch(() => false), later: {} };
+have.org = await exists('POST', 'organization/create').catch(() => false);
+have.orgAnswer = await answer('POST', 'organization/create');
 // request-password-reset without mail delivery: Better Auth's answer when no sender is set
 have.resetOff = await fetch(AUTH_PREFIX + 'request-password-reset', {
   method: 'POST', headers: { origin: AUTH.origin, 'content-type': 'application/json' },
