@@ -15,13 +15,18 @@
 //   OIDC_ISSUER  the local OpenID provider the branch's social provider "google" points at
 //                (oidc.mjs); empty: the social sign-in steps SKIP with OIDC_WHY
 //   REFERENCE    optional: "reference" also opens GET reference offline (once per run)
+//   MAIL_DIR     where the SMTP server (tests/integration/smtp_sink.py) stores what the branch
+//                sends; empty: the mail steps SKIP with MAIL_WHY. PY runs mail_read.py
+//   NA_BIN, CONF the daemon binary and the stack's file (config set for the verification step)
 //
 // Steps whose endpoint does not exist yet are printed as "# SKIP needs <endpoint> (issue N)";
 // whether it exists is asked of the server (an unrouted path answers a bare 404), so a step
 // turns itself on when the endpoint lands and then has to pass.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const DEPLOYMENT = process.env.DEPLOYMENT;
 const APP_URL = process.env.APP_URL;
@@ -33,6 +38,10 @@ const LIBS = (process.env.LIBS || 'ba,neon').split(',');
 const OIDC_ISSUER = process.env.OIDC_ISSUER || '';
 const OIDC_WHY = process.env.OIDC_WHY || 'no OpenID provider';
 const REFERENCE = process.env.REFERENCE === 'reference';
+const MAIL_DIR = process.env.MAIL_DIR || '';
+const MAIL_WHY = process.env.MAIL_WHY || 'no SMTP server';
+const PY = process.env.PY || '/usr/bin/python3';
+const MAIL_READ = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'integration', 'mail_read.py');
 const STEP_MS = 20000;
 if (!DEPLOYMENT || !APP_URL || !AUTH_URL || !WORK) {
   console.log('Bail out! DEPLOYMENT, APP_URL, AUTH_URL and WORK must be set');
@@ -82,15 +91,36 @@ async function answer(method, route) {
   } catch (e) { return `no answer (${e.message})`; }
 }
 
-// The issue's other flows, not driven yet: their endpoints belong to other issues. Each prints
-// a SKIP naming what it needs and what the probe endpoint answers today; once that answer is no
-// longer "not routed", the step is due to be written here.
-const LATER = [
-  { desc: 'sign up with verification by code', issue: 13, probe: ['POST', 'email-otp/send-verification-otp'],
-    needs: 'POST /email-otp/send-verification-otp, POST /email-otp/verify-email and mail delivery' },
-  { desc: 'forgot and reset password', issue: 13, probe: ['POST', 'reset-password'],
-    needs: 'POST /request-password-reset with mail delivery (today 400 RESET_PASSWORD_DISABLED: no mail is sent), GET /reset-password/:token, POST /reset-password' },
-];
+// ---------------------------------------------------------------- mail and configuration
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// the messages the SMTP server stored for rcpt, oldest first
+function mailsFor(rcpt) {
+  const re = new RegExp(`^X-Sink-To: ${rcpt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\r?$`, 'mi');
+  return fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith('.eml')).sort()
+    .filter((f) => re.test(fs.readFileSync(path.join(MAIL_DIR, f), 'utf8').slice(0, 1000)))
+    .map((f) => path.join(MAIL_DIR, f));
+}
+// waitMail(rcpt, n): the n-th message for rcpt, once the mail sender has delivered it (20 s)
+async function waitMail(rcpt, n) {
+  for (let i = 0; i < 100; i++) {
+    const m = mailsFor(rcpt);
+    if (m.length >= n) return m[n - 1];
+    await sleep(200);
+  }
+  throw new Error(`no message ${n} for ${rcpt} within 20 s (${mailsFor(rcpt).length} arrived)`);
+}
+// mailRead(file, what): tests/integration/mail_read.py (link, code, kind, subject, ...)
+function mailRead(file, what) {
+  return execFileSync(PY, [MAIL_READ, file, what], { encoding: 'utf8', timeout: 10000 }).trim();
+}
+// configSet(field, value): neon-authd config set on the branch, then the NOTIFY's way to the workers
+async function configSet(field, value) {
+  execFileSync(process.env.NA_BIN, ['-c', process.env.CONF, 'config', 'set', 'main', field, JSON.stringify(value)],
+    { encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe'] });
+  await sleep(500);
+}
 
 // ---------------------------------------------------------------- the call log
 
@@ -372,9 +402,8 @@ async function flow(browser, lib, have) {
   await organizations(lib, tag, a, soc);
   await soc?.ctx.close();
 
-  for (const l of LATER) {
-    skip(`${tag}: ${l.desc}`, `needs ${l.needs} (issue ${l.issue}); today ${l.probe[0]} /${l.probe[1]} answers ${have.later[l.desc]}`);
-  }
+  await forgotPassword(lib, tag, b, email);
+  await verifyByCode(browser, lib, tag, log);
 
   await ctxA.close(); await ctxB.close();
   await log.settle();
@@ -392,7 +421,9 @@ async function social(browser, lib, tag, log) {
     `${tag}: social sign-in: the Google button leads to the local OpenID provider's login page`,
     `${tag}: social sign-in: after login and consent at the provider the app is signed in as its user`,
     `${tag}: social sign-in: the account page lists the linked Google account`,
-    `${tag}: social sign-in: "Set Password" (no password yet) shows Better Auth's "Reset password isn't enabled"`,
+    have.resetOff
+      ? `${tag}: social sign-in: "Set Password" (no password yet) shows Better Auth's "Reset password isn't enabled"`
+      : `${tag}: social sign-in: "Set Password" (no password yet) mails a reset link`,
   ];
   if (!OIDC_ISSUER) { for (const d of names) skip(d, OIDC_WHY); return null; }
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
@@ -428,13 +459,19 @@ async function social(browser, lib, tag, log) {
   });
   // the credential-less user's "Set Password" asks for a reset mail: without mail delivery the
   // answer is Better Auth's RESET_PASSWORD_DISABLED, which the UI shows as it is
-  if (!have.resetOff) {
-    skip(names[3], 'request-password-reset sends mail on this branch (the forgot/reset steps cover it)');
+  if (!have.resetOff && !MAIL_DIR) {
+    skip(names[3], MAIL_WHY);
   } else {
     await step(names[3], P, async () => {
       if (!linked) throw new Error('not run: the account page did not load');
       await s.card('Set Password').getByRole('button', { name: 'Set Password' }).click();
-      await s.page.getByText("Reset password isn't enabled").first().waitFor();
+      if (have.resetOff) {
+        await s.page.getByText("Reset password isn't enabled").first().waitFor();
+        return;
+      }
+      await s.page.getByText('Check your email for the password reset link.').first().waitFor();
+      const m = await waitMail(`${login}@example.com`, 1);
+      if (!/\/reset-password\//.test(mailRead(m, 'link'))) throw new Error(`the mail's link is ${mailRead(m, 'link')}`);
     });
   }
   // the caller closes ctx: the invitation steps go on with this verified user
@@ -518,6 +555,97 @@ async function organizations(lib, tag, a, soc) {
   });
 }
 
+// forgot and reset password, in the second browser (signed out): the form, the mailed link,
+// the reset form, a sign-in with the new password
+async function forgotPassword(lib, tag, b, email) {
+  const names = [
+    `${tag}: forgot password: the form mails a reset link`,
+    `${tag}: reset password: the mailed link opens the reset form, the new password is saved`,
+    `${tag}: sign in with the password set by the reset`,
+  ];
+  if (!MAIL_DIR) { for (const d of names) skip(d, MAIL_WHY); return; }
+  const pass3 = 'Correct-Horse-Battery-3';
+  const P = { '': b.page };
+  const before = mailsFor(email).length;
+  let link = null;
+  const mailed = await step(names[0], P, async () => {
+    await b.page.goto(`${b.base}/auth/sign-in`);
+    await b.page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await b.page.waitForURL(`${b.base}/auth/forgot-password`);
+    await b.page.getByLabel('Email', { exact: true }).fill(email);
+    await b.page.getByRole('button', { name: 'Send reset link' }).click();
+    await b.page.getByText('Check your email for the password reset link.').first().waitFor();
+    const m = await waitMail(email, before + 1);
+    if (mailRead(m, 'kind') !== 'reset') throw new Error(`the message is a ${mailRead(m, 'kind')} mail`);
+    link = mailRead(m, 'link');
+    diag(`reset mail "${mailRead(m, 'subject')}", link ${link.replace(/reset-password\/[^?]+/, 'reset-password/<token>')}`);
+  });
+  const reset = await step(names[1], P, async () => {
+    if (!mailed) throw new Error('not run: no reset mail');
+    await b.page.goto(link);
+    await b.page.waitForURL((u) => u.href.startsWith(`${b.base}/auth/reset-password?`) && u.searchParams.has('token'));
+    await b.page.getByLabel('New Password', { exact: true }).fill(pass3);
+    const confirm = b.page.getByLabel('Confirm Password', { exact: true });
+    if (await confirm.count()) await confirm.fill(pass3);
+    await b.page.getByRole('button', { name: 'Save new password' }).click();
+    await b.page.getByText('Password reset successfully').first().waitFor();
+    await b.page.waitForURL((u) => u.pathname === `/app/${lib}/auth/sign-in`);
+  });
+  await step(names[2], P, async () => {
+    if (!reset) throw new Error('not run: the password was not reset');
+    await b.signIn(email, pass3);
+    await b.page.waitForURL(`${b.base}/`);
+    await b.signedInAs(email);
+  });
+}
+
+// sign-up on a branch that requires a verified email, verification by code (Neon's default
+// method): the branch's email_and_password is switched for this one flow and back
+async function verifyByCode(browser, lib, tag, log) {
+  const names = [
+    `${tag}: sign up with verification by code: the form asks for the code the mail carries`,
+    `${tag}: sign up with verification by code: the code from the mail signs the new user in`,
+  ];
+  if (!MAIL_DIR) { for (const d of names) skip(d, MAIL_WHY); return; }
+  const ep = { enabled: true, disable_sign_up: false, email_verification_method: 'otp',
+    auto_sign_in_after_verification: true, require_email_verification: true };
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  watch(ctx, log); ctx.setDefaultTimeout(10000);
+  const v = new App(await ctx.newPage(), lib);
+  const email = `${lib}-${DEPLOYMENT}-code-${Date.now()}@example.com`;
+  const P = { '': v.page };
+  try {
+    await configSet('email_and_password', ep);
+    const asked = await step(names[0], P, async () => {
+      await v.page.goto(`${v.base}/auth/sign-up`);
+      await v.page.getByLabel('Name', { exact: true }).fill('Katherine Johnson');
+      await v.page.getByLabel('Email', { exact: true }).fill(email);
+      await v.page.getByLabel('Password', { exact: true }).fill('Correct-Horse-Battery-1');
+      await v.page.getByRole('button', { name: 'Create an account' }).click();
+      await v.page.waitForURL((u) => u.pathname === `/app/${lib}/auth/email-verification` &&
+        u.searchParams.get('email') === email);
+      await v.page.getByText('Email Code', { exact: true }).waitFor();
+      await waitMail(email, 1);
+    });
+    await step(names[1], P, async () => {
+      if (!asked) throw new Error('not run: the form did not ask for a code');
+      const m = await waitMail(email, 1);
+      const code = mailRead(m, 'code');
+      if (!/^\d{6}$/.test(code)) throw new Error(`no code in the mail (${mailRead(m, 'subject')})`);
+      diag(`verification mail "${mailRead(m, 'subject')}" (kind ${mailRead(m, 'kind')})`);
+      await v.page.locator('input[autocomplete="one-time-code"], input[data-input-otp]').first().focus();
+      await v.page.keyboard.type(code);
+      const verify = v.page.getByRole('button', { name: 'Verify code' });
+      if (await verify.isEnabled()) await verify.click().catch(() => {});
+      await v.page.waitForURL(`${v.base}/`);
+      await v.signedInAs(email, 'Katherine Johnson');
+    });
+  } finally {
+    await configSet('email_and_password', { ...ep, require_email_verification: false });
+    await ctx.close();
+  }
+}
+
 // GET reference with the network off the Auth URL's origin refused: the page must list every
 // operation of the OpenAPI document (and nothing from anywhere else), then filter and open one
 async function reference(browser) {
@@ -579,7 +707,6 @@ have.resetOff = await fetch(AUTH_PREFIX + 'request-password-reset', {
   method: 'POST', headers: { origin: AUTH.origin, 'content-type': 'application/json' },
   body: JSON.stringify({ email: 'probe@example.com' }), signal: AbortSignal.timeout(5000),
 }).then(async (r) => r.status === 400 && (await r.json()).code === 'RESET_PASSWORD_DISABLED').catch(() => false);
-for (const l of LATER) have.later[l.desc] = await answer(...l.probe);
 diag(`${DEPLOYMENT}: app ${APP_URL}, Auth URL ${AUTH_URL}; GET list-accounts ${have.listAccounts ? 'routed' : 'not routed'}`);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,

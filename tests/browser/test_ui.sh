@@ -17,7 +17,9 @@
 # tests/interop's lock file, with its own login and consent pages), configured on the branch as
 # provider "google" with that issuer's endpoints, so the UI's Google button leads there. The
 # same-origin run also opens the API reference page (GET reference) with every request off the
-# Auth URL's origin refused (offline).
+# Auth URL's origin refused (offline). Mail (verification codes, reset links) goes to a real SMTP
+# server on loopback (tests/integration/smtp_sink.py, Debian's python3-aiosmtpd), the branch's
+# email_provider; the driver reads the messages it stores.
 #
 # Prints TAP. Screenshots of every step (shots/) and the calls each page made (calls-*.json)
 # stay in the work directory when a check fails or with KEEP=1.
@@ -38,10 +40,14 @@ STACK_STARTED=0
 # Chromium's profile and its singleton socket go to TMPDIR: a short path, the socket's must fit
 # in sun_path (108 bytes), which a work directory under run-all's does not
 CHROME_TMP=$(mktemp -d /tmp/na-chromium.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
-OIDC_PID=""
+OIDC_PID="" SMTP_PID=""
 
 cleanup() {
 	rm -rf "$CHROME_TMP"
+	if [ -n "$SMTP_PID" ]; then
+		kill -TERM "$SMTP_PID" 2>/dev/null
+		na_wait_ms 5000 na_pid_dead "$SMTP_PID" || kill -KILL "$SMTP_PID" 2>/dev/null
+	fi
 	if [ -n "$OIDC_PID" ]; then
 		kill -TERM "$OIDC_PID" 2>/dev/null
 		na_wait_ms 5000 na_pid_dead "$OIDC_PID" || kill -KILL "$OIDC_PID" 2>/dev/null
@@ -194,6 +200,29 @@ else
 	t_fail "OpenID provider for social sign-in" "$(tail -n 5 "$T/oidc.err" "$T/config.log")"
 fi
 
+# ---------------------------------------------------------------- the SMTP server
+
+# Debian's python3 (the sink's #! line), where python3-aiosmtpd lives
+PY=/usr/bin/python3 MAIL_DIR=$T/mail MAIL_WHY=""
+SMTP_PORT=$(na_free_port "${SAME_ORIGIN##*:}" "$APP_PORT")
+if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
+	MAIL_WHY="no python3-aiosmtpd for the SMTP server (scripts/install-deps installs it)"
+	t_skip "SMTP server for the mail the UI flows need" "$MAIL_WHY"
+else
+	mkdir -p "$MAIL_DIR"
+	"$PY" "$NA_TOP/tests/integration/smtp_sink.py" --port "$SMTP_PORT" --dir "$MAIL_DIR" \
+		< /dev/null > "$T/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	if na_wait_ms 10000 grep -q '^ready' "$T/smtp.log" && cfg email_provider "{\"type\":\"standard\",
+		\"host\":\"127.0.0.1\",\"port\":$SMTP_PORT,\"security\":\"none\",\"sender_email\":\"auth@example.com\",
+		\"sender_name\":\"neon-authd browser tests\"}"; then
+		t_ok "SMTP server on 127.0.0.1:$SMTP_PORT, the branch's email_provider"
+	else
+		MAIL_WHY="the SMTP server did not start"
+		t_fail "SMTP server on 127.0.0.1:$SMTP_PORT, the branch's email_provider" "$(tail -n 5 "$T/smtp.log" "$T/config.log")"
+	fi
+fi
+
 # ---------------------------------------------------------------- the browser
 
 drive() { # DEPLOYMENT APP_URL [UNTRUSTED]
@@ -202,6 +231,8 @@ drive() { # DEPLOYMENT APP_URL [UNTRUSTED]
 	(cd "$HERE" && DEPLOYMENT=$1 APP_URL=$2 UNTRUSTED=${3:-} AUTH_URL=$AUTH_URL WORK=$T/$1 \
 		TMPDIR=$CHROME_TMP/$1 TAP_START=$T_N CHROMIUM=$CHROMIUM OIDC_ISSUER=$OIDC_ISSUER \
 		OIDC_WHY=${OIDC_WHY:-the OpenID provider did not start} REFERENCE=${4:-} \
+		MAIL_DIR=$([ -z "$MAIL_WHY" ] && echo "$MAIL_DIR") MAIL_WHY=$MAIL_WHY PY=$PY \
+		NA_BIN=$NA_BIN CONF=$CONF \
 		timeout -k 5 240 node drive.mjs) < /dev/null 2>"$T/drive-$1.err" | tee "$out"
 	rc=${PIPESTATUS[0]}
 	# the driver's results join this file's count

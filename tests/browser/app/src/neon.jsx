@@ -12,6 +12,7 @@ const authClient = createAuthClient(AUTH_URL, { adapter: BetterAuthReactAdapter(
 createRoot(document.getElementById('root')).render(
   <ui.NeonAuthUIProvider authClient={authClient} navigate={navigate} replace={replace} Link={Link}
     social={SOCIAL} baseURL={window.location.origin} organization={{ basePath: `${BASE}/organization` }}
+    emailVerification={{ otp: true }}
     basePath={`${BASE}/auth`} account={{ basePath: `${BASE}/account` }} redirectTo={`${BASE}/`}
     defaultTheme="light">
     <Shell ui={ui} base={BASE} title="Neon Auth UI" />
