@@ -1296,10 +1296,10 @@ branchcfg_acquire(struct request *r)
 		branchcfg_parse(&e->cfg, row);
 		if (e->cfg.cookie_style_neon && !branchcfg_neon_cookies(&e->cfg,
 		    b))
-			log_warnx("branch=%s settings.cookies.style \"neon\" is "
-			    "not applied: the Auth URL is http on a host that is "
-			    "not loopback, where browsers drop Secure cookies",
-			    b->name);
+			log_warnx("branch=%s settings.cookies.style \"neon\" "
+			    "is not applied: the Auth URL is http on a host "
+			    "that is not loopback, where browsers drop Secure "
+			    "cookies", b->name);
 		e->cfg.loaded_ms = now;
 		e->valid = 1;
 	}

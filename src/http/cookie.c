@@ -56,9 +56,11 @@ const char *
 cookie_name(struct request *r, const char *short_name)
 {
 	const char	*prefix = r->bcfg ? r->bcfg->cookie_prefix : "neon-auth";
+	int		 secure = neon_style(r) ||
+			    (r->branch != NULL && r->branch->secure);
 
-	return (arena_printf(r->a, "%s%s.%s", (r->branch && r->branch->secure) ||
-	    neon_style(r) ? "__Secure-" : "", prefix, short_name));
+	return (arena_printf(r->a, "%s%s.%s", secure ? "__Secure-" : "", prefix,
+	    short_name));
 }
 char *
 cookie_get(struct request *r, const char *name)
