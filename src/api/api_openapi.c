@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "http/cookie.h"
 #include "api/router.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -183,8 +184,7 @@ generate_schema(struct request *r, void *in)
 	json_object_object_add(json_object_object_get(sec, "cookie"), "in",
 	    json_object_new_string("cookie"));
 	json_object_object_add(json_object_object_get(sec, "cookie"), "name",
-	    json_object_new_string(arena_printf(r->a, "%s%s.session_token",
-	    r->branch->secure ? "__Secure-" : "", r->bcfg->cookie_prefix)));
+	    json_object_new_string(cookie_name(r, "session_token")));
 	json_object_object_add(sec, "bearer", json_tokener_parse(
 	    "{\"type\":\"http\",\"scheme\":\"bearer\"}"));
 	json_object_object_add(comp, "securitySchemes", sec);
@@ -227,7 +227,7 @@ static const char reference_html[] =
 "document.getElementById('s').textContent='OpenAPI '+d.openapi+', version '+d.info.version+', '+d.servers[0].url;\n"
 "var groups={};Object.keys(d.paths).sort().forEach(function(p){var it=d.paths[p];\n"
 "Object.keys(it).forEach(function(m){var op=it[m],g=(op.tags||['other'])[0];(groups[g]=groups[g]||[]).push([p,m,op]);});});\n"
-"Object.keys(groups).sort().forEach(function(g){ops.appendChild(el('h2','',g));\n"
+"Object.keys(groups).sort().forEach(function(g){var sec=el('section');sec.appendChild(el('h2','',g));ops.appendChild(sec);\n"
 "groups[g].forEach(function(x){var det=el('details'),s=el('summary'),b=el('div','body');\n"
 "det.dataset.k=(x[1]+' '+x[0]+' '+g).toLowerCase();\n"
 "s.appendChild(el('span','m '+x[1].toUpperCase(),x[1].toUpperCase()));s.appendChild(document.createTextNode(x[0]));\n"
@@ -235,11 +235,13 @@ static const char reference_html[] =
 "if(x[2].requestBody){b.appendChild(el('h4','','Request body'));b.appendChild(pre(x[2].requestBody.content['application/json'].schema));}\n"
 "Object.keys(x[2].responses).forEach(function(c){var rr=x[2].responses[c];b.appendChild(el('h4','',c+' '+rr.description));\n"
 "if(rr.content){var ct=Object.keys(rr.content)[0];b.appendChild(pre(rr.content[ct].schema));}});\n"
-"det.appendChild(b);ops.appendChild(det);});});\n"
+"det.appendChild(b);sec.appendChild(det);});});\n"
 "var sc=el('details');sc.appendChild(el('summary','','components'));sc.appendChild(pre(d.components));ops.appendChild(sc);\n"
 "}).catch(function(e){document.getElementById('s').textContent='could not load the schema: '+e;});\n"
 "q.addEventListener('input',function(){var v=q.value.toLowerCase();\n"
-"Array.prototype.forEach.call(ops.querySelectorAll('details'),function(d){d.style.display=!d.dataset.k||d.dataset.k.indexOf(v)>=0?'':'none';});});\n"
+"Array.prototype.forEach.call(ops.querySelectorAll('details'),function(d){d.style.display=!d.dataset.k||d.dataset.k.indexOf(v)>=0?'':'none';});\n"
+"Array.prototype.forEach.call(ops.querySelectorAll('section'),function(s){var n=0;\n"
+"Array.prototype.forEach.call(s.querySelectorAll('details'),function(d){if(d.style.display!=='none')n++;});s.style.display=n?'':'none';});});\n"
 "})();\n"
 "</script></body></html>\n";
 

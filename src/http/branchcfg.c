@@ -12,6 +12,7 @@
 #include "http/branchcfg.h"
 #include "store/db.h"
 #include "lib/httpc.h"
+#include "lib/netaddr.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/request.h"
@@ -104,6 +105,7 @@ struct setting_spec {
 };
 
 static const char *const same_site_choices[] = { "lax", "none", NULL };
+static const char *const cookie_style_choices[] = { "auto", "neon", NULL };
 static const char *const storage_choices[] = { "memory", "database", NULL };
 static const char *const alg_choices[] = { "EdDSA", "ES256", "RS256", NULL };
 static const char *const flow_choices[] = { "auto", "cookie", "verifier",
@@ -136,6 +138,8 @@ static const struct setting_spec specs[] = {
 	    NULL },
 	{ "cookies", "prefix", S_STR, 0, 0, 0, "neon-auth", NULL },
 	{ "cookies", "same_site", S_STR, 0, 0, 0, "lax", same_site_choices },
+	/* "neon": Neon's names and attributes, also on http loopback */
+	{ "cookies", "style", S_STR, 0, 0, 0, "auto", cookie_style_choices },
 	{ NULL, "bearer", S_BOOL, 1, 0, 0, NULL, NULL },
 	{ NULL, "delete_user", S_BOOL, 1, 0, 0, NULL, NULL },
 	{ NULL, "delete_user_verification", S_BOOL, 0, 0, 0, NULL, NULL },
@@ -587,6 +591,8 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 
 		s_str(st, "cookies", "same_site", v, sizeof(v));
 		c->same_site_none = strcmp(v, "none") == 0;
+		s_str(st, "cookies", "style", v, sizeof(v));
+		c->cookie_style_neon = strcmp(v, "neon") == 0;
 		s_str(st, "rate_limit", "storage", v, sizeof(v));
 		c->rl_database = strcmp(v, "database") == 0;
 	}
@@ -644,6 +650,13 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->link_unlink_all = (int)s_int(st, "account_linking",
 	    "allow_unlinking_all");
 	providers_parse(c, member(row, "social_providers", json_type_array));
+}
+
+int
+branchcfg_neon_cookies(const struct branchcfg *c, const struct branch *b)
+{
+	return (c->cookie_style_neon && b != NULL && (b->secure ||
+	    netaddr_host_loopback(b->host)));
 }
 
 void
@@ -1281,6 +1294,12 @@ branchcfg_acquire(struct request *r)
 			    ERR_SCHEMA_NOT_READY : ERR_DATABASE_UNAVAILABLE);
 		}
 		branchcfg_parse(&e->cfg, row);
+		if (e->cfg.cookie_style_neon && !branchcfg_neon_cookies(&e->cfg,
+		    b))
+			log_warnx("branch=%s settings.cookies.style \"neon\" "
+			    "is not applied: the Auth URL is http on a host "
+			    "that is not loopback, where browsers drop Secure "
+			    "cookies", b->name);
 		e->cfg.loaded_ms = now;
 		e->valid = 1;
 	}

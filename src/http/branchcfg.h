@@ -83,6 +83,7 @@ struct branchcfg {
 	/* settings.cookies */
 	char		 cookie_prefix[64];
 	int		 same_site_none;
+	int		 cookie_style_neon;	/* style "neon" (see below) */
 	/* settings flags */
 	int		 bearer;
 	int		 delete_user;
@@ -145,6 +146,16 @@ void	 branchcfg_parse(struct branchcfg *c, json_object *row);
  */
 const struct branch_provider *branchcfg_provider(const struct branchcfg *c,
 	    const char *id);
+/*
+ * branchcfg_neon_cookies: 1 when branch b's cookies take Neon's style
+ * (settings.cookies.style "neon": __Secure- names, Secure, SameSite=None,
+ * Partitioned): on an https Auth URL, and on an http one whose host is
+ * loopback (localhost, 127.0.0.0/8, [::1]), where browsers keep Secure
+ * cookies.  0 otherwise: on any other http Auth URL a browser would drop
+ * every such cookie, so the setting is not applied there (and logged).
+ */
+int	 branchcfg_neon_cookies(const struct branchcfg *c,
+	    const struct branch *b);
 /* branchcfg_clear: free what c owns. */
 void	 branchcfg_clear(struct branchcfg *c);
 

@@ -40,13 +40,27 @@ cookie_hmac(struct request *r)
 	return (hmac_of(r->env->secret, 0));
 }
 
+/*
+ * Neon's cookie style (settings.cookies.style "neon"): __Secure- names,
+ * Secure, SameSite=None and Partitioned, on an https Auth URL and on an
+ * http loopback one alike, as Neon's hosted service sets them; the SDK's
+ * Next.js proxy and middleware forward only __Secure-neon-auth.* cookies.
+ */
+static int
+neon_style(struct request *r)
+{
+	return (r->bcfg != NULL && branchcfg_neon_cookies(r->bcfg, r->branch));
+}
+
 const char *
 cookie_name(struct request *r, const char *short_name)
 {
 	const char	*prefix = r->bcfg ? r->bcfg->cookie_prefix : "neon-auth";
+	int		 secure = neon_style(r) ||
+			    (r->branch != NULL && r->branch->secure);
 
-	return (arena_printf(r->a, "%s%s.%s", r->branch && r->branch->secure ?
-	    "__Secure-" : "", prefix, short_name));
+	return (arena_printf(r->a, "%s%s.%s", secure ? "__Secure-" : "", prefix,
+	    short_name));
 }
 char *
 cookie_get(struct request *r, const char *name)
@@ -128,8 +142,9 @@ void
 cookie_set(struct request *r, const char *name, const char *value,
     int64_t max_age)
 {
-	int		 secure = r->branch && r->branch->secure;
-	int		 none = r->bcfg && r->bcfg->same_site_none;
+	int		 neon = neon_style(r);
+	int		 secure = (r->branch && r->branch->secure) || neon;
+	int		 none = (r->bcfg && r->bcfg->same_site_none) || neon;
 	char		 ma[40] = "";
 
 	if (max_age >= 0)

@@ -3,8 +3,9 @@
  *
  * Names are "[__Secure-]<prefix>.<name>" with the branch's cookie prefix;
  * the __Secure- prefix and the Secure attribute come with an https Auth
- * URL.  Attribute order is fixed: Max-Age, Path, HttpOnly, Secure,
- * SameSite, Partitioned.
+ * URL, or with settings.cookies.style "neon" on an http loopback one
+ * (branchcfg_neon_cookies: also SameSite=None and Partitioned).  Attribute
+ * order is fixed: Max-Age, Path, HttpOnly, Secure, SameSite, Partitioned.
  */
 #ifndef NEON_AUTHD_COOKIE_H
 #define NEON_AUTHD_COOKIE_H

@@ -83,6 +83,30 @@ netaddr_is_loopback(const struct in6_addr *a)
 }
 
 int
+netaddr_host_loopback(const char *host)
+{
+	struct in6_addr	 a;
+	const char	*end;
+	size_t		 n;
+
+	if (*host == '[') {
+		if ((end = strchr(host, ']')) == NULL ||
+		    (end[1] != '\0' && end[1] != ':'))
+			return (0);
+		return (netaddr_parse(host + 1, (size_t)(end - host - 1), &a,
+		    NULL) == 0 && netaddr_is_loopback(&a));
+	}
+	n = (end = strchr(host, ':')) ? (size_t)(end - host) : strlen(host);
+	if (n > 0 && host[n - 1] == '.')	/* "localhost." */
+		n--;
+	if ((n == 9 && strncmp(host, "localhost", 9) == 0) ||
+	    (n > 10 && strncmp(host + n - 10, ".localhost", 10) == 0))
+		return (1);
+	return (netaddr_parse(host, n, &a, NULL) == 0 &&
+	    netaddr_is_loopback(&a));
+}
+
+int
 netaddr_format(const struct in6_addr *a, char *buf, size_t len)
 {
 	if (IN6_IS_ADDR_V4MAPPED(a))

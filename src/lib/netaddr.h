@@ -1,7 +1,8 @@
 /*
  * netaddr.h -- IP addresses and CIDR blocks as text: parse, match,
- * format.  Pure code shared by the client-IP rule (http/clientip.c) and
- * the configuration checker (lib/config.c, trusted_proxies).
+ * format.  Pure code shared by the client-IP rule (http/clientip.c),
+ * the configuration checker (lib/config.c, trusted_proxies) and the
+ * cookie style of a loopback Auth URL (http/branchcfg.c).
  *
  * IPv4 is held IPv4-mapped (::ffff:a.b.c.d) so one comparison serves
  * both families; a CIDR's prefix length counts over that 128-bit form.
@@ -30,6 +31,13 @@ int	 netaddr_cidr_match(const struct in6_addr *a,
 	    const struct netaddr_cidr *c);
 /* netaddr_is_loopback: 127.0.0.0/8 or ::1. */
 int	 netaddr_is_loopback(const struct in6_addr *a);
+/*
+ * netaddr_host_loopback: 1 when a URL's host ("h", "h:port", "[v6]:port",
+ * lower case as httpc_url gives it) names this machine: localhost, a name
+ * under .localhost, 127.0.0.0/8 or [::1] (what browsers count as
+ * potentially trustworthy over plain http); else 0.
+ */
+int	 netaddr_host_loopback(const char *host);
 /* netaddr_format: a as text (a mapped address as IPv4); 0 or -1. */
 int	 netaddr_format(const struct in6_addr *a, char *buf, size_t len);
 

@@ -6,18 +6,20 @@
 # brings up a throwaway stack (tests/stack) and drives the app in headless Chromium
 # (drive_next.mjs) against two Auth URLs on the same database:
 #
-#   http    the stack's own Auth URL (http://127.0.0.1:P/neondb/auth), where neon-authd names
-#           its cookies neon-auth.*; the SDK forwards only __Secure-neon-auth.* cookies, so the
-#           checks that need the server to see the session SKIP until the branch can select
-#           Neon's cookie style on http (issue 17)
-#   https   a second neon-authd for the same database behind an nginx with a throwaway
-#           certificate (https://127.0.0.1:Q/neondb/auth): __Secure-neon-auth.* cookies
+#   http        the stack's own Auth URL (http://127.0.0.1:P/neondb/auth) with the branch's
+#               settings.cookies.style "neon": __Secure-neon-auth.* cookies (Secure,
+#               SameSite=None, Partitioned) on http loopback, the only names the SDK forwards
+#               (with the default style they are neon-auth.* there and the server sees nothing)
+#   https       a second neon-authd for the same database behind an nginx with a throwaway
+#               certificate (https://127.0.0.1:Q/neondb/auth), default style:
+#               __Secure-neon-auth.* with SameSite=Lax
+#   https-neon  the same with style "neon"
 #
 # The app itself runs on http://127.0.0.1:N (`next start`), the branch trusts that origin only.
 # Prints TAP; screenshots in the work directory (kept when a check fails or with KEEP=1).
 #
 # Environment: NA_TEST_TMP, NA_TEST_TIMEOUT (420 s), CHROMIUM (/usr/bin/chromium),
-# NEXT_DEPLOYMENTS ("http https").
+# NEXT_DEPLOYMENTS ("http https https-neon").
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 HERE=$NA_TOP/tests/browser
@@ -144,13 +146,14 @@ fi
 
 NEXT_PORT=$(na_free_port "${AUTH_URL##*:}" "$TLS_PORT")
 NEXT_URL=http://127.0.0.1:$NEXT_PORT
-# When the branch setting for Neon's cookie style (__Secure- names on http) lands, set it here:
-# the http deployment's skipped checks then run and must pass.
 cfg() { "$NA_BIN" -c "$CONF" config set main "$@" >> "$T/config.log" 2>&1; }
-if cfg trusted_origins "[\"$NEXT_URL\"]" && cfg allow_localhost false; then
-	t_ok "branch config: trusted_origins [$NEXT_URL], allow_localhost false"
+# the rate limit is off: each deployment signs in twice within seconds (the Auth URL directly,
+# then the browser through the proxy), all from 127.0.0.1 (sign-in is 3 per 10 s)
+if cfg trusted_origins "[\"$NEXT_URL\"]" && cfg allow_localhost false &&
+	cfg settings.rate_limit '{"enabled":false}'; then
+	t_ok "branch config: trusted_origins [$NEXT_URL], allow_localhost false, rate limit off"
 else
-	t_fail "branch config: trusted_origins, allow_localhost" "$(cat "$T/config.log")"; finish
+	t_fail "branch config: trusted_origins, allow_localhost, rate limit" "$(cat "$T/config.log")"; finish
 fi
 EMAIL=next-$$-$(date +%s)@example.com
 PASSWORD=Correct-Horse-Battery-1
@@ -160,8 +163,31 @@ t_is "$HTTP_CODE" 200 "sign up $EMAIL on the branch"
 
 # ---------------------------------------------------------------- Next.js, once per Auth URL
 
-run_next() { # DEPLOYMENT AUTH_URL
+# style STYLE: the branch's settings.cookies.style for the next deployment; both neon-authd
+# instances read it from the database (a NOTIFY, drained at each one's next request)
+style() {
+	if cfg settings.cookies "{\"style\":\"$1\"}"; then
+		sleep 0.5   # the NOTIFY reaches every worker (each drains it at its next request)
+		t_ok "branch config: settings.cookies.style \"$1\""
+	else
+		t_fail "branch config: settings.cookies.style \"$1\"" "$(tail -n 3 "$T/config.log")"; return 1
+	fi
+}
+
+# auth_cookie DEPLOYMENT AUTH_URL ATTRIBUTES: what the Auth URL itself sets on sign-in (the
+# SDK's proxy sets the cookie again for the app, with attributes of its own)
+auth_cookie() {
+	local got
+	got=$(curl -s --max-time 10 --cacert "$T/tls/cert.pem" -D - -o /dev/null \
+		-H 'content-type: application/json' -H "origin: ${2%"$NA_BASE_PATH"}" \
+		-d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$2/sign-in/email" |
+		tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^=]*session_token\)=[^;]*; Max-Age=[0-9]*; Path=\/; /\1; /p')
+	t_is "$got" "__Secure-neon-auth.session_token; $3" "$1: the Auth URL sets __Secure-neon-auth.session_token; $3"
+}
+
+run_next() { # DEPLOYMENT AUTH_URL SET_COOKIE_ATTRIBUTES
 	local dep=$1 url=$2 out=$T/drive-$1.tap rc p f s
+	auth_cookie "$dep" "$url" "$3"
 	(cd "$APP" && NEON_AUTH_BASE_URL=$url NEON_AUTH_COOKIE_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		NODE_EXTRA_CA_CERTS=$T/tls/cert.pem exec setsid node_modules/.bin/next start -H 127.0.0.1 -p "$NEXT_PORT") \
 		< /dev/null > "$T/next-$dep.log" 2>&1 &
@@ -182,10 +208,12 @@ run_next() { # DEPLOYMENT AUTH_URL
 	if grep -qE 'Error|ERR_' "$T/next-$dep.log"; then t_diag "next start ($dep) logged: $(grep -E 'Error|ERR_' "$T/next-$dep.log" | head -5)"; fi
 	stop_next
 }
-for d in ${NEXT_DEPLOYMENTS:-http https}; do
+NEON_ATTRS="HttpOnly; Secure; SameSite=None; Partitioned"
+for d in ${NEXT_DEPLOYMENTS:-http https https-neon}; do
 	case "$d" in
-	http) run_next http "$AUTH_URL" ;;
-	https) run_next https "$HTTPS_AUTH_URL" ;;
+	http) style neon && run_next http "$AUTH_URL" "$NEON_ATTRS" ;;
+	https) style auto && run_next https "$HTTPS_AUTH_URL" "HttpOnly; Secure; SameSite=Lax" ;;
+	https-neon) style neon && run_next https-neon "$HTTPS_AUTH_URL" "$NEON_ATTRS" ;;
 	*) t_fail "unknown deployment $d" ;;
 	esac
 done

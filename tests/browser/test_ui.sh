@@ -13,6 +13,14 @@
 #                  with credentialed CORS because its origin is the branch's one trusted origin
 #                  (allow_localhost off); the same app from http://localhost:Q is not trusted
 #
+# Social sign-in goes to a real OpenID provider on loopback (oidc.mjs: oidc-provider from
+# tests/interop's lock file, with its own login and consent pages), configured on the branch as
+# provider "google" with that issuer's endpoints, so the UI's Google button leads there. The
+# same-origin run also opens the API reference page (GET reference) with every request off the
+# Auth URL's origin refused (offline). Mail (verification codes, reset links) goes to a real SMTP
+# server on loopback (tests/integration/smtp_sink.py, Debian's python3-aiosmtpd), the branch's
+# email_provider; the driver reads the messages it stores.
+#
 # Prints TAP. Screenshots of every step (shots/) and the calls each page made (calls-*.json)
 # stay in the work directory when a check fails or with KEEP=1.
 #
@@ -32,9 +40,18 @@ STACK_STARTED=0
 # Chromium's profile and its singleton socket go to TMPDIR: a short path, the socket's must fit
 # in sun_path (108 bytes), which a work directory under run-all's does not
 CHROME_TMP=$(mktemp -d /tmp/na-chromium.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+OIDC_PID="" SMTP_PID=""
 
 cleanup() {
 	rm -rf "$CHROME_TMP"
+	if [ -n "$SMTP_PID" ]; then
+		kill -TERM "$SMTP_PID" 2>/dev/null
+		na_wait_ms 5000 na_pid_dead "$SMTP_PID" || kill -KILL "$SMTP_PID" 2>/dev/null
+	fi
+	if [ -n "$OIDC_PID" ]; then
+		kill -TERM "$OIDC_PID" 2>/dev/null
+		na_wait_ms 5000 na_pid_dead "$OIDC_PID" || kill -KILL "$OIDC_PID" 2>/dev/null
+	fi
 	[ -f "$APP_NGX/nginx.pid" ] && na_nginx_stop "$APP_NGX"
 	[ "$STACK_STARTED" = 1 ] && "$NA_TOP/tests/stack" down >/dev/null 2>&1
 	[ "$STACK_STARTED" = 1 ] && [ "$T_FAIL" = 0 ] && [ "${KEEP:-0}" != 1 ] &&
@@ -93,8 +110,11 @@ static_locations() {
 EOF
 }
 
+# the app's run-time configuration: the Auth URL, and the social provider the branch gets below
+# (its button shows on the sign-in page)
+SOCIAL_JS='window.NA_SOCIAL = ["google"];'
 export NA_NGINX_EXTRA
-NA_NGINX_EXTRA=$(static_locations "window.NA_AUTH_URL = location.origin + \"$NA_BASE_PATH\";")
+NA_NGINX_EXTRA=$(static_locations "window.NA_AUTH_URL = location.origin + \"$NA_BASE_PATH\"; $SOCIAL_JS")
 # Host with its port, as browsers send it
 export NA_NGINX_HTTP_HOST='$http_host'
 STACK_STARTED=1
@@ -125,7 +145,7 @@ http {
 $(na_nginx_paths "$APP_NGX")
   server {
     listen 127.0.0.1:$APP_PORT;
-$(static_locations "window.NA_AUTH_URL = \"$AUTH_URL\";")
+$(static_locations "window.NA_AUTH_URL = \"$AUTH_URL\"; $SOCIAL_JS")
   }
 }
 EOF
@@ -146,13 +166,73 @@ else
 	t_fail "branch config: trusted_origins, allow_localhost, rate limit" "$(cat "$T/config.log")"; finish
 fi
 
+# ---------------------------------------------------------------- the OpenID provider
+
+# tests/interop's node_modules (oidc-provider, jose): run-all's interop step installs them; a
+# run of this file alone does it when they are missing or older than the lock file
+interop_modules() {
+	local dir=$NA_TOP/tests/interop
+	[ -d "$dir/node_modules/oidc-provider" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] &&
+		return 0
+	(cd "$dir" && timeout 300 npm ci --no-audit --no-fund) > "$T/npm-ci-interop.log" 2>&1
+}
+OIDC_ISSUER="" OIDC_WHY=""
+if ! interop_modules; then
+	OIDC_WHY="tests/interop has no node_modules (npm ci failed: $(tail -n 1 "$T/npm-ci-interop.log"))"
+else
+	(cd "$HERE" && AUTH_URL=$AUTH_URL DATABASE_URL=$DATABASE_URL exec node oidc.mjs) \
+		< /dev/null > "$T/oidc.out" 2> "$T/oidc.err" &
+	OIDC_PID=$!
+	na_wait_ms 15000 grep -q '^OIDC_CLIENT_SECRET=' "$T/oidc.out"
+	OIDC_ISSUER=$(sed -n 's/^OIDC_ISSUER=//p' "$T/oidc.out")
+	OIDC_CLIENT_ID=$(sed -n 's/^OIDC_CLIENT_ID=//p' "$T/oidc.out")
+	OIDC_CLIENT_SECRET=$(sed -n 's/^OIDC_CLIENT_SECRET=//p' "$T/oidc.out")
+fi
+if [ -n "$OIDC_ISSUER" ] && [ -n "$OIDC_CLIENT_SECRET" ] && cfg social_providers "[{\"id\":\"google\",
+	\"client_id\":\"$OIDC_CLIENT_ID\",\"client_secret\":\"$OIDC_CLIENT_SECRET\",\"issuer\":\"$OIDC_ISSUER\",
+	\"authorization_endpoint\":\"$OIDC_ISSUER/auth\",\"token_endpoint\":\"$OIDC_ISSUER/token\",
+	\"jwks_uri\":\"$OIDC_ISSUER/jwks\"}]"; then
+	t_ok "OpenID provider on $OIDC_ISSUER, the branch's social provider \"google\" points at it"
+elif [ -n "$OIDC_WHY" ]; then
+	t_skip "OpenID provider for social sign-in" "$OIDC_WHY"
+else
+	OIDC_ISSUER=""
+	t_fail "OpenID provider for social sign-in" "$(tail -n 5 "$T/oidc.err" "$T/config.log")"
+fi
+
+# ---------------------------------------------------------------- the SMTP server
+
+# Debian's python3 (the sink's #! line), where python3-aiosmtpd lives
+PY=/usr/bin/python3 MAIL_DIR=$T/mail MAIL_WHY=""
+SMTP_PORT=$(na_free_port "${SAME_ORIGIN##*:}" "$APP_PORT")
+if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
+	MAIL_WHY="no python3-aiosmtpd for the SMTP server (scripts/install-deps installs it)"
+	t_skip "SMTP server for the mail the UI flows need" "$MAIL_WHY"
+else
+	mkdir -p "$MAIL_DIR"
+	"$PY" "$NA_TOP/tests/integration/smtp_sink.py" --port "$SMTP_PORT" --dir "$MAIL_DIR" \
+		< /dev/null > "$T/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	if na_wait_ms 10000 grep -q '^ready' "$T/smtp.log" && cfg email_provider "{\"type\":\"standard\",
+		\"host\":\"127.0.0.1\",\"port\":$SMTP_PORT,\"security\":\"none\",\"sender_email\":\"auth@example.com\",
+		\"sender_name\":\"neon-authd browser tests\"}"; then
+		t_ok "SMTP server on 127.0.0.1:$SMTP_PORT, the branch's email_provider"
+	else
+		MAIL_WHY="the SMTP server did not start"
+		t_fail "SMTP server on 127.0.0.1:$SMTP_PORT, the branch's email_provider" "$(tail -n 5 "$T/smtp.log" "$T/config.log")"
+	fi
+fi
+
 # ---------------------------------------------------------------- the browser
 
 drive() { # DEPLOYMENT APP_URL [UNTRUSTED]
 	local out=$T/drive-$1.tap rc
 	mkdir -p "$T/$1" "$CHROME_TMP/$1"
 	(cd "$HERE" && DEPLOYMENT=$1 APP_URL=$2 UNTRUSTED=${3:-} AUTH_URL=$AUTH_URL WORK=$T/$1 \
-		TMPDIR=$CHROME_TMP/$1 TAP_START=$T_N CHROMIUM=$CHROMIUM \
+		TMPDIR=$CHROME_TMP/$1 TAP_START=$T_N CHROMIUM=$CHROMIUM OIDC_ISSUER=$OIDC_ISSUER \
+		OIDC_WHY=${OIDC_WHY:-the OpenID provider did not start} REFERENCE=${4:-} \
+		MAIL_DIR=$([ -z "$MAIL_WHY" ] && echo "$MAIL_DIR") MAIL_WHY=$MAIL_WHY PY=$PY \
+		NA_BIN=$NA_BIN CONF=$CONF \
 		timeout -k 5 240 node drive.mjs) < /dev/null 2>"$T/drive-$1.err" | tee "$out"
 	rc=${PIPESTATUS[0]}
 	# the driver's results join this file's count
@@ -167,16 +247,18 @@ drive() { # DEPLOYMENT APP_URL [UNTRUSTED]
 
 for d in ${BROWSER_DEPLOYMENTS:-same-origin cross-origin}; do
 	case "$d" in
-	same-origin) drive same-origin "$SAME_ORIGIN" ;;
+	same-origin) drive same-origin "$SAME_ORIGIN" "" reference ;;
 	cross-origin) drive cross-origin "$CROSS_ORIGIN" "$UNTRUSTED" ;;
 	*) t_fail "unknown deployment $d" ;;
 	esac
 done
 
 # the daemon logged no secret and no crash while the UI ran
-if grep -qiE 'Correct-Horse|session_token=|segfault|signal 11' "$STACK_DIR/neon-authd.log"; then
-	t_fail "neon-authd log has no password, cookie or crash" "$(grep -iE 'Correct-Horse|session_token=|segfault|signal 11' "$STACK_DIR/neon-authd.log" | head -5)"
+# (nor a reset token, nor an address the mail went to)
+BAD='Correct-Horse|session_token=|reset-password/[A-Za-z0-9]{8}|@example\.com|segfault|signal 11'
+if grep -qiE "$BAD" "$STACK_DIR/neon-authd.log"; then
+	t_fail "neon-authd log has no password, cookie, token, address or crash" "$(grep -iE "$BAD" "$STACK_DIR/neon-authd.log" | head -5)"
 else
-	t_ok "neon-authd log has no password, cookie or crash"
+	t_ok "neon-authd log has no password, cookie, token, address or crash"
 fi
 finish

@@ -3,6 +3,8 @@
 import { useContext, useEffect, useState } from 'react';
 
 export const AUTH_URL = window.NA_AUTH_URL;
+// the social providers the branch has (config.js sets NA_SOCIAL = ["google"]): the UI's buttons
+export const SOCIAL = window.NA_SOCIAL?.length ? { providers: window.NA_SOCIAL } : undefined;
 
 function current() { return window.location.pathname + window.location.search; }
 
@@ -45,12 +47,18 @@ const main = { display: 'flex', justifyContent: 'center', padding: '2rem 1rem',
 function SessionLine({ ui }) {
   const { hooks } = useContext(ui.AuthUIContext);
   const { data, isPending } = hooks.useSession();
+  const { data: org } = hooks.useActiveOrganization();
   if (isPending) return <p data-testid="session">Loading session…</p>;
   if (!data?.user) return <p data-testid="session">Not signed in</p>;
   return (
-    <p data-testid="session">
-      Signed in as <b>{data.user.email}</b> (name: <b>{data.user.name}</b>)
-    </p>
+    <>
+      <p data-testid="session">
+        Signed in as <b>{data.user.email}</b> (name: <b>{data.user.name}</b>)
+      </p>
+      <p data-testid="active-org">
+        Active organization: <b>{data.session.activeOrganizationId ? org?.name ?? '…' : 'none'}</b>
+      </p>
+    </>
   );
 }
 
@@ -64,6 +72,8 @@ export function Shell({ ui, base, title }) {
     view = <ui.AuthView pathname={path} redirectTo={`${base}/`} />;
   } else if (rel.startsWith('/account/')) {
     view = <ui.AccountView pathname={path} />;
+  } else if (rel.startsWith('/organization/')) {
+    view = <ui.OrganizationView pathname={path} />;
   } else {
     view = (
       <div style={{ minWidth: '24rem' }}>
@@ -81,8 +91,10 @@ export function Shell({ ui, base, title }) {
         <Link href={`${base}/auth/sign-up`}>Sign up</Link>
         <Link href={`${base}/account/settings`}>Settings</Link>
         <Link href={`${base}/account/security`}>Security</Link>
+        <Link href={`${base}/account/organizations`}>Organizations</Link>
         <span style={{ marginLeft: 'auto' }} />
-        <small data-testid="auth-url">Auth URL {AUTH_URL}</small>
+        <small data-testid="auth-url">App {window.location.origin} · Auth URL {AUTH_URL}</small>
+        <ui.OrganizationSwitcher size="sm" />
         <ui.UserButton size="icon" />
       </header>
       <main style={main}>{view}</main>
