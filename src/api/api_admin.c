@@ -397,7 +397,8 @@ api_admin_create_user(struct request *r, const char *actor,
 		return (e);
 	nu.name = in->name;
 	nu.email = email;
-	nu.role = in->role != NULL ? in->role : r->bcfg->admin_default_role;
+	nu.role = in->role != NULL ? in->role :
+	    admin_settings(r->bcfg)->default_role;
 	nu.password_hash = hash;
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
@@ -1618,7 +1619,7 @@ impersonate_user(struct request *r, void *inp)
 	    ERR_NONE)
 		return (e);
 	sn = session_new(r, 1);
-	sn.ttl_s = r->bcfg->admin_impersonation_s;
+	sn.ttl_s = admin_settings(r->bcfg)->impersonation_s;
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_ADMIN_FAILED_TO_CREATE_USER));
 	rc = store_admin_impersonate(r->db, r->a, ta.u.id, r->auth->u.id, &sn,
@@ -1768,4 +1769,5 @@ static const struct route routes[] = {
 };
 
 /* Neon always runs the admin plugin (neon.md §3.1) */
-const struct api_group api_admin_group = { "admin", routes, NULL };
+const struct api_group api_admin_group = { "admin", routes, NULL,
+    &admin_settings_group };

@@ -99,8 +99,8 @@ sign_up(struct request *r, void *inp)
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
-	    c->admin_default_role, c->require_email_verification ? NULL : &sn,
-	    &a.u, &a.s);
+	    admin_settings(c)->default_role,
+	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
 	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1)
 		rc = -1;
@@ -126,7 +126,7 @@ sign_up(struct request *r, void *inp)
 			fake.image = in->image;
 			fake.created_at = fake.updated_at =
 			    clock_iso(r->a, now);
-			fake.role = c->admin_default_role;
+			fake.role = admin_settings(c)->default_role;
 			fake.banned = 0;
 			reply_user_token(r, NULL, &fake, NULL, 0);
 			return (ERR_NONE);
@@ -257,4 +257,4 @@ static const struct route routes[] = {
 };
 
 const struct api_group api_email_group = { "email-and-password", routes,
-    NULL };
+    NULL, NULL };

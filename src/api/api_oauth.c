@@ -974,4 +974,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_oauth_group = { "core/oauth", routes, NULL };
+const struct api_group api_oauth_group = { "core/oauth", routes, NULL, NULL };

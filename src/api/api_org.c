@@ -46,7 +46,7 @@
 static int
 org_enabled(const struct branchcfg *c)
 {
-	return (c->org_enabled);
+	return (org_settings(c)->enabled);
 }
 
 /* a JavaScript-truthy string */
@@ -59,7 +59,7 @@ given(const char *s)
 static const char *
 creator_role(struct request *r)
 {
-	return (r->bcfg->org_creator_role);
+	return (org_settings(r->bcfg)->creator_role);
 }
 
 static int
@@ -409,7 +409,7 @@ create(struct request *r, void *inp)
 	if (store_org_lock_user(r->db, r->a, a->u.id) == -1 ||
 	    store_org_list(r->db, r->a, a->u.id, &list, &n) == -1)
 		return (tx_end(r, DBERR(r)));
-	if (n >= r->bcfg->org_limit)
+	if (n >= org_settings(r->bcfg)->organization_limit)
 		return (tx_end(r,
 		    ERR_YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS));
 	if ((rc = store_org_get(r->db, r->a, in->slug, 1, &found)) == -1)
@@ -689,7 +689,7 @@ get_full(struct request *r, void *inp)
 	enum err		 e;
 	int			 found, n, ninv, i, first, see;
 
-	limit = r->bcfg->org_membership_limit;
+	limit = org_settings(r->bcfg)->membership_limit;
 	if (in->limit != NULL &&
 	    (limit = adapter_count(js_parse_int(in->limit), limit)) == -1)
 		return (ERR_INTERNAL_EMPTY);
@@ -855,7 +855,7 @@ parse_invite(struct request *r, void **inp)
 static void
 invitation_mail(struct request *r)
 {
-	if (r->bcfg->org_send_invitation_email)
+	if (org_settings(r->bcfg)->send_invitation_email)
 		log_info("route=%s branch setting send_invitation_email: not "
 		    "sent (no mail delivery in this build)", r->route_name);
 }
@@ -1030,7 +1030,7 @@ accept_invitation(struct request *r, void *in)
 		return (tx_end(r, ERR_ORGANIZATION_NOT_FOUND));
 	if (store_member_count(r->db, r->a, i.organization_id, &count) == -1)
 		return (tx_end(r, DBERR(r)));
-	if (count >= r->bcfg->org_membership_limit)
+	if (count >= org_settings(r->bcfg)->membership_limit)
 		return (tx_end(r, ERR_ORGANIZATION_MEMBERSHIP_LIMIT_REACHED));
 	if ((rc = store_inv_set_status(r->db, r->a, i.id, "accepted",
 	    "pending", &done)) == -1)
@@ -1692,7 +1692,7 @@ list_members(struct request *r, void *inp)
 		return (ERR_YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION);
 	memset(&q, 0, sizeof(q));
 	q.organization_id = org_id;
-	q.limit = r->bcfg->org_membership_limit;
+	q.limit = org_settings(r->bcfg)->membership_limit;
 	if (given(in->limit))
 		q.limit = adapter_count(js_number(r, in->limit), q.limit);
 	if (given(in->offset))
@@ -1980,4 +1980,4 @@ static const struct route routes[] = {
 };
 
 const struct api_group api_organization_group = { "organization", routes,
-	org_enabled };
+	org_enabled, &org_settings_group };

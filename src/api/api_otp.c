@@ -440,4 +440,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_otp_group = { "email-otp", routes, NULL };
+const struct api_group api_otp_group = { "email-otp", routes, NULL, NULL };

@@ -327,4 +327,4 @@ static const struct route routes[] = {
 };
 
 const struct api_group api_verify_group = { "email-verification", routes,
-    NULL };
+    NULL, NULL };

@@ -1358,7 +1358,7 @@ oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 			rc = store_social_sign_up(r->db, r->a, pu->name ?
 			    pu->name : "", email, pu->email_verified,
 			    pu->image, p->id, pu->id, &at,
-			    c->admin_default_role, &a->u, &acc);
+			    admin_settings(c)->default_role, &a->u, &acc);
 			if (rc == -1)
 				goto dbfail;
 			if (rc == 0) {

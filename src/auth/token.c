@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/org_access.h"
 #include "auth/session.h"
 #include "auth/token.h"
 #include "http/branch.h"
@@ -104,7 +105,7 @@ org_claim(struct request *r, const struct auth *a, json_object **out)
 
 	*out = NULL;
 	/* only while the branch runs the organization plugin (neon.md §7.2) */
-	if (!r->bcfg->org_enabled)
+	if (!org_settings(r->bcfg)->enabled)
 		return (0);
 	rc = store_org_claim(r->db, r->a, a->s.active_organization_id,
 	    a->u.id, &oc);
@@ -197,7 +198,7 @@ cache_key(struct request *r, const struct auth *a, const char *kid, int ttl,
 	key_part(r->a, &buf, &len, &cap, r->branch->origin);
 	key_part(r->a, &buf, &len, &cap, kid);
 	(void)snprintf(num, sizeof(num), "%d/%d/%d/%d", ttl, u->email_verified,
-	    u->banned, r->bcfg->org_enabled);
+	    u->banned, org_settings(r->bcfg)->enabled);
 	key_part(r->a, &buf, &len, &cap, num);
 	key_part(r->a, &buf, &len, &cap, s->id);
 	key_part(r->a, &buf, &len, &cap, s->updated_at);
