@@ -17,6 +17,7 @@
 #include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "auth/verify.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
@@ -284,6 +285,7 @@ sign_in_email_otp(struct request *r, void *inp)
 	struct otp_in		*in = inp;
 	const char		*email = text_lower(r->a, in->email), *hash;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	struct auth		 a;
 	int			 rc, created = 0;
 	enum err		 e;
@@ -301,6 +303,15 @@ sign_in_email_otp(struct request *r, void *inp)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION));
 	if (rc == 0) {
 		/* the code proved the address: a verified user, no password */
+		su.email = email;
+		su.name = in->name;
+		su.image = in->image;
+		su.email_verified = 1;
+		su.provider = "email-otp";
+		if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+			store_rollback(r->db);
+			return (e);
+		}
 		rc = store_user_create_verified(r->db, r->a, email,
 		    in->name ? in->name : "", in->image, &a.u);
 		created = rc == 1;
