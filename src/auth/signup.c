@@ -19,6 +19,7 @@ struct signup_settings {
 	char	 allowed[SIGNUP_LIST_LEN];	/* ",a.com,b.org," or "" */
 	char	 blocked[SIGNUP_LIST_LEN];
 	char	 function[128];			/* "" = none */
+	int	 broken;		/* a list is not valid: refuse all */
 };
 
 /* a host name: letters, digits, '-', '.'; no empty label */
@@ -64,6 +65,8 @@ static const char *
 function_check(struct arena *a, json_object *v)
 {
 	(void)a;
+	if (!json_object_is_type(v, json_type_string))
+		return ("must be a string");
 	if (*json_object_get_string(v) == '\0' ||
 	    store_hooks_name_ok(json_object_get_string(v)))
 		return (NULL);
@@ -71,8 +74,8 @@ function_check(struct arena *a, json_object *v)
 	    "(\"app.allow_sign_up\"), or \"\"");
 }
 
-/* ",a.com,b.org," in lower case, from a checked array */
-static void
+/* ",a.com,b.org," in lower case; -1 when the member is not valid */
+static int
 list_fill(char *out, json_object *obj, const char *key)
 {
 	json_object	*v;
@@ -81,9 +84,12 @@ list_fill(char *out, json_object *obj, const char *key)
 
 	out[0] = '\0';
 	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
-	    domains_check(NULL, v) != NULL ||
-	    json_object_array_length(v) == 0)
-		return;
+	    v == NULL)
+		return (0);
+	if (domains_check(NULL, v) != NULL)
+		return (-1);
+	if (json_object_array_length(v) == 0)
+		return (0);
 	n = 0;
 	out[n++] = ',';
 	for (i = 0; i < json_object_array_length(v); i++) {
@@ -94,29 +100,43 @@ list_fill(char *out, json_object *obj, const char *key)
 		out[n++] = ',';
 	}
 	out[n] = '\0';
+	return (0);
 }
 
 static void
 signup_finish(void *vals, json_object *obj, const struct branchcfg *c)
 {
 	struct signup_settings	*s = vals;
+	json_object		*v;
 
 	(void)c;
-	list_fill(s->allowed, obj, "allowed_email_domains");
-	list_fill(s->blocked, obj, "blocked_email_domains");
+	/* a list `config set` would refuse (written with SQL): fail closed */
+	s->broken = list_fill(s->allowed, obj, "allowed_email_domains") ==
+	    -1;
+	if (list_fill(s->blocked, obj, "blocked_email_domains") == -1)
+		s->broken = 1;
+	s->function[0] = '\0';
+	if (obj == NULL || !json_object_object_get_ex(obj, "function", &v) ||
+	    v == NULL)
+		return;
+	/*
+	 * A name `config set` would refuse (written with SQL) is kept as
+	 * written: store_hooks refuses to call it, and sign-up fails closed
+	 * instead of running without its rule.
+	 */
+	snprintf(s->function, sizeof(s->function), "%s",
+	    json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : "!");
 }
 
-#define SS(m)	offsetof(struct signup_settings, m)
 static const struct group_setting signup_members[] = {
 	{ "allowed_email_domains", GSET_JSON, 0, 0, 0, NULL, NULL, 0, 0,
 	    domains_check },
 	{ "blocked_email_domains", GSET_JSON, 0, 0, 0, NULL, NULL, 0, 0,
 	    domains_check },
-	{ "function", GSET_STR, 0, 0, 0, "", NULL, SS(function),
-	    sizeof(((struct signup_settings *)0)->function), function_check },
+	{ "function", GSET_JSON, 0, 0, 0, NULL, NULL, 0, 0, function_check },
 	{ NULL, GSET_BOOL, 0, 0, 0, NULL, NULL, 0, 0, NULL }
 };
-#undef SS
 
 const struct settings_group signup_settings_group = {
 	"settings.sign_up", signup_members, sizeof(struct signup_settings),
@@ -149,11 +169,20 @@ signup_check(struct request *r, struct db_conn *c,
 	if ((at = strrchr(n->email, '@')) == NULL)
 		return (ERR_SIGN_UP_EMAIL_DOMAIN_NOT_ALLOWED);
 	domain = at + 1;
+	if (s->broken) {
+		log_warnx("settings.sign_up is not valid: sign-up refused");
+		return (ERR_SIGN_UP_CHECK_FAILED);
+	}
 	if ((s->blocked[0] != '\0' && listed(s->blocked, domain)) ||
 	    (s->allowed[0] != '\0' && !listed(s->allowed, domain))) {
 		log_info("sign-up refused by the domain rules (%s)",
 		    n->provider);
 		return (ERR_SIGN_UP_EMAIL_DOMAIN_NOT_ALLOWED);
+	}
+	if (s->function[0] != '\0' && !store_hooks_name_ok(s->function)) {
+		log_warnx("settings.sign_up.function is not a function name: "
+		    "sign-up refused");
+		return (ERR_SIGN_UP_CHECK_FAILED);
 	}
 	if (s->function[0] != '\0') {
 		rc = store_hooks_sign_up(c, r->a, s->function, n->email,
@@ -169,7 +198,7 @@ signup_check(struct request *r, struct db_conn *c,
 				return (err_db(r, c,
 				    ERR_SIGN_UP_CHECK_FAILED));
 			/* raised, missing, wrong type: fail closed */
-			log_warn("sign-up function %s failed: sqlstate %s",
+			log_warnx("sign-up function %s failed: sqlstate %s",
 			    s->function, de->sqlstate);
 			return (ERR_SIGN_UP_CHECK_FAILED);
 		}
