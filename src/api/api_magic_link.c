@@ -268,10 +268,14 @@ magic_link_verify(struct request *r, void *in)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0 && ml_settings(r->bcfg)->disable_sign_up)
 		return (fail(r, &u, "new_user_signup_disabled"));
-	/* the admin plugin's session hook: a banned user gets no session */
+	/*
+	 * the admin plugin's session hook: a banned user gets no session,
+	 * 403 BANNED_USER as JSON even with a callbackURL (Better Auth 1.7.25
+	 * throws from createSession)
+	 */
 	if (rc == 1 && (e = admin_ban_check(r, &a.u, ERR_INTERNAL_EMPTY)) !=
 	    ERR_NONE)
-		return (e == ERR_BANNED_USER ? fail(r, &u, "BANNED_USER") : e);
+		return (e);
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));

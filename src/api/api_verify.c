@@ -318,8 +318,8 @@ verify_email(struct request *r, void *in)
 		store_rollback(r->db);
 		return (e);
 	}
-	if (banned)
-		return (link_error(r, cb, ERR_BANNED_USER));
+	if (banned)	/* JSON even with a callbackURL, as Better Auth */
+		return (ERR_BANNED_USER);
 	if (new_session)
 		session_set_cookie(r, &a, 0);
 	else if (r->bcfg->auto_sign_in_after_verification && found) {

@@ -366,11 +366,52 @@ test('a banned user gets no session from an email code or a magic link', async (
   assert.equal(r.status, 200);
   const link = read(await mailFor(email, 2), 'link');
   r = await call('GET', link.slice(AUTH_URL.length), { jar: new Jar() });
-  assert.equal(r.status, 302);
-  assert.equal(r.headers.get('location'), `${ORIGIN}/oops?error=BANNED_USER`);
+  // as Better Auth 1.7.25 answers (its createSession throws): JSON, not the error callback
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json.code, 'BANNED_USER');
   assert.ok(!r.headers.getSetCookie().some((c) => c.includes('session_token=') && !c.includes('Max-Age=0')));
   const after = Number(sql(`SELECT count(*) FROM neon_auth.session s JOIN neon_auth."user" u ON u.id = s."userId" WHERE u.email = '${q(email)}'`));
   assert.equal(after, before, 'no session was created');
+});
+
+test('a banned user\'s address is verified, but verification signs nobody in', async (t) => {
+  if (mailSkip) return t.skip(mailSkip);
+  const a = await theAdmin();
+  const sessionsOf = (email) => Number(sql(`SELECT count(*) FROM neon_auth.session s JOIN neon_auth."user" u
+    ON u.id = s."userId" WHERE u.email = '${q(email)}'`));
+  const banned = async (tag) => {
+    const email = addr(tag, 'example.com');
+    let r = await call('POST', '/sign-up/email', { jar: new Jar(), body: { email, password: PASSWORD, name: 'Ban' } });
+    assert.equal(r.status, 200);
+    r = await call('POST', '/admin/ban-user', { jar: a.jar, body: { userId: r.json.user.id } });
+    assert.equal(r.status, 200, r.text);
+    return email;
+  };
+  // by code: email-otp/verify-email with auto sign-in (the default)
+  let email = await banned('ban-otp');
+  let r = await call('POST', '/email-otp/send-verification-otp', { body: { email, type: 'email-verification' } });
+  assert.equal(r.status, 200);
+  r = await call('POST', '/email-otp/verify-email', { jar: new Jar(), body: { email, otp: read(await mailFor(email), 'code') } });
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json.code, 'BANNED_USER');
+  assert.equal(sql(`SELECT "emailVerified" FROM neon_auth."user" WHERE email = '${q(email)}'`), 't');
+  assert.equal(sessionsOf(email), 0);
+  // by link: GET verify-email, JSON even with a callbackURL (as Better Auth 1.7.25)
+  sql(`UPDATE neon_auth.project_config SET email_and_password = email_and_password ||
+    '{"email_verification_method":"link"}'::jsonb`);
+  try {
+    email = await banned('ban-link');
+    r = await call('POST', '/send-verification-email', { body: { email, callbackURL: '/done' } });
+    assert.equal(r.status, 200, r.text);
+    const link = read(await mailFor(email), 'link');
+    r = await call('GET', link.slice(AUTH_URL.length), { jar: new Jar() });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.json.code, 'BANNED_USER');
+    assert.equal(sql(`SELECT "emailVerified" FROM neon_auth."user" WHERE email = '${q(email)}'`), 't');
+    assert.equal(sessionsOf(email), 0);
+  } finally {
+    resetSettings();
+  }
 });
 
 // ---------------------------------------------------------------- the invitation mail
