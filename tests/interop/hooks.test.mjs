@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { AUTH_URL, ORIGIN, TOP, Jar, call, cli, sql, setSettings, resetSettings, sleep } from './lib.mjs';
 import { CLIENT_ID, CLIENT_SECRET, startOidc, providerLogin } from './oauth/providers.mjs';
 
@@ -153,6 +153,14 @@ const paths = {
     return loc.searchParams.get('error') ? { code: loc.searchParams.get('error'),
       description: loc.searchParams.get('error_description') } : { ok: true };
   },
+  async 'social (idToken)'(email) {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ iss: oidc.issuer, sub: `idt-${Math.random().toString(36).slice(2, 10)}`,
+      aud: CLIENT_ID, email, email_verified: true, name: 'Id Token', iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-k1' }).sign(oidc.privateKey);
+    const r = await call('POST', '/sign-in/social', { jar: new Jar(), body: { provider: 'oidc', idToken: { token } } });
+    return r.status === 200 ? { ok: true } : { status: r.status, code: r.json?.code };
+  },
   async 'email-otp sign-in'(email) {
     if (mailSkip) return { skip: mailSkip };
     let r = await call('POST', '/email-otp/send-verification-otp', { body: { email, type: 'sign-in' } });
@@ -231,6 +239,7 @@ test('settings.sign_up.function: called in the transaction with the provider, re
         assert.deepEqual(r, { ok: true });
         const provider = sql(`SELECT provider FROM ${S}.calls WHERE email = '${q(good)}'`);
         assert.equal(provider, { 'sign-up/email': 'credential', 'admin/create-user': 'admin', 'social (oidc)': 'oidc',
+          'social (idToken)': 'oidc',
           'email-otp sign-in': 'email-otp', 'magic link': 'magic-link' }[name]);
         const bad = addr('deny', 'example.com');
         r = await run(bad);
@@ -243,7 +252,7 @@ test('settings.sign_up.function: called in the transaction with the provider, re
     // a function that raises, or that does not exist: nobody is created
     for (const fn of [`${S}.raising`, `${S}.missing`]) {
       setSettings({ sign_up: { function: fn } });
-      for (const name of ['sign-up/email', 'social (oidc)', 'admin/create-user']) {
+      for (const name of ['sign-up/email', 'social (oidc)', 'social (idToken)', 'admin/create-user']) {
         const e = addr('fn-fail', 'example.com');
         const r = await paths[name](e);
         assert.equal(r.code, 'SIGN_UP_CHECK_FAILED', `${fn} ${name}: ${JSON.stringify(r)}`);
