@@ -46,8 +46,10 @@ function baseConfig(port) {
       client_secret: CLIENT_SECRET, issuer: oidc.issuer }]))}'::jsonb`);
 }
 
+let savedPlugins;
 before(async () => {
   resetSettings();
+  savedPlugins = sql(`SELECT coalesce(plugin_configs, '{}'::jsonb)::text FROM neon_auth.project_config`);
   oidc = await startOidc([`${AUTH_URL}/callback/oidc`], accounts);
   let port = 0;
   try { execFileSync(PY, ['-c', 'import aiosmtpd']); } catch { mailSkip = 'python3-aiosmtpd is not installed'; }
@@ -95,7 +97,7 @@ before(async () => {
 after(async () => {
   await oidc?.stop();
   sql(`UPDATE neon_auth.project_config SET email_provider = NULL, social_providers = '[]'::jsonb,
-    plugin_configs = plugin_configs - 'magic-link'`);
+    plugin_configs = '${q(savedPlugins)}'::jsonb`);
   resetSettings();
   sql(`DROP SCHEMA IF EXISTS ${S} CASCADE`);
   sink?.kill();
@@ -460,6 +462,8 @@ test('organization invite-member mails the invitation with Neon\'s accept link',
     assert.equal(r.status, 200);
     await mailFor(other, 2);
   } finally {
-    sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs - 'organization'`);
+    // the organization settings as they were before this test
+    sql(`UPDATE neon_auth.project_config SET plugin_configs = (plugin_configs - 'organization') ||
+      jsonb_strip_nulls(jsonb_build_object('organization', '${q(savedPlugins)}'::jsonb -> 'organization'))`);
   }
 });
