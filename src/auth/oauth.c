@@ -1649,6 +1649,7 @@ oauth_callback(struct request *r, const char *id, const struct oauth_cb *cb)
 		/* as an APIError: ?error=<code>&error_description= */
 		fail_to(r, errurl, err_info(refused)->code != NULL ?
 		    err_info(refused)->code : "unable_to_create_user",
+		    r->err_message != NULL ? r->err_message :
 		    err_info(refused)->message);
 		return;
 	}
