@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -222,6 +224,7 @@ magic_link_verify(struct request *r, void *in)
 	struct verification_rec	 vr;
 	struct verify_urls	 u;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	struct auth		 a;
 	const char		*token, *qcb, *qerr, *qnew, *email, *name;
 	const char		*hash, *id;
@@ -265,10 +268,31 @@ magic_link_verify(struct request *r, void *in)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0 && ml_settings(r->bcfg)->disable_sign_up)
 		return (fail(r, &u, "new_user_signup_disabled"));
+	/*
+	 * the admin plugin's session hook: a banned user gets no session,
+	 * 403 BANNED_USER as JSON even with a callbackURL (Better Auth 1.7.25
+	 * throws from createSession)
+	 */
+	if (rc == 1 && (e = admin_ban_check(r, &a.u, ERR_INTERNAL_EMPTY)) !=
+	    ERR_NONE)
+		return (e);
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0) {
+		su.email = email;
+		su.name = name;
+		su.image = NULL;
+		su.email_verified = 1;
+		su.provider = "magic-link";
+		if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+			store_rollback(r->db);
+			/* the refusal's code on the error callback */
+			if (e == ERR_DATABASE_UNAVAILABLE ||
+			    err_info(e)->code == NULL)
+				return (e);
+			return (fail(r, &u, err_info(e)->code));
+		}
 		rc = store_user_create_verified(r->db, r->a, email,
 		    name ? name : "", NULL, &a.u);
 		if (rc != 1) {
