@@ -34,11 +34,12 @@ functions() { # DB FORBIDDEN-PREFIX BRANCH-CLAIM
       LANGUAGE sql AS \$\$ SELECT claims || '{\"branch\":\"$3\"}'::jsonb \$\$;" >/dev/null
 }
 functions "$DBA" deny a || { echo "Bail out! cannot create A's functions"; exit 1; }
-for kv in 'settings.rate_limit {"enabled":false}' \
-    'settings.sign_up {"allowed_email_domains":["a.test"],"function":"app.allow_sign_up"}' \
-    'settings.jwt {"claims_function":"app.jwt_claims"}'; do
-  out=$(cfg set main ${kv%% *} "${kv#* }" 2>&1) || { echo "Bail out! config set $kv: $out"; exit 1; }
-done
+set_main() { # FIELD JSON
+  out=$(cfg set main "$1" "$2" 2>&1) || { echo "Bail out! config set $1: $out"; exit 1; }
+}
+set_main settings.rate_limit '{"enabled":false}'
+set_main settings.sign_up '{"allowed_email_domains":["a.test"],"function":"app.allow_sign_up"}'
+set_main settings.jwt '{"claims_function":"app.jwt_claims"}'
 la_up || { echo "Bail out! daemon did not start"; t_diag "$LA_DIAG"; exit 1; }
 t_diag "main = $URLA, copy = $URLB (database $DBB made later from $DBA)"
 
