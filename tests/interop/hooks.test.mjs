@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
-import { AUTH_URL, ORIGIN, TOP, Jar, call, cli, sql, setSettings, resetSettings, sleep } from './lib.mjs';
+import { AUTH_URL, ORIGIN, TOP, STACK_DIR, Jar, call, cli, sql, setSettings, resetSettings, sleep } from './lib.mjs';
 import { CLIENT_ID, CLIENT_SECRET, startOidc, providerLogin } from './oauth/providers.mjs';
 
 const SINK = path.join(TOP, 'tests', 'integration', 'smtp_sink.py');
@@ -439,15 +439,27 @@ test('a banned user\'s address is verified, but verification signs nobody in', a
 
 // ---------------------------------------------------------------- the invitation mail
 
+// the messages the stack's spool holds (queued or delivered): written before the endpoint answers
+const spooled = () => ['queue', 'done'].reduce((k, d) => {
+  try { return k + fs.readdirSync(path.join(STACK_DIR, 'spool', d)).length; } catch { return k; }
+}, 0);
+
 test('organization invite-member mails the invitation with Neon\'s accept link', async (t) => {
   if (mailSkip) return t.skip(mailSkip);
+  const owner = await signedIn(null);
   sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs ||
-    '{"organization":{"enabled":true,"send_invitation_email":true}}'::jsonb`);
+    '{"organization":{"enabled":true,"send_invitation_email":false}}'::jsonb`);
   try {
-    const owner = await signedIn(null);
     let r = await call('POST', '/organization/create', { jar: owner.jar, body: { name: 'Hooks Org', slug: `hooks-${process.pid}-${n}` } });
     assert.equal(r.status, 200, r.text);
     const org = r.json;
+    // the setting off (the default): nothing is queued
+    const before = spooled();
+    r = await call('POST', '/organization/invite-member', { jar: owner.jar, body: { email: addr('quiet', 'example.com'), role: 'member', organizationId: org.id } });
+    assert.equal(r.status, 200, r.text);
+    if (fs.existsSync(path.join(STACK_DIR, 'spool'))) assert.equal(spooled(), before, 'no mail without send_invitation_email');
+    sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs ||
+      '{"organization":{"enabled":true,"send_invitation_email":true}}'::jsonb`);
     const invitee = addr('invitee', 'example.com');
     r = await call('POST', '/organization/invite-member', { jar: owner.jar, body: { email: invitee, role: 'member', organizationId: org.id } });
     assert.equal(r.status, 200, r.text);
