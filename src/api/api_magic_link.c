@@ -230,7 +230,7 @@ magic_link_verify(struct request *r, void *in)
 	const char		*hash, *id;
 	char			*issues = NULL;
 	struct jbuf		 b;
-	int			 rc, created = 0;
+	int			 rc, created = 0, banned;
 	enum err		 e;
 
 	(void)in;
@@ -270,12 +270,17 @@ magic_link_verify(struct request *r, void *in)
 		return (fail(r, &u, "new_user_signup_disabled"));
 	/*
 	 * the admin plugin's session hook: a banned user gets no session,
-	 * 403 BANNED_USER as JSON even with a callbackURL (Better Auth 1.7.25
-	 * throws from createSession)
+	 * 403 BANNED_USER as JSON even with a callbackURL, after the link
+	 * proved the address (Better Auth 1.7.25 verifies it, then
+	 * createSession throws)
 	 */
+	banned = 0;
 	if (rc == 1 && (e = admin_ban_check(r, &a.u, ERR_INTERNAL_EMPTY)) !=
-	    ERR_NONE)
-		return (e);
+	    ERR_NONE) {
+		if (e != ERR_BANNED_USER)
+			return (e);
+		banned = 1;
+	}
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
@@ -310,6 +315,14 @@ magic_link_verify(struct request *r, void *in)
 			store_rollback(r->db);
 			return (fail(r, &u, "user_not_found"));
 		}
+	}
+	if (rc == 1 && banned) {
+		if (store_commit(r->db) == -1) {
+			e = err_db(r, r->db, ERR_INTERNAL_EMPTY);
+			store_rollback(r->db);
+			return (e);
+		}
+		return (ERR_BANNED_USER);
 	}
 	if (rc == 1 && store_session_create(r->db, r->a, a.u.id, &sn,
 	    &a.s) == -1)

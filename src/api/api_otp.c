@@ -300,7 +300,7 @@ sign_in_email_otp(struct request *r, void *inp)
 	struct session_new	 sn;
 	struct signup_new	 su;
 	struct auth		 a;
-	int			 rc, created = 0;
+	int			 rc, created = 0, banned;
 	enum err		 e;
 
 	if ((e = verify_otp_check(r, verify_otp_identifier(r, "sign-in",
@@ -311,10 +311,18 @@ sign_in_email_otp(struct request *r, void *inp)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0 && r->bcfg->disable_sign_up)
 		return (ERR_INVALID_OTP);
-	/* the admin plugin's session hook: a banned user gets no session */
+	/*
+	 * the admin plugin's session hook: a banned user gets no session,
+	 * but the code still proves the address (Better Auth 1.7.25 verifies
+	 * it before createSession throws)
+	 */
+	banned = 0;
 	if (rc == 1 && (e = admin_ban_check(r, &a.u,
-	    ERR_FAILED_TO_CREATE_SESSION)) != ERR_NONE)
-		return (e);
+	    ERR_FAILED_TO_CREATE_SESSION)) != ERR_NONE) {
+		if (e != ERR_BANNED_USER)
+			return (e);
+		banned = 1;
+	}
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION));
@@ -339,6 +347,14 @@ sign_in_email_otp(struct request *r, void *inp)
 			rc = -1;
 	} else if (!a.u.email_verified)
 		rc = store_user_revoke_unproven(r->db, r->a, a.u.id, &a.u);
+	if (rc == 1 && banned) {
+		if (store_commit(r->db) == -1) {
+			e = err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION);
+			store_rollback(r->db);
+			return (e);
+		}
+		return (ERR_BANNED_USER);
+	}
 	if (rc == 1 && store_session_create(r->db, r->a, a.u.id, &sn,
 	    &a.s) == -1)
 		rc = -1;

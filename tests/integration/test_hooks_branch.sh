@@ -5,7 +5,8 @@
 # live in A's project_config, the functions in A's schema "app".
 #
 #   a  on A: the domain list and the sign-up function refuse (403 SIGN_UP_EMAIL_DOMAIN_NOT_ALLOWED,
-#      403 SIGN_UP_NOT_ALLOWED); GET token carries the claims function's claim
+#      403 SIGN_UP_NOT_ALLOWED), also `neon-authd user create` (exit 65); GET token carries the
+#      claims function's claim
 #   b  the copy B enforces A's rules and calls its own copy of A's functions
 #   c  B's rules and functions changed (config set copy, CREATE OR REPLACE FUNCTION on B): B follows
 #      them, A keeps its own
@@ -34,11 +35,12 @@ functions() { # DB FORBIDDEN-PREFIX BRANCH-CLAIM
       LANGUAGE sql AS \$\$ SELECT claims || '{\"branch\":\"$3\"}'::jsonb \$\$;" >/dev/null
 }
 functions "$DBA" deny a || { echo "Bail out! cannot create A's functions"; exit 1; }
-for kv in 'settings.rate_limit {"enabled":false}' \
-    'settings.sign_up {"allowed_email_domains":["a.test"],"function":"app.allow_sign_up"}' \
-    'settings.jwt {"claims_function":"app.jwt_claims"}'; do
-  out=$(cfg set main ${kv%% *} "${kv#* }" 2>&1) || { echo "Bail out! config set $kv: $out"; exit 1; }
-done
+set_main() { # FIELD JSON
+  out=$(cfg set main "$1" "$2" 2>&1) || { echo "Bail out! config set $1: $out"; exit 1; }
+}
+set_main settings.rate_limit '{"enabled":false}'
+set_main settings.sign_up '{"allowed_email_domains":["a.test"],"function":"app.allow_sign_up"}'
+set_main settings.jwt '{"claims_function":"app.jwt_claims"}'
 la_up || { echo "Bail out! daemon did not start"; t_diag "$LA_DIAG"; exit 1; }
 t_diag "main = $URLA, copy = $URLB (database $DBB made later from $DBA)"
 
@@ -68,6 +70,15 @@ expect "$URLA" ok a.test 200 "a: A"
 t_is "$(claim "$URLA")" a "a: A's token carries A's claim branch=a"
 expect "$URLA" ok b.test "403 SIGN_UP_EMAIL_DOMAIN_NOT_ALLOWED" "a: A's domain list"
 expect "$URLA" deny a.test "403 SIGN_UP_NOT_ALLOWED" "a: A's sign-up function"
+# the operator's command line passes the same gate
+out=$("$NA_BIN" user create main "cli-$LA_SUFFIX@b.test" --name Cli -c "$CONF" 2>&1); rc=$?
+t_is "$rc $(grep -c 'Sign up is not allowed for this email domain' <<<"$out")" "65 1" \
+  "a: neon-authd user create main ...@b.test -> exit 65, the domain rule's message"
+out=$("$NA_BIN" user create main "deny-cli-$LA_SUFFIX@a.test" --name Cli -c "$CONF" 2>&1); rc=$?
+t_is "$rc $(grep -c 'Sign up is not allowed$' <<<"$out")" "65 1" \
+  "a: neon-authd user create main deny-...@a.test -> exit 65, the function's refusal"
+out=$("$NA_BIN" user create main "cli-$LA_SUFFIX@a.test" --name Cli -c "$CONF" 2>&1); rc=$?
+t_is "$rc" 0 "a: neon-authd user create main ...@a.test -> exit 0"
 
 # ---------------------------------------------------------------- the copy
 copy_ok=0

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
-import { AUTH_URL, ORIGIN, TOP, Jar, call, cli, sql, setSettings, resetSettings, sleep } from './lib.mjs';
+import { AUTH_URL, ORIGIN, TOP, STACK_DIR, Jar, call, cli, sql, setSettings, resetSettings, sleep } from './lib.mjs';
 import { CLIENT_ID, CLIENT_SECRET, startOidc, providerLogin } from './oauth/providers.mjs';
 
 const SINK = path.join(TOP, 'tests', 'integration', 'smtp_sink.py');
@@ -360,29 +360,41 @@ test('settings.jwt.claims_function: a function that raises, changes sub or retur
 test('a banned user gets no session from an email code or a magic link', async (t) => {
   if (mailSkip) return t.skip(mailSkip);
   const a = await theAdmin();
-  const jar = new Jar();
-  const email = addr('banned', 'example.com');
-  let r = await call('POST', '/sign-up/email', { jar, body: { email, password: PASSWORD, name: 'Ban' } });
+  const sessionsOf = (email) => Number(sql(`SELECT count(*) FROM neon_auth.session s JOIN neon_auth."user" u
+    ON u.id = s."userId" WHERE u.email = '${q(email)}'`));
+  const verified = (email) => sql(`SELECT "emailVerified" FROM neon_auth."user" WHERE email = '${q(email)}'`);
+  // signed up with a password, unverified, then banned (which ends its sessions)
+  const banned = async (tag) => {
+    const email = addr(tag, 'example.com');
+    let r = await call('POST', '/sign-up/email', { jar: new Jar(), body: { email, password: PASSWORD, name: 'Ban' } });
+    assert.equal(r.status, 200);
+    r = await call('POST', '/admin/ban-user', { jar: a.jar, body: { userId: r.json.user.id, banReason: 'test' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(verified(email), 'f');
+    assert.equal(sessionsOf(email), 0);
+    return email;
+  };
+  let email = await banned('ban-otp');
+  let r = await call('POST', '/email-otp/send-verification-otp', { body: { email, type: 'sign-in' } });
   assert.equal(r.status, 200);
-  r = await call('POST', '/admin/ban-user', { jar: a.jar, body: { userId: r.json.user.id, banReason: 'test' } });
-  assert.equal(r.status, 200, r.text);
-  const before = Number(sql(`SELECT count(*) FROM neon_auth.session s JOIN neon_auth."user" u ON u.id = s."userId" WHERE u.email = '${q(email)}'`));
-  r = await call('POST', '/email-otp/send-verification-otp', { body: { email, type: 'sign-in' } });
-  assert.equal(r.status, 200);
-  const code = read(await mailFor(email, 1), 'code');
-  r = await call('POST', '/sign-in/email-otp', { jar: new Jar(), body: { email, otp: code } });
+  r = await call('POST', '/sign-in/email-otp', { jar: new Jar(), body: { email, otp: read(await mailFor(email), 'code') } });
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json.code, 'BANNED_USER');
+  assert.ok(!r.headers.getSetCookie().some((c) => c.includes('session_token=') && !c.includes('Max-Age=0')));
+  assert.equal(sessionsOf(email), 0, 'no session was created');
+  // the code proved the address: Better Auth 1.7.25 records it before createSession refuses
+  assert.equal(verified(email), 't');
+
+  email = await banned('ban-link');
   r = await call('POST', '/sign-in/magic-link', { body: { email, callbackURL: '/dash', errorCallbackURL: '/oops' } });
   assert.equal(r.status, 200);
-  const link = read(await mailFor(email, 2), 'link');
-  r = await call('GET', link.slice(AUTH_URL.length), { jar: new Jar() });
+  r = await call('GET', read(await mailFor(email), 'link').slice(AUTH_URL.length), { jar: new Jar() });
   // as Better Auth 1.7.25 answers (its createSession throws): JSON, not the error callback
   assert.equal(r.status, 403, r.text);
   assert.equal(r.json.code, 'BANNED_USER');
   assert.ok(!r.headers.getSetCookie().some((c) => c.includes('session_token=') && !c.includes('Max-Age=0')));
-  const after = Number(sql(`SELECT count(*) FROM neon_auth.session s JOIN neon_auth."user" u ON u.id = s."userId" WHERE u.email = '${q(email)}'`));
-  assert.equal(after, before, 'no session was created');
+  assert.equal(sessionsOf(email), 0, 'no session was created');
+  assert.equal(verified(email), 't');
 });
 
 test('a banned user\'s address is verified, but verification signs nobody in', async (t) => {
@@ -427,15 +439,27 @@ test('a banned user\'s address is verified, but verification signs nobody in', a
 
 // ---------------------------------------------------------------- the invitation mail
 
+// the messages the stack's spool holds (queued or delivered): written before the endpoint answers
+const spooled = () => ['queue', 'done'].reduce((k, d) => {
+  try { return k + fs.readdirSync(path.join(STACK_DIR, 'spool', d)).length; } catch { return k; }
+}, 0);
+
 test('organization invite-member mails the invitation with Neon\'s accept link', async (t) => {
   if (mailSkip) return t.skip(mailSkip);
+  const owner = await signedIn(null);
   sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs ||
-    '{"organization":{"enabled":true,"send_invitation_email":true}}'::jsonb`);
+    '{"organization":{"enabled":true,"send_invitation_email":false}}'::jsonb`);
   try {
-    const owner = await signedIn(null);
     let r = await call('POST', '/organization/create', { jar: owner.jar, body: { name: 'Hooks Org', slug: `hooks-${process.pid}-${n}` } });
     assert.equal(r.status, 200, r.text);
     const org = r.json;
+    // the setting off (the default): nothing is queued
+    const before = spooled();
+    r = await call('POST', '/organization/invite-member', { jar: owner.jar, body: { email: addr('quiet', 'example.com'), role: 'member', organizationId: org.id } });
+    assert.equal(r.status, 200, r.text);
+    if (fs.existsSync(path.join(STACK_DIR, 'spool'))) assert.equal(spooled(), before, 'no mail without send_invitation_email');
+    sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs ||
+      '{"organization":{"enabled":true,"send_invitation_email":true}}'::jsonb`);
     const invitee = addr('invitee', 'example.com');
     r = await call('POST', '/organization/invite-member', { jar: owner.jar, body: { email: invitee, role: 'member', organizationId: org.id } });
     assert.equal(r.status, 200, r.text);
