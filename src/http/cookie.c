@@ -52,6 +52,35 @@ neon_style(struct request *r)
 	return (r->bcfg != NULL && branchcfg_neon_cookies(r->bcfg, r->branch));
 }
 
+/*
+ * A templated branch shares its host with every other database of the
+ * template: its cookies are scoped to its own base path, so one jar
+ * holds one session per database (issue 12, #8).
+ */
+const char *
+cookie_path(struct request *r)
+{
+	const struct branch	*b = r->branch;
+
+	if (b != NULL && b->templated && b->base_path != NULL &&
+	    b->base_path[0] == '/' && b->base_path[1] != '\0')
+		return (b->base_path);
+	return ("/");
+}
+
+/*
+ * settings.cookies.style "host": __Host- names (Secure, Path=/, no
+ * Domain: no sibling subdomain can set or shadow them), on an https Auth
+ * URL whose cookies are not path-scoped; elsewhere the "auto" names.
+ */
+static int
+host_style(struct request *r)
+{
+	return (r->bcfg != NULL && r->bcfg->cookie_style_host &&
+	    r->branch != NULL && r->branch->secure &&
+	    strcmp(cookie_path(r), "/") == 0);
+}
+
 const char *
 cookie_name(struct request *r, const char *short_name)
 {
@@ -59,8 +88,8 @@ cookie_name(struct request *r, const char *short_name)
 	int		 secure = neon_style(r) ||
 			    (r->branch != NULL && r->branch->secure);
 
-	return (arena_printf(r->a, "%s%s.%s", secure ? "__Secure-" : "", prefix,
-	    short_name));
+	return (arena_printf(r->a, "%s%s.%s", host_style(r) ? "__Host-" :
+	    secure ? "__Secure-" : "", prefix, short_name));
 }
 char *
 cookie_get(struct request *r, const char *name)
@@ -152,8 +181,9 @@ cookie_set(struct request *r, const char *name, const char *value,
 	/* a cookie set twice in one reply is sent once, the last time */
 	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
 	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
-	    "%s=%s%s; Path=/; HttpOnly%s; SameSite=%s%s", name,
-	    url_encode(r->a, value), ma, secure || none ? "; Secure" :
+	    "%s=%s%s; Path=%s; HttpOnly%s; SameSite=%s%s", name,
+	    url_encode(r->a, value), ma, cookie_path(r),
+	    secure || none ? "; Secure" :
 	    "", none ? "None" : "Lax", none ? "; Partitioned" : ""));
 }
 
