@@ -78,7 +78,8 @@ before(async () => {
   PEER_URL = peer.url;
   resetSettings();
   // compare like with like: Better Auth's cookie prefix, delete-user off as on the peer
-  setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false });
+  // Better Auth's bearer takes the raw token unless requireSignature is set
+  setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false, bearer_require_signature: false });
 });
 
 after(() => {
