@@ -45,9 +45,12 @@ test('bearer on: the signed token works, the raw database token only with bearer
   assert.deepEqual([r.status, r.text], [200, 'null']);
   r = await call('POST', '/update-user', { headers: { authorization: `Bearer ${token}` }, body: { name: 'Mallory' } });
   assert.equal(r.status, 401);
+  assert.doesNotMatch(cli('check-config', '--connect'), /bearer_require_signature/);
   setSettings({ bearer_require_signature: false });
   r = await call('GET', '/get-session', { headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.json.session.token, token);
+  // check-config --connect names the risk
+  assert.match(cli('check-config', '--connect'), /warning: settings\.bearer_require_signature is false/);
   resetSettings();
 });
 
