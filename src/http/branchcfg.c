@@ -675,7 +675,7 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	}
 	s_str(st, "cookies", "prefix", c->cookie_prefix,
 	    sizeof(c->cookie_prefix));
-	/* the prefix goes into Set-Cookie names: the charset config set checks */
+	/* the prefix goes into Set-Cookie names: config set's charset */
 	if (!branchcfg_prefix_ok(c->cookie_prefix))
 		snprintf(c->cookie_prefix, sizeof(c->cookie_prefix), "%s",
 		    spec_find("cookies", "prefix")->sdef);
@@ -1404,10 +1404,10 @@ branchcfg_acquire(struct request *r)
 			    "that is not loopback, where browsers drop Secure "
 			    "cookies", b->name);
 		if (branchcfg_localhost_warn(&e->cfg, b))
-			log_warnx("branch=%s allow_localhost with SameSite=None "
-			    "on an https Auth URL: any program serving a page "
-			    "on localhost can read this branch's sessions",
-			    b->name);
+			log_warnx("branch=%s allow_localhost with "
+			    "SameSite=None on an https Auth URL: any program "
+			    "serving a page on localhost can read this "
+			    "branch's sessions", b->name);
 		e->cfg.loaded_ms = now;
 		e->valid = 1;
 	}

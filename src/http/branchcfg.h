@@ -135,7 +135,7 @@ struct branchcfg {
 	char		 cookie_prefix[64];
 	int		 same_site_none;
 	int		 cookie_style_neon;	/* style "neon" (see below) */
-	int		 cookie_style_host;	/* style "host": __Host- names */
+	int		 cookie_style_host;	/* "host": __Host- */
 	/* settings flags */
 	int		 bearer;
 	int		 bearer_require_signature;	/* no raw token */

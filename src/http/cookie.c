@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -167,9 +168,9 @@ cookie_sign(struct request *r, const char *value)
 	return (crypto_cookie_sign_ctx(r->a, cookie_hmac(r), str_c(value)));
 }
 
-void
-cookie_set(struct request *r, const char *name, const char *value,
-    int64_t max_age)
+static void
+set_at(struct request *r, const char *name, const char *value,
+    int64_t max_age, const char *path)
 {
 	int		 neon = neon_style(r);
 	int		 secure = (r->branch && r->branch->secure) || neon;
@@ -178,13 +179,37 @@ cookie_set(struct request *r, const char *name, const char *value,
 
 	if (max_age >= 0)
 		snprintf(ma, sizeof(ma), "; Max-Age=%lld", (long long)max_age);
-	/* a cookie set twice in one reply is sent once, the last time */
-	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
 	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
 	    "%s=%s%s; Path=%s; HttpOnly%s; SameSite=%s%s", name,
-	    url_encode(r->a, value), ma, cookie_path(r),
-	    secure || none ? "; Secure" :
+	    url_encode(r->a, value), ma, path, secure || none ? "; Secure" :
 	    "", none ? "None" : "Lax", none ? "; Partitioned" : ""));
+}
+
+void
+cookie_set(struct request *r, const char *name, const char *value,
+    int64_t max_age)
+{
+	const char			*prefix = arena_printf(r->a, "%s=", name);
+	const char			*path = cookie_path(r);
+	const struct reply_header	*h;
+	size_t				 pl = strlen(prefix);
+	int				 n = 0;
+
+	/* a cookie set twice in one reply is sent once, the last time */
+	for (h = r->headers; h != NULL; h = h->next)
+		if (strcasecmp(h->name, "Set-Cookie") == 0 &&
+		    strncmp(h->value, prefix, pl) == 0)
+			n++;
+	while (n-- > 0)
+		reply_header_remove(r, "Set-Cookie", prefix);
+	set_at(r, name, value, max_age, path);
+	/*
+	 * a path-scoped branch: the request's cookie of that name may be
+	 * one set at Path=/ before the scope (upgrade), which would outlive
+	 * a sign-out; it goes too
+	 */
+	if (strcmp(path, "/") != 0 && cookie_get(r, name) != NULL)
+		set_at(r, name, "", 0, "/");
 }
 
 void

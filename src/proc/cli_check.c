@@ -137,8 +137,8 @@ config_warnings(struct db_conn *conn, const struct branch *b)
 		printf("branch %s: warning: allow_localhost with SameSite=None "
 		    "cookies on an https Auth URL: any program serving a page "
 		    "on localhost can read this branch's sessions (set "
-		    "settings.allow_localhost_on_https false, or allow_localhost "
-		    "false)\n", b->name);
+		    "settings.allow_localhost_on_https false, or "
+		    "allow_localhost false)\n", b->name);
 	if (cfg.bearer && !cfg.bearer_require_signature)
 		printf("branch %s: warning: settings.bearer_require_signature "
 		    "is false: the raw tokens in neon_auth.session are bearer "

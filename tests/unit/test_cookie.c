@@ -217,6 +217,32 @@ test_templated_path(void **state)
 	assert_string_equal(cookie_name(&f.r, "session_token"),
 	    "__Secure-neon-auth.session_token");
 	fix_free(&f);
+	/*
+	 * a request that carries the cookie (maybe set at Path=/ before the
+	 * scope): the reply also expires it at Path=/, once per reply
+	 */
+	fix_init(&f, "https://b1.auth.example.com/db1/auth", "{}");
+	f.br.templated = 1;
+	f.br.base_path = "/db1/auth";
+	{
+		char *params[] = { "HTTP_COOKIE=__Secure-neon-auth."
+		    "session_token=x", NULL };
+		const struct reply_header *h;
+		int n = 0;
+
+		f.r.params = params;
+		cookie_expire(&f.r, cookie_name(&f.r, "session_token"));
+		cookie_expire(&f.r, cookie_name(&f.r, "session_token"));
+		for (h = f.r.headers; h != NULL; h = h->next, n++)
+			assert_string_equal(h->value, n == 0 ?
+			    "__Secure-neon-auth.session_token=; Max-Age=0; "
+			    "Path=/db1/auth; HttpOnly; Secure; SameSite=Lax" :
+			    "__Secure-neon-auth.session_token=; Max-Age=0; "
+			    "Path=/; HttpOnly; Secure; SameSite=Lax");
+		assert_int_equal(n, 2);
+		f.r.params = NULL;
+	}
+	fix_free(&f);
 	/* a listed branch, and a templated one at the host root: Path=/ */
 	fix_init(&f, "https://auth.example.com/db1/auth", "{}");
 	f.br.base_path = "/db1/auth";
@@ -284,7 +310,8 @@ test_hardened_defaults(void **state)
 	assert_int_equal(f.cfg.bearer, 1);
 	assert_int_equal(f.cfg.bearer_require_signature, 0);
 	/* a row written before the cap reads as the cap */
-	assert_int_equal(f.cfg.cookie_cache_max_age, BRANCHCFG_COOKIE_CACHE_MAX);
+	assert_int_equal(f.cfg.cookie_cache_max_age,
+	    BRANCHCFG_COOKIE_CACHE_MAX);
 	fix_free(&f);
 	fix_init(&f, "https://auth.example.com/neondb/auth", "{\"session\":{"
 	    "\"cookie_cache_max_age\":600}}");
