@@ -8,6 +8,7 @@
 
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/text.h"
 #include "http/request.h"
 #include "lib/url.h"
 
@@ -23,16 +24,22 @@ request_header(struct request *r, const char *cgi_name)
 	return (NULL);
 }
 
+/*
+ * A value that is not UTF-8 once decoded reads as absent: no such bytes
+ * reach NFKC or PostgreSQL, which refuse them (issue 12, #15).
+ */
 char *
 request_query_n(struct request *r, const char *key, int *count)
 {
-	return (url_query_get(r->a, r->query.p, r->query.len, key, count));
+	char	*v = url_query_get(r->a, r->query.p, r->query.len, key, count);
+
+	return (v != NULL && !text_utf8_valid(v, strlen(v)) ? NULL : v);
 }
 
 char *
 request_query(struct request *r, const char *key)
 {
-	return (url_query_get(r->a, r->query.p, r->query.len, key, NULL));
+	return (request_query_n(r, key, NULL));
 }
 
 /* 1 when s has a control byte (tab aside): CR/LF would split the header */

@@ -100,7 +100,8 @@ const char	*request_header(struct request *r, const char *cgi_name);
 
 /*
  * request_query: the first value of key in the query string, decoded into
- * the arena, or NULL when absent; request_query_n also counts them.
+ * the arena, or NULL when absent or not UTF-8 once decoded;
+ * request_query_n also counts them.
  */
 char		*request_query(struct request *r, const char *key);
 char		*request_query_n(struct request *r, const char *key, int *count);

@@ -138,7 +138,7 @@ function logSince(off) {
   } finally { fs.closeSync(fd); }
 }
 
-test('invalid UTF-8 in a password, a name, a form or a bearer: 400 / no session, no error-level log line', async (t) => {
+test('invalid UTF-8 in a password, a name, a form, a URL or a bearer: 400 / no token / no session, no error-level log line', async (t) => {
   if (logSize() < 0) return t.skip('no daemon log in STACK_DIR');
   const { email } = await signUp(new Jar());
   const off = logSize();
@@ -150,6 +150,12 @@ test('invalid UTF-8 in a password, a name, a form or a bearer: 400 / no session,
   assert.equal(r.status, 400, `sign-up: ${r.status} ${r.text}`);
   r = await call('POST', '/sign-in/email', { raw: Buffer.concat([Buffer.from(`email=${encodeURIComponent(email)}&password=`), Buffer.from('%FF%FExxxxxxxxxx')]), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(r.status, 400, `form sign-in: ${r.status} ${r.text}`);
+  // in the URL: a path token and a query value
+  r = await call('GET', '/reset-password/%FF%FE?callbackURL=/x', { headers: { origin: null } });
+  assert.equal(r.status, 302, `reset-password/:token: ${r.status} ${r.text}`);
+  assert.match(r.headers.get('location'), /error=INVALID_TOKEN/);
+  r = await call('GET', '/reset-password/abc?callbackURL=%FF', { headers: { origin: null } });
+  assert.ok(r.status < 500, `callbackURL: ${r.status} ${r.text}`);
   setSettings({ bearer: true, bearer_require_signature: false });
   try {
     r = await call('GET', '/get-session', { headers: { authorization: 'Bearer %FF%FEabc' } });
