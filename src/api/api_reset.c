@@ -132,7 +132,9 @@ reset_callback(struct request *r, void *in)
 	if ((e = origin_check_query_callback(r)) != ERR_NONE)
 		return (e);
 	token = url_decode(r->a, r->route.p + n, r->route.len - n, 0);
-	if (*token == '\0' || *cb == '\0') {
+	/* bytes that are not UTF-8 are no token (issue 12, #15) */
+	if (*token == '\0' || *cb == '\0' ||
+	    !text_utf8_valid(token, strlen(token))) {
 		reply_redirect(r, *cb == '\0' ? arena_printf(r->a,
 		    "%s/error?error=INVALID_TOKEN", r->branch->auth_url) :
 		    callback_with(r, cb, "error", "INVALID_TOKEN"));

@@ -24,7 +24,7 @@
 #include "http/clientip.h"
 #include "lib/url.h"
 #include "lib/clock.h"
-#include "lib/url.h"
+#include "lib/text.h"
 
 /*
  * Cookie cache, "compact" strategy (protocol.md §3.4): the signature
@@ -157,9 +157,12 @@ cache_read(struct request *r, const char *token, struct auth *a)
 }
 
 /*
- * Bearer plugin (§3.6): "Bearer <token>[.<sig>]".  A raw token is taken
- * as it is; a signed one must carry a standard padded base64 signature,
- * since the session is then read through the cookie reader.
+ * Bearer plugin (§3.6): "Bearer <token>[.<sig>]".  A signed one must carry
+ * a standard padded base64 signature, since the session is then read
+ * through the cookie reader.  A raw token (the value stored in
+ * neon_auth.session) is taken only with settings.bearer_require_signature
+ * false (Better Auth's requireSignature: false): whoever can read that
+ * table must not be able to act as its users (issue 12, #1).
  */
 static const char *
 bearer_token(struct request *r)
@@ -179,8 +182,11 @@ bearer_token(struct request *r)
 		return (NULL);
 	if (strchr(t, '%'))
 		t = url_decode(r->a, t, strlen(t), 0);
+	/* no token holds such bytes: an invalid bearer, ignored (#15) */
+	if (!text_utf8_valid(t, strlen(t)))
+		return (NULL);
 	if (strchr(t, '.') == NULL)
-		return (t);
+		return (r->bcfg->bearer_require_signature ? NULL : t);
 	if (cookie_verify(r, t, &v) != CRYPTO_COOKIE_VALID)
 		return (NULL);
 	return (v);
@@ -249,7 +255,9 @@ session_new(struct request *r, int dont_remember)
 	const char		*ua = request_header(r, "HTTP_USER_AGENT");
 
 	n.ip = clientip_str(r);
-	n.ua = ua ? arena_strdup(r->a, ua) : "";
+	/* the session row's userAgent is text: bytes that are not UTF-8 go */
+	n.ua = ua && text_utf8_valid(ua, strlen(ua)) ? arena_strdup(r->a, ua) :
+	    "";
 	n.ttl_s = dont_remember ? 86400 : r->bcfg->session_expires_in;
 	return (n);
 }
@@ -277,8 +285,14 @@ session_load(struct request *r, int flags, struct auth *a, int *found)
 			    "session_data"));
 		return (ERR_NONE);
 	}
+	/*
+	 * the cookie cache answers reads only: a write (any method but GET)
+	 * sees the database, so a revoked session cannot act (issue 12, #5)
+	 */
 	if (r->bcfg->cookie_cache && !(flags & (SESSION_SENSITIVE |
-	    SESSION_NO_CACHE)) && cache_read(r, token, a) == 1) {
+	    SESSION_NO_CACHE)) && r->method != NULL &&
+	    strcmp(r->method, "GET") == 0 &&
+	    cache_read(r, token, a) == 1) {
 		a->dont_remember = cookie_get_signed(r, cookie_name(r,
 		    "dont_remember"), &dr) == CRYPTO_COOKIE_VALID;
 		a->from_cache = 1;
@@ -324,6 +338,22 @@ session_load(struct request *r, int flags, struct auth *a, int *found)
 	} else if (r->bcfg->cookie_cache)
 		cache_set(r, a, a->dont_remember);
 	return (ERR_NONE);
+}
+
+int
+session_live(struct request *r, const struct auth *a)
+{
+	struct session_rec	 s;
+	struct user_rec		 u;
+	int64_t			 now = clock_now_ms();
+	int			 rc;
+
+	if (!a->from_cache)
+		return (1);
+	if ((rc = store_session_lookup(r->db, r->a, a->s.token, &s, &u)) != 1)
+		return (rc);
+	return (strcmp(s.id, a->s.id) == 0 && s.expires_ms >= now &&
+	    !admin_banned(&u, now));
 }
 
 enum err

@@ -42,6 +42,13 @@ enum err	 session_load(struct request *r, int flags, struct auth *a,
 		    int *found);
 
 /*
+ * session_live: 1 when a's session (read from the cookie cache) is still
+ * in the database, unexpired, its user not banned; 0 when not; -1 on a
+ * database error.  JWT minting asks it before signing (issue 12, #5).
+ */
+int		 session_live(struct request *r, const struct auth *a);
+
+/*
  * session_new: what a session created now for r records: the client's
  * address and user agent, and the lifetime (a day for a don't-remember
  * session, else the branch's session.expires_in).

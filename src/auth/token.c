@@ -370,6 +370,20 @@ session_jwt(struct request *r, const struct auth *a,
 	iat = now / 1000;
 	if ((hit = cache_get(key, keylen, iat)) != NULL)
 		return (arena_strdup(r->a, hit));
+	/*
+	 * a session read from the cookie cache may have been revoked since:
+	 * no new JWT without the database's word (issue 12, #5)
+	 */
+	if (a->from_cache) {
+		int	 live = session_live(r, a);
+
+		if (live != 1) {
+			if (live == 0)
+				*why = ERR_UNAUTHORIZED;
+			*err = STORE_JWKS_DB;
+			return (NULL);
+		}
+	}
 	exp = iat + ttl;
 	if ((payload = session_payload(r, a, iat, exp, why)) == NULL) {
 		*err = STORE_JWKS_DB;
@@ -406,7 +420,10 @@ token_attach(struct request *r, const struct auth *a)
 	if (r->db == NULL || r->bcfg == NULL || r->branch == NULL)
 		return;
 	if ((tok = session_jwt(r, a, &err, &why)) == NULL) {
-		/* why set: fail closed, no token (custom_claims logged it) */
+		/*
+		 * why set: fail closed, no token (custom_claims logged it, or
+		 * the session is gone)
+		 */
 		if (why != ERR_NONE)
 			return;
 		if (err == STORE_JWKS_DB)

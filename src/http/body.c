@@ -51,6 +51,41 @@ parse_form(struct request *r)
 	return (o);
 }
 
+/*
+ * 1 when every key and string in o is well-formed UTF-8 (a raw byte or a
+ * lone \uD800 escape would reach NFKC or PostgreSQL, which refuse it:
+ * issue 12, #15).  depth is bounded by json_parse's JSON_MAX_DEPTH.
+ */
+static int
+utf8_tree(json_object *o)
+{
+	json_object_iter	 it;
+	size_t			 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return (text_utf8_valid(json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o)));
+	case json_type_object:
+		json_object_object_foreachC(o, it)
+			if (!text_utf8_valid(it.key, strlen(it.key)) ||
+			    (it.val != NULL && !utf8_tree(it.val)))
+				return (0);
+		return (1);
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(o, i);
+
+			if (e != NULL && !utf8_tree(e))
+				return (0);
+		}
+		return (1);
+	default:
+		return (1);
+	}
+}
+
 enum err
 body_parse(struct request *r, int form_ok, json_object **out)
 {
@@ -80,6 +115,8 @@ body_parse(struct request *r, int form_ok, json_object **out)
 			return (ERR_NONE);
 		}
 		json_own(r->a, o);
+		if (!utf8_tree(o))
+			return (ERR_BAD_REQUEST_JSON);
 		*out = o;
 		return (ERR_NONE);
 	}
@@ -87,6 +124,8 @@ body_parse(struct request *r, int form_ok, json_object **out)
 	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
 		o = parse_form(r);
 		json_own(r->a, o);
+		if (!utf8_tree(o))
+			return (ERR_BAD_REQUEST_BODY);
 		*out = o;
 		return (ERR_NONE);
 	}

@@ -108,7 +108,8 @@ struct setting_spec {
 };
 
 static const char *const same_site_choices[] = { "lax", "none", NULL };
-static const char *const cookie_style_choices[] = { "auto", "neon", NULL };
+static const char *const cookie_style_choices[] = { "auto", "neon", "host",
+	NULL };
 static const char *const storage_choices[] = { "memory", "database", NULL };
 static const char *const alg_choices[] = { "EdDSA", "ES256", "RS256", NULL };
 static const char *const flow_choices[] = { "auto", "cookie", "verifier",
@@ -132,13 +133,20 @@ static const struct setting_spec specs[] = {
 	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
 	{ "session", "fresh_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
 	{ "session", "cookie_cache", S_BOOL, 0, 0, 0, NULL, NULL },
-	{ "session", "cookie_cache_max_age", S_INT, 300, 1, DAYS(365), NULL,
+	/* capped: a revoked session reads as signed in until its cookie ends */
+	{ "session", "cookie_cache_max_age", S_INT, 300, 1,
+	    BRANCHCFG_COOKIE_CACHE_MAX, NULL,
 	    NULL },
 	{ "cookies", "prefix", S_STR, 0, 0, 0, "neon-auth", NULL },
 	{ "cookies", "same_site", S_STR, 0, 0, 0, "lax", same_site_choices },
 	/* "neon": Neon's names and attributes, also on http loopback */
 	{ "cookies", "style", S_STR, 0, 0, 0, "auto", cookie_style_choices },
-	{ NULL, "bearer", S_BOOL, 1, 0, 0, NULL, NULL },
+	/* off, as on Neon's hosted service (issue 12) */
+	{ NULL, "bearer", S_BOOL, 0, 0, 0, NULL, NULL },
+	/* a bearer must be "token.sig"; false: the raw token too */
+	{ NULL, "bearer_require_signature", S_BOOL, 1, 0, 0, NULL, NULL },
+	/* allow_localhost on an https Auth URL (off: issue 12) */
+	{ NULL, "allow_localhost_on_https", S_BOOL, 0, 0, 0, NULL, NULL },
 	{ NULL, "delete_user", S_BOOL, 1, 0, 0, NULL, NULL },
 	{ NULL, "delete_user_verification", S_BOOL, 0, 0, 0, NULL, NULL },
 	{ NULL, "anonymous_token", S_BOOL, 0, 0, 0, NULL, NULL },
@@ -656,8 +664,21 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->session_fresh_age = s_int(st, "session", "fresh_age");
 	c->cookie_cache = (int)s_int(st, "session", "cookie_cache");
 	c->cookie_cache_max_age = s_int(st, "session", "cookie_cache_max_age");
+	{
+		/* a row written before the cap: the cap */
+		json_object *ma = member(member(st, "session",
+		    json_type_object), "cookie_cache_max_age", json_type_int);
+
+		if (ma != NULL && json_object_get_int64(ma) >
+		    BRANCHCFG_COOKIE_CACHE_MAX)
+			c->cookie_cache_max_age = BRANCHCFG_COOKIE_CACHE_MAX;
+	}
 	s_str(st, "cookies", "prefix", c->cookie_prefix,
 	    sizeof(c->cookie_prefix));
+	/* the prefix goes into Set-Cookie names: config set's charset */
+	if (!branchcfg_prefix_ok(c->cookie_prefix))
+		snprintf(c->cookie_prefix, sizeof(c->cookie_prefix), "%s",
+		    spec_find("cookies", "prefix")->sdef);
 	{
 		char	 v[12];
 
@@ -665,10 +686,15 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 		c->same_site_none = strcmp(v, "none") == 0;
 		s_str(st, "cookies", "style", v, sizeof(v));
 		c->cookie_style_neon = strcmp(v, "neon") == 0;
+		c->cookie_style_host = strcmp(v, "host") == 0;
 		s_str(st, "rate_limit", "storage", v, sizeof(v));
 		c->rl_database = strcmp(v, "database") == 0;
 	}
 	c->bearer = (int)s_int(st, NULL, "bearer");
+	c->bearer_require_signature = (int)s_int(st, NULL,
+	    "bearer_require_signature");
+	c->allow_localhost_on_https = (int)s_int(st, NULL,
+	    "allow_localhost_on_https");
 	c->delete_user = (int)s_int(st, NULL, "delete_user");
 	c->delete_user_verification = (int)s_int(st, NULL,
 	    "delete_user_verification");
@@ -715,6 +741,29 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 		if ((c->groups[i] = calloc(1, registered[i]->size)) != NULL)
 			group_parse(registered[i], group_object(row,
 			    registered[i]), c->groups[i], c);
+}
+
+int
+branchcfg_prefix_ok(const char *p)
+{
+	size_t	 n = strlen(p);
+
+	return (n > 0 && n <= 40 && strspn(p, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n);
+}
+
+int
+branchcfg_localhost(const struct branchcfg *c, const struct branch *b)
+{
+	return (c->allow_localhost && (b == NULL || !b->secure ||
+	    c->allow_localhost_on_https));
+}
+
+int
+branchcfg_localhost_warn(const struct branchcfg *c, const struct branch *b)
+{
+	return (b != NULL && b->secure && branchcfg_localhost(c, b) &&
+	    (c->same_site_none || c->cookie_style_neon));
 }
 
 int
@@ -1046,9 +1095,7 @@ check_settings_key(struct arena *a, const char *key, json_object *v)
 		json_object	*x = member(v, "prefix", json_type_string);
 		const char	*p = json_object_get_string(x);
 
-		if (*p == '\0' || strlen(p) > 40 ||
-		    strspn(p, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(p))
+		if (!branchcfg_prefix_ok(p))
 			return ("settings.cookies.prefix: 1 to 40 of "
 			    "[A-Za-z0-9_-]");
 	}
@@ -1356,6 +1403,11 @@ branchcfg_acquire(struct request *r)
 			    "is not applied: the Auth URL is http on a host "
 			    "that is not loopback, where browsers drop Secure "
 			    "cookies", b->name);
+		if (branchcfg_localhost_warn(&e->cfg, b))
+			log_warnx("branch=%s allow_localhost with "
+			    "SameSite=None on an https Auth URL: any program "
+			    "serving a page on localhost can read this "
+			    "branch's sessions", b->name);
 		e->cfg.loaded_ms = now;
 		e->valid = 1;
 	}

@@ -135,8 +135,11 @@ struct branchcfg {
 	char		 cookie_prefix[64];
 	int		 same_site_none;
 	int		 cookie_style_neon;	/* style "neon" (see below) */
+	int		 cookie_style_host;	/* "host": __Host- */
 	/* settings flags */
 	int		 bearer;
+	int		 bearer_require_signature;	/* no raw token */
+	int		 allow_localhost_on_https;
 	int		 delete_user;
 	int		 delete_user_verification;	/* by emailed link */
 	int		 anonymous_token;
@@ -191,6 +194,24 @@ void	 branchcfg_parse(struct branchcfg *c, json_object *row);
  */
 const struct branch_provider *branchcfg_provider(const struct branchcfg *c,
 	    const char *id);
+/* the cap of settings.session.cookie_cache_max_age, in seconds */
+#define BRANCHCFG_COOKIE_CACHE_MAX	3600
+/* branchcfg_prefix_ok: 1 when p is 1 to 40 of [A-Za-z0-9_-] */
+int	 branchcfg_prefix_ok(const char *p);
+/*
+ * branchcfg_localhost: 1 when branch b trusts localhost origins: the
+ * allow_localhost column, and on an https Auth URL also
+ * settings.allow_localhost_on_https (off by default).
+ */
+int	 branchcfg_localhost(const struct branchcfg *c,
+	    const struct branch *b);
+/*
+ * branchcfg_localhost_warn: 1 when b trusts localhost origins and sends
+ * SameSite=None cookies on an https Auth URL (check-config and the log
+ * warn: a local program can then read the branch's sessions).
+ */
+int	 branchcfg_localhost_warn(const struct branchcfg *c,
+	    const struct branch *b);
 /*
  * branchcfg_neon_cookies: 1 when branch b's cookies take Neon's style
  * (settings.cookies.style "neon": __Secure- names, Secure, SameSite=None,

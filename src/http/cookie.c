@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -52,6 +53,35 @@ neon_style(struct request *r)
 	return (r->bcfg != NULL && branchcfg_neon_cookies(r->bcfg, r->branch));
 }
 
+/*
+ * A templated branch shares its host with every other database of the
+ * template: its cookies are scoped to its own base path, so one jar
+ * holds one session per database (issue 12, #8).
+ */
+const char *
+cookie_path(struct request *r)
+{
+	const struct branch	*b = r->branch;
+
+	if (b != NULL && b->templated && b->base_path != NULL &&
+	    b->base_path[0] == '/' && b->base_path[1] != '\0')
+		return (b->base_path);
+	return ("/");
+}
+
+/*
+ * settings.cookies.style "host": __Host- names (Secure, Path=/, no
+ * Domain: no sibling subdomain can set or shadow them), on an https Auth
+ * URL whose cookies are not path-scoped; elsewhere the "auto" names.
+ */
+static int
+host_style(struct request *r)
+{
+	return (r->bcfg != NULL && r->bcfg->cookie_style_host &&
+	    r->branch != NULL && r->branch->secure &&
+	    strcmp(cookie_path(r), "/") == 0);
+}
+
 const char *
 cookie_name(struct request *r, const char *short_name)
 {
@@ -59,8 +89,8 @@ cookie_name(struct request *r, const char *short_name)
 	int		 secure = neon_style(r) ||
 			    (r->branch != NULL && r->branch->secure);
 
-	return (arena_printf(r->a, "%s%s.%s", secure ? "__Secure-" : "", prefix,
-	    short_name));
+	return (arena_printf(r->a, "%s%s.%s", host_style(r) ? "__Host-" :
+	    secure ? "__Secure-" : "", prefix, short_name));
 }
 char *
 cookie_get(struct request *r, const char *name)
@@ -138,9 +168,9 @@ cookie_sign(struct request *r, const char *value)
 	return (crypto_cookie_sign_ctx(r->a, cookie_hmac(r), str_c(value)));
 }
 
-void
-cookie_set(struct request *r, const char *name, const char *value,
-    int64_t max_age)
+static void
+set_at(struct request *r, const char *name, const char *value,
+    int64_t max_age, const char *path)
 {
 	int		 neon = neon_style(r);
 	int		 secure = (r->branch && r->branch->secure) || neon;
@@ -149,12 +179,37 @@ cookie_set(struct request *r, const char *name, const char *value,
 
 	if (max_age >= 0)
 		snprintf(ma, sizeof(ma), "; Max-Age=%lld", (long long)max_age);
-	/* a cookie set twice in one reply is sent once, the last time */
-	reply_header_remove(r, "Set-Cookie", arena_printf(r->a, "%s=", name));
 	reply_header_add(r, "Set-Cookie", arena_printf(r->a,
-	    "%s=%s%s; Path=/; HttpOnly%s; SameSite=%s%s", name,
-	    url_encode(r->a, value), ma, secure || none ? "; Secure" :
+	    "%s=%s%s; Path=%s; HttpOnly%s; SameSite=%s%s", name,
+	    url_encode(r->a, value), ma, path, secure || none ? "; Secure" :
 	    "", none ? "None" : "Lax", none ? "; Partitioned" : ""));
+}
+
+void
+cookie_set(struct request *r, const char *name, const char *value,
+    int64_t max_age)
+{
+	const char			*prefix = arena_printf(r->a, "%s=", name);
+	const char			*path = cookie_path(r);
+	const struct reply_header	*h;
+	size_t				 pl = strlen(prefix);
+	int				 n = 0;
+
+	/* a cookie set twice in one reply is sent once, the last time */
+	for (h = r->headers; h != NULL; h = h->next)
+		if (strcasecmp(h->name, "Set-Cookie") == 0 &&
+		    strncmp(h->value, prefix, pl) == 0)
+			n++;
+	while (n-- > 0)
+		reply_header_remove(r, "Set-Cookie", prefix);
+	set_at(r, name, value, max_age, path);
+	/*
+	 * a path-scoped branch: the request's cookie of that name may be
+	 * one set at Path=/ before the scope (upgrade), which would outlive
+	 * a sign-out; it goes too
+	 */
+	if (strcmp(path, "/") != 0 && cookie_get(r, name) != NULL)
+		set_at(r, name, "", 0, "/");
 }
 
 void

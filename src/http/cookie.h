@@ -4,7 +4,9 @@
  * Names are "[__Secure-]<prefix>.<name>" with the branch's cookie prefix;
  * the __Secure- prefix and the Secure attribute come with an https Auth
  * URL, or with settings.cookies.style "neon" on an http loopback one
- * (branchcfg_neon_cookies: also SameSite=None and Partitioned).  Attribute
+ * (branchcfg_neon_cookies: also SameSite=None and Partitioned); style
+ * "host" gives __Host- names on an https Auth URL.  Path is "/", or a
+ * templated branch's base path (cookie_path).  Attribute
  * order is fixed: Max-Age, Path, HttpOnly, Secure, SameSite, Partitioned.
  */
 #ifndef NEON_AUTHD_COOKIE_H
@@ -18,6 +20,11 @@ struct crypto_hmac;
 
 #define COOKIE_NO_MAX_AGE	(-1)
 
+/*
+ * cookie_path: the Path of the branch's cookies: "/", or the base path of
+ * a templated branch (the databases of one template share a host).
+ */
+const char	*cookie_path(struct request *r);
 /* cookie_name: the full name of one of the branch's cookies. */
 const char	*cookie_name(struct request *r, const char *short_name);
 /*

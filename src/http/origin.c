@@ -461,7 +461,7 @@ origin_trusted(struct request *r, const char *url, int allow_relative)
 				return (1);
 		}
 	}
-	return (r->bcfg->allow_localhost && localhost_url(url));
+	return (branchcfg_localhost(r->bcfg, r->branch) && localhost_url(url));
 }
 
 /* ---- §6.2 / §6.3 guards ---- */

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "lib/json.h"
+#include "lib/log.h"
+#include "lib/text.h"
 #include "http/request.h"
 #include "lib/url.h"
 
@@ -22,22 +24,51 @@ request_header(struct request *r, const char *cgi_name)
 	return (NULL);
 }
 
+/*
+ * A value that is not UTF-8 once decoded reads as absent: no such bytes
+ * reach NFKC or PostgreSQL, which refuse them (issue 12, #15).
+ */
 char *
 request_query_n(struct request *r, const char *key, int *count)
 {
-	return (url_query_get(r->a, r->query.p, r->query.len, key, count));
+	char	*v = url_query_get(r->a, r->query.p, r->query.len, key, count);
+
+	return (v != NULL && !text_utf8_valid(v, strlen(v)) ? NULL : v);
 }
 
 char *
 request_query(struct request *r, const char *key)
 {
-	return (url_query_get(r->a, r->query.p, r->query.len, key, NULL));
+	return (request_query_n(r, key, NULL));
+}
+
+/* 1 when s has a control byte (tab aside): CR/LF would split the header */
+static int
+has_ctl(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return (1);
+	return (0);
 }
 
 void
 reply_header_add(struct request *r, const char *name, const char *value)
 {
-	struct reply_header	*h = arena_alloc(r->a, sizeof(*h));
+	struct reply_header	*h;
+
+	/*
+	 * the backstop against header injection (issue 12, #11): whatever
+	 * built the value, a control byte never reaches the web server
+	 */
+	if (has_ctl(name) || has_ctl(value)) {
+		log_warnx("reply header %.40s dropped: control bytes in it",
+		    has_ctl(name) ? "(name)" : name);
+		return;
+	}
+	h = arena_alloc(r->a, sizeof(*h));
 
 	h->name = arena_strdup(r->a, name);
 	h->value = arena_strdup(r->a, value);

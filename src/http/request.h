@@ -100,12 +100,17 @@ const char	*request_header(struct request *r, const char *cgi_name);
 
 /*
  * request_query: the first value of key in the query string, decoded into
- * the arena, or NULL when absent; request_query_n also counts them.
+ * the arena, or NULL when absent or not UTF-8 once decoded;
+ * request_query_n also counts them.
  */
 char		*request_query(struct request *r, const char *key);
 char		*request_query_n(struct request *r, const char *key, int *count);
 
-/* reply_header_add: append a header (name and value copied to the arena). */
+/*
+ * reply_header_add: append a header (name and value copied to the arena);
+ * a name or value with a control byte (other than tab) is dropped and
+ * logged, never sent.
+ */
 void		 reply_header_add(struct request *r, const char *name,
 		    const char *value);
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/branch.h"
+#include "http/branchcfg.h"
 #include "lib/arena.h"
 #include "lib/config.h"
 #include "proc/cli.h"
@@ -113,6 +114,41 @@ check_offline(const struct config *c)
 		    sql_dir, highest, NEON_AUTHD_SCHEMA_VERSION);
 }
 
+/*
+ * --connect: the branch's project_config settings that weaken it (issue
+ * 12): warnings, the server runs anyway and logs the same at load.
+ */
+static void
+config_warnings(struct db_conn *conn, const struct branch *b)
+{
+	struct arena		 a;
+	struct branchcfg	 cfg;
+	json_object		*row;
+
+	arena_init(&a, 4096);
+	if ((row = branchcfg_load(conn, &a)) == NULL) {
+		printf("branch %s: cannot read project_config: %s\n", b->name,
+		    db_last_error(conn)->message);
+		arena_free(&a);
+		return;
+	}
+	branchcfg_parse(&cfg, row);
+	if (branchcfg_localhost_warn(&cfg, b))
+		printf("branch %s: warning: allow_localhost with SameSite=None "
+		    "cookies on an https Auth URL: any program serving a page "
+		    "on localhost can read this branch's sessions (set "
+		    "settings.allow_localhost_on_https false, or "
+		    "allow_localhost false)\n", b->name);
+	if (cfg.bearer && !cfg.bearer_require_signature)
+		printf("branch %s: warning: settings.bearer_require_signature "
+		    "is false: the raw tokens in neon_auth.session are bearer "
+		    "credentials, so whoever can read that table (a replica, a "
+		    "backup, a copy) can act as every signed-in user\n",
+		    b->name);
+	branchcfg_clear(&cfg);
+	arena_free(&a);
+}
+
 /* --connect: each listed branch's schema version; 0 when all are ready */
 static int
 check_connect(const struct config *c)
@@ -135,6 +171,7 @@ check_connect(const struct config *c)
 		case DB_SCHEMA_OK:
 			printf("branch %s: connected, schema version %d: up to "
 			    "date\n", b->name, v);
+			config_warnings(conn, b);
 			break;
 		case DB_SCHEMA_AHEAD:
 			printf("branch %s: connected, schema version %d, newer "

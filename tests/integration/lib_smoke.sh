@@ -10,7 +10,8 @@
 #   sm_suite LABEL BASE [CURL ARGS...] TAP lines for: ok, sign-up, sign-in, get-session with the
 #                                      cookie, a bearer request, sign-out, a large body -> 413.
 #                                      BASE is the Auth URL (https://... for the TLS fronts: the
-#                                      session cookie must then be "__Secure-" and Secure).
+#                                      session cookie must then be "__Host-" and Secure, or
+#                                      SM_HTTPS_PREFIX's).
 #                                      The CURL ARGS go to every request (--cacert FILE).
 #                                      SM_413_FROM ("the web server" or "neon-authd"), when
 #                                      set, is who must refuse the large body (a JSON body
@@ -57,7 +58,9 @@ sm_email() { echo "smoke-$(tr -c 'a-z0-9\n' '-' <<<"$1")-$$-$RANDOM@example.com"
 # sm_signup LABEL BASE EMAIL CURLARGS...: sign-up; checks the cookie name/attributes
 sm_signup() {
   local label=$1 base=$2 email=$3 cname="neon-auth.session_token" setc; shift 3
-  case $base in https://*) cname="__Secure-$cname" ;; esac
+  # https: a freshly migrated branch has __Host- names (settings.cookies.style "host",
+  # sql/015); SM_HTTPS_PREFIX=__Secure- for a branch with the "auto" or "neon" names
+  case $base in https://*) cname="${SM_HTTPS_PREFIX:-__Host-}$cname" ;; esac
   sm_req POST "$base/sign-up/email" "$@" -H 'Content-Type: application/json' \
     --data "{\"email\":\"$email\",\"password\":\"$SM_PASSWORD\",\"name\":\"Smoke Test\"}"
   setc=$(grep -i '^set-cookie:' <<<"$SM_HDRS" | grep -F " $cname=" | head -n 1)

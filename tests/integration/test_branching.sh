@@ -33,6 +33,8 @@ la_conf "$CONF" 3 60 "$branches"
 cfg() { "$NA_BIN" config "$@" -c "$CONF"; }
 out=$("$NA_BIN" migrate --branch main -c "$CONF" 2>&1) || { echo "Bail out! migrate failed: $out"; exit 1; }
 out=$(cfg set main settings.rate_limit '{"enabled":false}' 2>&1) || { echo "Bail out! config set: $out"; exit 1; }
+# bearer tokens are part of what a copy carries; the plugin is off by default (issue 12)
+out=$(cfg set main settings.bearer true 2>&1) || { echo "Bail out! config set: $out"; exit 1; }
 la_up || { echo "Bail out! daemon did not start"; t_diag "$LA_DIAG"; exit 1; }
 t_diag "main = $URLA, copy = $URLB (database $DBB made later from $DBA)"
 

@@ -224,6 +224,9 @@ PY
   out=$(neon-authd migrate -c "$conf" --all 2>&1); rc=$?
   if [ "$rc" = 0 ]; then t_ok "installed neon-authd migrate (SQL from /usr/share/neon-authd/sql): $(tail -n 1 <<<"$out")"
   else t_fail "installed neon-authd migrate (exit $rc)" "$out"; return; fi
+  # the smoke checks use the bearer plugin, off by default (issue 12)
+  neon-authd config set main settings.bearer true -c "$conf" >/dev/null 2>&1 ||
+    t_fail "installed neon-authd config set main settings.bearer true"
 
   # nginx from the installed example (FastCGI over TCP), as www-data
   mkdir -p "$NGX/logs" "$NGX/tmp"

@@ -146,6 +146,8 @@ test_bc() {
   if ! notify_listen "$T/notify.sock" "$nf"; then t_fail "c: notify listener starts"; return; fi
   na_conf "$conf" listen="unix:$T/unused-b.sock" workers=2 database="$DBCONN"
   if ! out=$("$NA_BIN" migrate -c "$conf" --all 2>&1); then echo "Bail out! migrate failed: $out"; exit 1; fi
+  # the smoke checks use the bearer plugin, off by default (issue 12)
+  if ! out=$("$NA_BIN" config set main settings.bearer true -c "$conf" 2>&1); then echo "Bail out! config set: $out"; exit 1; fi
   na_nginx_conf "$NGX" "$NA_NGINX_PORT" "unix:$asock"
   na_nginx_start "$NGX" || { echo "Bail out! nginx did not start"; exit 1; }
   NA_WRAP=(systemd-socket-activate -l "$asock" --fdname=neon-authd

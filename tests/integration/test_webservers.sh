@@ -123,7 +123,9 @@ PY
 
 daemon_conf "$T/unix.conf" "unix:$SOCK" && daemon_conf "$T/tcp.conf" "127.0.0.1:$FCGI_TCP" &&
   daemon_conf "$T/spawn.conf" "unix:$T/unused.sock" || { echo "Bail out! cannot write configurations"; exit 1; }
-if out=$("$NA_BIN" check-config -c "$T/unix.conf" 2>&1) && out=$("$NA_BIN" migrate -c "$T/unix.conf" --branch nginx-http 2>&1); then
+# the smoke checks use the bearer plugin, off by default (issue 12): one config for the 10 branches
+if out=$("$NA_BIN" check-config -c "$T/unix.conf" 2>&1) && out=$("$NA_BIN" migrate -c "$T/unix.conf" --branch nginx-http 2>&1) &&
+   out=$("$NA_BIN" config set nginx-http settings.bearer true -c "$T/unix.conf" 2>&1); then
   t_ok "setup: configuration with 10 branches valid, schema migrated"
 else
   echo "Bail out! configuration or migration failed: $out"; exit 1

@@ -78,7 +78,8 @@ before(async () => {
   PEER_URL = peer.url;
   resetSettings();
   // compare like with like: Better Auth's cookie prefix, delete-user off as on the peer
-  setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false });
+  // Better Auth's bearer takes the raw token unless requireSignature is set
+  setSettings({ cookies: { prefix: 'better-auth' }, delete_user: false, bearer_require_signature: false });
 });
 
 after(() => {
@@ -150,7 +151,11 @@ test('differential: get-session by cookie and bearer', async () => {
   await both('get-session bearer bad', 'GET', '/get-session', (s) => ({ headers: { authorization: `Bearer ${s.token}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=` } }), st);
   await both('get-session none', 'GET', '/get-session');
   await both('get-session POST', 'POST', '/get-session', (s) => ({ body: {}, headers: { cookie: s.cookie, origin: ORIGIN } }), st);
-  await both('list-sessions', 'GET', '/list-sessions', (s) => ({ headers: { cookie: s.cookie } }), st);
+  const [la, lb] = await both('list-sessions', 'GET', '/list-sessions', (s) => ({ headers: { cookie: s.cookie } }), st);
+  // every listed session carries its raw token, the other sessions' too, on both (README "Bearer tokens")
+  const tokens = (res) => res.json.map((x) => typeof x.token === 'string' && x.token.length === 32);
+  assert.ok(lb.json.length > 1 && tokens(lb).every(Boolean), `peer: ${JSON.stringify(tokens(lb))}`);
+  assert.deepEqual(tokens(la), tokens(lb));
   await both('list-sessions unauthenticated', 'GET', '/list-sessions');
 });
 

@@ -47,7 +47,8 @@ export function setSettings(obj) {
 }
 
 export function resetSettings() {
-  sql(`UPDATE neon_auth.project_config SET settings = '{"rate_limit":{"enabled":false}}'::jsonb,
+  // bearer is off by default (issue 12): the suites use it, so they turn it on
+  sql(`UPDATE neon_auth.project_config SET settings = '{"rate_limit":{"enabled":false},"bearer":true}'::jsonb,
        email_and_password = '{"enabled":true,"disable_sign_up":false,"email_verification_method":"otp","require_email_verification":false}'::jsonb,
        trusted_origins = '[]'::jsonb, allow_localhost = true`);
 }

@@ -7,7 +7,7 @@ import { ORIGIN, Jar, call, signUp, sql, setSettings, resetSettings, uniqueEmail
 
 before(() => resetSettings());
 
-test('get-session: cookie, bearer (raw and signed), bad signature, none, POST 405', async () => {
+test('get-session: cookie, bearer (signed; raw only when allowed), bad signature, none, POST 405', async () => {
   const jar = new Jar();
   const { email, token, res } = await signUp(jar);
   let r = await call('GET', '/get-session', { jar });
@@ -21,8 +21,14 @@ test('get-session: cookie, bearer (raw and signed), bad signature, none, POST 40
   const signed = res.headers.get('set-auth-token');
   r = await call('GET', '/get-session', { headers: { authorization: `Bearer ${signed}` } });
   assert.equal(r.json.session.token, token);
+  // the raw token (what neon_auth.session holds) is no bearer unless the branch allows it
   r = await call('GET', '/get-session', { headers: { authorization: `bearer ${token}` } });
-  assert.equal(r.json.session.token, token);
+  assert.equal(r.text, 'null', 'raw token refused by default');
+  setSettings({ bearer_require_signature: false });
+  try {
+    r = await call('GET', '/get-session', { headers: { authorization: `bearer ${token}` } });
+    assert.equal(r.json.session.token, token, 'raw token with bearer_require_signature false');
+  } finally { resetSettings(); }
   r = await call('GET', '/get-session', { headers: { authorization: `Bearer ${token}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=` } });
   assert.equal(r.text, 'null');
   r = await call('GET', '/get-session', { headers: { cookie: `${PFX}.session_token=${token}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D` } });

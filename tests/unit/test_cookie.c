@@ -2,7 +2,9 @@
  * test_cookie.c -- unit tests for the cookie style (http/cookie.c,
  * settings.cookies.style, branchcfg_neon_cookies): names and Set-Cookie
  * attributes on http, http loopback and https Auth URLs with each style
- * and same_site, and the loopback host rule (lib/netaddr.c).
+ * and same_site, and the loopback host rule (lib/netaddr.c); the issue 12
+ * hardening: __Host- names, per-branch Path, the prefix checked on read,
+ * the reply-header backstop, the bearer and localhost defaults.
  *
  * Requests are built by hand: a branch, its parsed config, an arena.
  */
@@ -174,6 +176,178 @@ test_validate(void **state)
 	arena_free(&a);
 }
 
+/* style "host": __Host- names on https only (issue 12, #13) */
+static void
+test_host_style(void **state)
+{
+	(void)state;
+	check("https://auth.example.com/neondb/auth", "{\"cookies\":{"
+	    "\"style\":\"host\"}}", "__Host-neon-auth.session_token", LAX_S);
+	check("https://auth.example.com/neondb/auth", "{\"cookies\":{"
+	    "\"style\":\"host\",\"same_site\":\"none\"}}",
+	    "__Host-neon-auth.session_token", NONE);
+	/* on http a __Host- cookie would be dropped: the auto names */
+	check("http://127.0.0.1:8080/neondb/auth", "{\"cookies\":{\"style\":"
+	    "\"host\"}}", "neon-auth.session_token", LAX);
+}
+
+/*
+ * A templated branch shares its host with every database of the template:
+ * Path is its base path (issue 12, #8); __Host- needs Path=/, so style
+ * "host" gives the __Secure- names there.
+ */
+static void
+test_templated_path(void **state)
+{
+	struct fix	 f;
+
+	(void)state;
+	fix_init(&f, "https://b1.auth.example.com/db1/auth", "{}");
+	f.br.templated = 1;
+	f.br.base_path = "/db1/auth";
+	assert_string_equal(cookie_path(&f.r), "/db1/auth");
+	cookie_set(&f.r, cookie_name(&f.r, "session_token"), "v", 60);
+	assert_string_equal(set_cookie(&f), "__Secure-neon-auth.session_token="
+	    "v; Max-Age=60; Path=/db1/auth; HttpOnly; Secure; SameSite=Lax");
+	fix_free(&f);
+	fix_init(&f, "https://b1.auth.example.com/db1/auth",
+	    "{\"cookies\":{\"style\":\"host\"}}");
+	f.br.templated = 1;
+	f.br.base_path = "/db1/auth";
+	assert_string_equal(cookie_name(&f.r, "session_token"),
+	    "__Secure-neon-auth.session_token");
+	fix_free(&f);
+	/*
+	 * a request that carries the cookie (maybe set at Path=/ before the
+	 * scope): the reply also expires it at Path=/, once per reply
+	 */
+	fix_init(&f, "https://b1.auth.example.com/db1/auth", "{}");
+	f.br.templated = 1;
+	f.br.base_path = "/db1/auth";
+	{
+		char *params[] = { "HTTP_COOKIE=__Secure-neon-auth."
+		    "session_token=x", NULL };
+		const struct reply_header *h;
+		int n = 0;
+
+		f.r.params = params;
+		cookie_expire(&f.r, cookie_name(&f.r, "session_token"));
+		cookie_expire(&f.r, cookie_name(&f.r, "session_token"));
+		for (h = f.r.headers; h != NULL; h = h->next, n++)
+			assert_string_equal(h->value, n == 0 ?
+			    "__Secure-neon-auth.session_token=; Max-Age=0; "
+			    "Path=/db1/auth; HttpOnly; Secure; SameSite=Lax" :
+			    "__Secure-neon-auth.session_token=; Max-Age=0; "
+			    "Path=/; HttpOnly; Secure; SameSite=Lax");
+		assert_int_equal(n, 2);
+		f.r.params = NULL;
+	}
+	fix_free(&f);
+	/* a listed branch, and a templated one at the host root: Path=/ */
+	fix_init(&f, "https://auth.example.com/db1/auth", "{}");
+	f.br.base_path = "/db1/auth";
+	assert_string_equal(cookie_path(&f.r), "/");
+	f.br.templated = 1;
+	f.br.base_path = "";
+	assert_string_equal(cookie_path(&f.r), "/");
+	fix_free(&f);
+}
+
+/* a prefix written with SQL is charset-checked on read (issue 12, #11) */
+static void
+test_prefix_on_read(void **state)
+{
+	(void)state;
+	check("http://127.0.0.1:8080/neondb/auth", "{\"cookies\":{\"prefix\":"
+	    "\"x\\r\\nSet-Cookie: a=b\"}}", "neon-auth.session_token", LAX);
+	check("http://127.0.0.1:8080/neondb/auth", "{\"cookies\":{\"prefix\":"
+	    "\"a b\"}}", "neon-auth.session_token", LAX);
+	check("http://127.0.0.1:8080/neondb/auth", "{\"cookies\":{\"prefix\":"
+	    "\"my_app-1\"}}", "my_app-1.session_token", LAX);
+	assert_false(branchcfg_prefix_ok(""));
+	assert_false(branchcfg_prefix_ok("a;b"));
+	assert_true(branchcfg_prefix_ok("better-auth"));
+}
+
+/* no reply header carries a control byte, whatever built it (#11) */
+static void
+test_header_backstop(void **state)
+{
+	struct fix			 f;
+	const struct reply_header	*h;
+	int				 n = 0;
+
+	(void)state;
+	fix_init(&f, "http://127.0.0.1:8080/neondb/auth", "{}");
+	reply_header_add(&f.r, "Location", "https://a.example/\r\nX-Evil: 1");
+	reply_header_add(&f.r, "X-A", "one\ntwo");
+	reply_header_add(&f.r, "X-B\r\nX-Evil", "1");
+	reply_header_add(&f.r, "X-C", "nul\x01");
+	reply_header_add(&f.r, "X-D", "tab\tand caf\xc3\xa9 are fine");
+	for (h = f.r.headers; h != NULL; h = h->next) {
+		assert_string_equal(h->name, "X-D");
+		n++;
+	}
+	assert_int_equal(n, 1);
+	fix_free(&f);
+}
+
+/* issue 12 defaults: bearer off, signed only; the cache cap */
+static void
+test_hardened_defaults(void **state)
+{
+	struct fix	 f;
+
+	(void)state;
+	fix_init(&f, "https://auth.example.com/neondb/auth", "{}");
+	assert_int_equal(f.cfg.bearer, 0);
+	assert_int_equal(f.cfg.bearer_require_signature, 1);
+	assert_int_equal(f.cfg.allow_localhost_on_https, 0);
+	fix_free(&f);
+	fix_init(&f, "https://auth.example.com/neondb/auth", "{\"bearer\":true,"
+	    "\"bearer_require_signature\":false,\"session\":{"
+	    "\"cookie_cache_max_age\":31536000}}");
+	assert_int_equal(f.cfg.bearer, 1);
+	assert_int_equal(f.cfg.bearer_require_signature, 0);
+	/* a row written before the cap reads as the cap */
+	assert_int_equal(f.cfg.cookie_cache_max_age,
+	    BRANCHCFG_COOKIE_CACHE_MAX);
+	fix_free(&f);
+	fix_init(&f, "https://auth.example.com/neondb/auth", "{\"session\":{"
+	    "\"cookie_cache_max_age\":600}}");
+	assert_int_equal(f.cfg.cookie_cache_max_age, 600);
+	fix_free(&f);
+}
+
+/* allow_localhost on an https Auth URL: off unless opted in (#12) */
+static void
+test_localhost_https(void **state)
+{
+	struct fix	 f;
+
+	(void)state;
+	fix_init(&f, "https://auth.example.com/neondb/auth", "{}");
+	f.cfg.allow_localhost = 1;
+	assert_false(branchcfg_localhost(&f.cfg, &f.br));
+	assert_false(branchcfg_localhost_warn(&f.cfg, &f.br));
+	fix_free(&f);
+	fix_init(&f, "https://auth.example.com/neondb/auth",
+	    "{\"allow_localhost_on_https\":true,\"cookies\":{\"same_site\":"
+	    "\"none\"}}");
+	f.cfg.allow_localhost = 1;
+	assert_true(branchcfg_localhost(&f.cfg, &f.br));
+	assert_true(branchcfg_localhost_warn(&f.cfg, &f.br));
+	f.cfg.allow_localhost = 0;
+	assert_false(branchcfg_localhost(&f.cfg, &f.br));
+	fix_free(&f);
+	fix_init(&f, "http://127.0.0.1:8080/neondb/auth",
+	    "{\"cookies\":{\"same_site\":\"none\"}}");
+	f.cfg.allow_localhost = 1;
+	assert_true(branchcfg_localhost(&f.cfg, &f.br));
+	assert_false(branchcfg_localhost_warn(&f.cfg, &f.br));
+	fix_free(&f);
+}
+
 static void
 test_loopback_hosts(void **state)
 {
@@ -203,6 +377,12 @@ main(void)
 		cmocka_unit_test(test_expire_keeps_style),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_loopback_hosts),
+		cmocka_unit_test(test_host_style),
+		cmocka_unit_test(test_templated_path),
+		cmocka_unit_test(test_prefix_on_read),
+		cmocka_unit_test(test_header_backstop),
+		cmocka_unit_test(test_hardened_defaults),
+		cmocka_unit_test(test_localhost_https),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

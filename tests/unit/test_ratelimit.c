@@ -156,6 +156,15 @@ better_auth_rule(const char *p, int *w, int *m)
 			*w = 60;
 			*m = 3;
 		}
+	/*
+	 * neon-authd's own: the password-checking session routes run scrypt
+	 * as sign-in does, so they take its rule (issue 12, #9)
+	 */
+	if (strcmp(p, "/verify-password") == 0 ||
+	    strcmp(p, "/delete-user") == 0) {
+		*w = 10;
+		*m = 3;
+	}
 	/* the magic-link plugin: startsWith either path, 60 s / 5 */
 	if (strncmp(p, "/sign-in/magic-link", 19) == 0 ||
 	    strncmp(p, "/magic-link/verify", 18) == 0) {
