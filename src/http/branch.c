@@ -506,8 +506,8 @@ branch_host_only(const char *host)
  * have it at once goes on as if nothing were cached.
  */
 #define DOWN_SLOTS	128
-#define DOWN_FIRST_MS	250
-#define DOWN_MAX_MS	5000
+#define DOWN_FIRST_MS	100
+#define DOWN_MAX_MS	1000
 #define LOG_PER_SEC	10
 
 struct down_slot {

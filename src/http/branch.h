@@ -71,7 +71,7 @@ struct branch	*branch_host_only(const char *host);
 int		 branch_shared_init(void);
 /*
  * branch_down_wait: 1 while b's database failed to connect within its
- * backoff (250 ms, doubled per failure up to 5 s): answer 503 without
+ * backoff (100 ms, doubled per failure up to 1 s): answer 503 without
  * trying; else 0.
  */
 int		 branch_down_wait(const struct branch *b);

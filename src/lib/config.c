@@ -719,7 +719,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
-	INTO("pool.ip_limit", 600, 0, 1000000, ip_limit);
+	INTO("pool.ip_limit", 1000, 0, 1000000, ip_limit);
 
 	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
 	/* log.level / log.file, or their older spellings log_level / log_file */

@@ -203,7 +203,9 @@ accept_connection(int listen_fd)
 /*
  * pool.ip_limit: requests per client IP per 10 s, daemon-wide, before
  * anything touches a database (a storm at dead or unknown databases
- * costs no connection attempt).  0 when denied (the 429 is on r).
+ * costs no connection attempt).  Loopback clients (health checks,
+ * server-side rendering on the host) are not counted.  0 when denied
+ * (the 429 is on r).
  */
 static int
 ip_allowed(struct worker_ctx *w, struct request *r)
@@ -214,7 +216,10 @@ ip_allowed(struct worker_ctx *w, struct request *r)
 
 	if (w->cfg->ip_limit <= 0 || w->rl == NULL || r->branch == NULL)
 		return (1);
-	ratelimit_client_ip(r, ip, sizeof(ip));
+	if (ratelimit_client_ip(r, ip, sizeof(ip)) == 0 &&
+	    (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "::/64") == 0))
+		return (1);
 	snprintf(key, sizeof(key), "ip|%s", ip);
 	if (ratelimit_hit(w->rl, key, 10, w->cfg->ip_limit, clock_mono_ms(),
 	    &retry_s))
