@@ -96,6 +96,7 @@ branch_clear(struct branch *b)
 	free(b->host);
 	free(b->base_path);
 	free(b->conninfo);
+	free(b->key_url);
 }
 
 int
@@ -114,6 +115,8 @@ branch_map_init(const struct config *cfg)
 		    strlen(cfg->branches[i].name));
 		listed[i].conninfo = xstrndup(cfg->branches[i].database,
 		    strlen(cfg->branches[i].database));
+		listed[i].key_url = xstrndup(cfg->branches[i].auth_url,
+		    strlen(cfg->branches[i].auth_url));
 		if (branch_fill(&listed[i], cfg->branches[i].auth_url) == -1) {
 			log_err("%s: bad auth_url for branch %s", __func__,
 			    cfg->branches[i].name);
@@ -333,7 +336,10 @@ template_branch(const char *br, const char *db)
 	b->templated = 1;
 	b->name = xstrndup(name, (size_t)n);
 	b->conninfo = ci;
-	if (branch_fill(b, au) == -1) {
+	b->key_url = subst(tpl_auth_url,
+	    strstr(tpl_database, "{branch}") ? br : "{branch}",
+	    strstr(tpl_database, "{database}") ? db : "{database}");
+	if (b->key_url == NULL || branch_fill(b, au) == -1) {
 		free(au);
 		branch_clear(b);
 		free(b);

@@ -24,6 +24,13 @@ struct branch {
 	char	*host;		/* "h.example.com" or "h:8080", lower case */
 	char	*base_path;	/* "/neondb/auth" or "" */
 	char	*conninfo;
+	/*
+	 * The Auth URL its signing keys belong to (store_jwks.h): auth_url,
+	 * or for a templated branch the template's with the fields the
+	 * connection string does not use left as placeholders, so that every
+	 * Host label of one database shares one key set.
+	 */
+	char	*key_url;
 	int	 secure;	/* auth_url is https */
 	int	 templated;
 };

@@ -21,6 +21,9 @@
 #          connection string's keepalives_idle overrides it
 #   f  #17 listen.allow: a TCP peer outside it is refused at accept (logged), inside it is
 #          served; check-config warns on a wildcard listen.address without listen.allow
+#   g  #16 a copy of the database (CREATE DATABASE ... TEMPLATE) served at another Auth URL
+#          signs with a new key, not in the parent's JWKS; the parent's key stays in the copy's
+#          JWKS with an end; keys record their Auth URL; a rotated key still signs at once
 #
 # Environment: NA_BIN, NA_TEST_PGPORT (use this running cluster), NA_TEST_TMP, KEEP=1,
 # NA_TEST_TIMEOUT (170 s).
@@ -263,12 +266,71 @@ test_f() {
   na_stop "$pid" 10
 }
 
+# ---------------------------------------------------------------- g: keys of a copy
+
+kid_of() { python3 -c 'import sys,json,base64
+t=json.loads(sys.stdin.read() or "{}").get("token","")
+h=t.split(".")[0]; h+="="*(-len(h)%4)
+print(json.loads(base64.urlsafe_b64decode(h))["kid"] if t else "")'; }
+jwks_kids() { curl -s --max-time 5 "$1/jwks" | jq -r '.keys[].kid' 2>/dev/null | sort | xargs; }
+
+test_g() {
+  local DBC=hp_c_$LA_SUFFIX URLA=$ORIGIN/$DBA/auth URLC KA KC KR ka kc out i rc=1 row
+  URLC=$ORIGIN/$DBC/auth
+  hp_conf "$CONF" 2 30 "$(la_branch main "/$DBA/auth" "$DBA")"
+  la_up || { t_fail "g: daemon starts" "$LA_DIAG"; return; }
+  la_sign_in "$URLA" "$U1" "$PW"
+  t_is "$HTTP_CODE" 200 "g: sign-in on the parent"
+  local C=$COOKIE
+  la_req GET "$URLA/token" "" -H "Cookie: neon-auth.session_token=$C"
+  KA=$(kid_of <<<"$HTTP_BODY")
+  t_is "$HTTP_CODE $([ -n "$KA" ] && echo kid)" "200 kid" "g: the parent mints a JWT (kid $KA)"
+  la_down
+  LA_DBS+=("$DBC")
+  for i in 1 2 3 4 5; do
+    la_psql postgres -tAc "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
+      WHERE datname = '$DBA' AND pid <> pg_backend_pid()" >/dev/null 2>&1
+    out=$(la_psql postgres -c "CREATE DATABASE \"$DBC\" TEMPLATE \"$DBA\"" 2>&1) && { rc=0; break; }
+    sleep 0.3
+  done
+  [ "$rc" = 0 ] || { t_fail "g: CREATE DATABASE $DBC TEMPLATE $DBA" "$out"; return; }
+  hp_conf "$CONF" 2 30 "$(la_branch main "/$DBA/auth" "$DBA"),
+$(la_branch copy "/$DBC/auth" "$DBC")"
+  la_up || { t_fail "g: daemon starts with the copy" "$LA_DIAG"; return; }
+  la_req GET "$URLC/token" "" -H "Cookie: neon-auth.session_token=$C"
+  KC=$(kid_of <<<"$HTTP_BODY")
+  if [ "$HTTP_CODE" = 200 ] && [ -n "$KC" ] && [ "$KC" != "$KA" ]; then
+    t_ok "g: the copy, first served at another Auth URL, signs with a new key ($KC, not the parent's)"
+  else t_fail "g: the copy signs with a key of its own" "kid '$KC' parent '$KA'" "$(la_diag)"; fi
+  ka=$(jwks_kids "$URLA") kc=$(jwks_kids "$URLC")
+  case " $ka " in *" $KC "*) t_fail "g: the copy's key is not in the parent's JWKS" "$ka" ;;
+    *) t_ok "g: the copy's key is not in the parent's JWKS: its tokens never verify there" ;; esac
+  case " $kc " in *" $KA "*) t_ok "g: the parent's public key stays in the copy's JWKS (grace)" ;;
+    *) t_fail "g: the parent's key stays in the copy's JWKS" "$kc" ;; esac
+  row=$(la_psql "$DBC" -tAc "SELECT \"authUrl\" = '$URLA', \"expiresAt\" IS NOT NULL AND \"expiresAt\" > now() FROM neon_auth.jwks WHERE id = '$KA'")
+  t_is "$row" "t|t" "g: in the copy the parent's key keeps its Auth URL and has an end (one token lifetime)"
+  row=$(la_psql "$DBC" -tAc "SELECT \"authUrl\" FROM neon_auth.jwks WHERE id = '$KC'")
+  t_is "$row" "$URLC" "g: the new key records the Auth URL it was made for"
+  if log_since | grep -q 'branch copy: first served at this Auth URL: 1 signing key'; then t_ok "g: logged once: the copy's inherited keys retire"
+  else t_fail "g: the retirement is logged" "$(log_since | grep -i key | tail -n 3)"; fi
+  la_req GET "$URLA/token" "" -H "Cookie: neon-auth.session_token=$C"
+  t_is "$(kid_of <<<"$HTTP_BODY")" "$KA" "g: the parent still signs with its key"
+  out=$("$NA_BIN" keys rotate main --grace 60s -c "$CONF" 2>&1) || t_fail "g: keys rotate main" "$out"
+  sleep 0.3
+  la_req GET "$URLA/token" "" -H "Cookie: neon-auth.session_token=$C"
+  KR=$(kid_of <<<"$HTTP_BODY")
+  if [ -n "$KR" ] && [ "$KR" != "$KA" ]; then t_ok "g: after keys rotate the new key signs at once (claimed by the parent's Auth URL)"
+  else t_fail "g: the rotated key signs" "kid '$KR' (old $KA): $out"; fi
+  la_down
+}
+
 test_a
 test_b
 test_c
 test_d
 test_e
 test_f
+test_g
 
 if grep -qiE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal' "$LOG"; then
   t_fail "daemon log shows no crash" "$(grep -iE 'AddressSanitizer|double free|corrupted|stack smashing|core dumped|exited on signal' "$LOG" | head)"
