@@ -70,8 +70,8 @@ void		 store_jwks_invalidate(const char *branch_name);
 
 /*
  * store_jwks_signing_key: the key that signs for branch_name served at
- * auth_url now (see the rules above), loading, decrypting or creating keys as needed over c
- * (outside any transaction).  secret encrypts new keys and decrypts
+ * auth_url now (see the rules above), loading, decrypting or creating
+ * keys as needed over c (outside any transaction).  secret encrypts new keys and decrypts
  * stored ones; alg is the branch's configured algorithm; ttl_s the token
  * lifetime; now_ms the wall clock.
  *
