@@ -130,6 +130,7 @@ test_c() {
   la_up || { t_fail "c: daemon starts with one worker" "$LA_DIAG"; return; }
   la_req GET "$ORIGIN/$DBA/auth/get-session"
   t_is "$HTTP_CODE" 200 "c: one worker serves"
+  local pids0; pids0=$(worker_pids)
 
   log_mark
   $FCGI half "$SOCK" 20 > "$T/half.out" 2>&1 & half=$!; BG+=("$half")
@@ -152,6 +153,7 @@ test_c() {
   dur=$(sed -n 's/.* dur_ms=\([0-9]*\).*/\1/p' <<<"$line")
   if [ -n "$dur" ] && [ "$dur" -ge 1500 ]; then t_ok "c: its access line counts from accept (dur_ms=$dur >= the 1500 ms deadline)"
   else t_fail "c: the trickled request's duration counts from accept" "$line"; fi
+  t_is "$(worker_pids)" "$pids0" "c: the same worker throughout: the read deadline freed it, nothing killed it"
   la_down
 }
 
