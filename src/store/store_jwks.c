@@ -37,7 +37,7 @@ struct kent {
 	enum jwt_alg	 alg;
 	int64_t		 created_ms;
 	int64_t		 expires_ms;	/* NEVER when NULL */
-	char		*auth_url;	/* "authUrl": NULL when unclaimed */
+	char		*auth_url;	/* jwks_auth_url: NULL when unclaimed */
 };
 
 struct kset {
@@ -48,7 +48,7 @@ struct kset {
 	int64_t		 used_ms;
 	struct kent	*k;
 	int		 n;
-	int		 unclaimed;	/* published rows without authUrl */
+	int		 unclaimed;	/* published rows without an Auth URL */
 	char		*doc;
 	size_t		 doclen;
 	int64_t		 doc_until;	/* rebuild from then on */
@@ -66,12 +66,13 @@ static int64_t		 use_clock;
 #define C_URL		5	/* LOAD_SQL only */
 
 static const char LOAD_SQL[] =
-    "SELECT id::text, \"publicKey\", \"privateKey\", "
-    "(extract(epoch FROM \"createdAt\") * 1000)::int8, "
-    "(extract(epoch FROM \"expiresAt\") * 1000)::int8, \"authUrl\" "
-    "FROM neon_auth.jwks "
-    "WHERE \"expiresAt\" IS NULL OR \"expiresAt\" > now() "
-    "ORDER BY \"createdAt\" DESC, id DESC LIMIT 64";
+    "SELECT j.id::text, j.\"publicKey\", j.\"privateKey\", "
+    "(extract(epoch FROM j.\"createdAt\") * 1000)::int8, "
+    "(extract(epoch FROM j.\"expiresAt\") * 1000)::int8, u.\"authUrl\" "
+    "FROM neon_auth.jwks j "
+    "LEFT JOIN neon_auth.jwks_auth_url u ON u.\"keyId\" = j.id "
+    "WHERE j.\"expiresAt\" IS NULL OR j.\"expiresAt\" > now() "
+    "ORDER BY j.\"createdAt\" DESC, j.id DESC LIMIT 64";
 
 static const char LIST_SQL[] =
     "SELECT id::text, \"publicKey\", \"privateKey\", "
@@ -85,28 +86,35 @@ static const char LIST_SQL[] =
 
 static const char LOCK_SQL[] = "SELECT pg_advisory_xact_lock($1::int8)";
 
+/* a new key, and the Auth URL it is made for (none: unclaimed) */
 static const char INSERT_SQL[] =
-    "INSERT INTO neon_auth.jwks (\"publicKey\", \"privateKey\", "
-    "\"createdAt\", \"authUrl\") VALUES ($1, $2, now(), $3) "
-    "RETURNING id::text";
+    "WITH k AS (INSERT INTO neon_auth.jwks (\"publicKey\", \"privateKey\", "
+    "\"createdAt\") VALUES ($1, $2, now()) RETURNING id), "
+    "m AS (INSERT INTO neon_auth.jwks_auth_url (\"keyId\", \"authUrl\") "
+    "SELECT id, $3::text FROM k WHERE $3::text IS NOT NULL) "
+    "SELECT id::text FROM k";
 
 /* has this Auth URL had keys here before (even expired ones)? */
 static const char URL_SEEN_SQL[] =
-    "SELECT 1 FROM neon_auth.jwks WHERE \"authUrl\" = $1 LIMIT 1";
+    "SELECT 1 FROM neon_auth.jwks_auth_url WHERE \"authUrl\" = $1 LIMIT 1";
 
 /* a copy first served elsewhere: the other Auth URLs' keys retire */
 static const char RETIRE_FOREIGN_SQL[] =
-    "UPDATE neon_auth.jwks "
+    "UPDATE neon_auth.jwks j "
     "SET \"expiresAt\" = now() + $2::int8 * interval '1 second' "
-    "WHERE \"authUrl\" IS NOT NULL AND \"authUrl\" <> $1 "
-    "AND (\"expiresAt\" IS NULL "
-    "OR \"expiresAt\" > now() + $2::int8 * interval '1 second')";
+    "FROM neon_auth.jwks_auth_url u "
+    "WHERE u.\"keyId\" = j.id AND u.\"authUrl\" <> $1 "
+    "AND (j.\"expiresAt\" IS NULL "
+    "OR j.\"expiresAt\" > now() + $2::int8 * interval '1 second')";
 
-/* keys made before the column, by Better Auth or by keys rotate */
+/* keys made before migration 012, by Better Auth or by keys rotate */
 static const char CLAIM_SQL[] =
-    "UPDATE neon_auth.jwks SET \"authUrl\" = $1 "
-    "WHERE \"authUrl\" IS NULL "
-    "AND (\"expiresAt\" IS NULL OR \"expiresAt\" > now())";
+    "INSERT INTO neon_auth.jwks_auth_url (\"keyId\", \"authUrl\") "
+    "SELECT j.id, $1 FROM neon_auth.jwks j "
+    "WHERE (j.\"expiresAt\" IS NULL OR j.\"expiresAt\" > now()) "
+    "AND NOT EXISTS (SELECT 1 FROM neon_auth.jwks_auth_url u "
+    "WHERE u.\"keyId\" = j.id) "
+    "ON CONFLICT (\"keyId\") DO NOTHING";
 
 static const char RETIRE_SQL[] =
     "UPDATE neon_auth.jwks "
@@ -245,7 +253,7 @@ load_set(struct db_conn *c, struct arena *a, struct kset *s, int64_t now)
 	const char		*id, *why;
 	int			 i, j, n, m = 0, unclaimed = 0;
 
-	if ((res = db_exec(c, a, "jwks_load2", LOAD_SQL, 0, NULL)) == NULL)
+	if ((res = db_exec(c, a, "jwks_load3", LOAD_SQL, 0, NULL)) == NULL)
 		return (-1);
 	n = db_ntuples(res);
 	nk = calloc((size_t)(n > 0 ? n : 1), sizeof(*nk));
@@ -395,7 +403,7 @@ insert_key(struct db_conn *c, struct arena *a,
 	params[0] = pub;
 	params[1] = priv;
 	params[2] = auth_url;
-	if ((res = db_exec(c, a, "jwks_insert2", INSERT_SQL, 3,
+	if ((res = db_exec(c, a, "jwks_insert3", INSERT_SQL, 3,
 	    params)) == NULL || db_ntuples(res) != 1) {
 		*err = STORE_JWKS_DB;
 		return (-1);

@@ -22,7 +22,7 @@
  * Better Auth reads such rows correctly: it signs with the newest key and
  * publishes old ones at least as long.
  *
- * Auth URLs ("authUrl", sql/012): a key belongs to the Auth URL it was
+ * Auth URLs (neon_auth.jwks_auth_url, sql/012): a key belongs to the Auth URL it was
  * made for and signs only there.  The first time an Auth URL signs in a
  * database (a copy of another branch's), the keys of other Auth URLs are
  * retired there: published for one token lifetime more, never signing.

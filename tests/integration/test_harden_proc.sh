@@ -309,9 +309,9 @@ $(la_branch copy "/$DBC/auth" "$DBC")"
     *) t_ok "g: the copy's key is not in the parent's JWKS: its tokens never verify there" ;; esac
   case " $kc " in *" $KA "*) t_ok "g: the parent's public key stays in the copy's JWKS (grace)" ;;
     *) t_fail "g: the parent's key stays in the copy's JWKS" "$kc" ;; esac
-  row=$(la_psql "$DBC" -tAc "SELECT \"authUrl\" = '$URLA', \"expiresAt\" IS NOT NULL AND \"expiresAt\" > now() FROM neon_auth.jwks WHERE id = '$KA'")
+  row=$(la_psql "$DBC" -tAc "SELECT u.\"authUrl\" = '$URLA', j.\"expiresAt\" IS NOT NULL AND j.\"expiresAt\" > now() FROM neon_auth.jwks j JOIN neon_auth.jwks_auth_url u ON u.\"keyId\" = j.id WHERE j.id = '$KA'")
   t_is "$row" "t|t" "g: in the copy the parent's key keeps its Auth URL and has an end (one token lifetime)"
-  row=$(la_psql "$DBC" -tAc "SELECT \"authUrl\" FROM neon_auth.jwks WHERE id = '$KC'")
+  row=$(la_psql "$DBC" -tAc "SELECT \"authUrl\" FROM neon_auth.jwks_auth_url WHERE \"keyId\" = '$KC'")
   t_is "$row" "$URLC" "g: the new key records the Auth URL it was made for"
   if log_since | grep -q 'branch copy: first served at this Auth URL: 1 signing key'; then t_ok "g: logged once: the copy's inherited keys retire"
   else t_fail "g: the retirement is logged" "$(log_since | grep -i key | tail -n 3)"; fi
