@@ -91,7 +91,8 @@ static const struct jwt_key *
 signing_key(struct request *r, int64_t now, enum store_jwks_err *err)
 {
 	return (store_jwks_signing_key(r->db, r->a, r->branch->name,
-	    secret_of(r), branch_alg(r), branch_ttl(r), now, err));
+	    r->branch->key_url, secret_of(r), branch_alg(r), branch_ttl(r),
+	    now, err));
 }
 
 /* ------------------------------------------------------------ claims */
@@ -489,8 +490,9 @@ token_jwks(struct request *r, const char **doc, size_t *len)
 {
 	enum store_jwks_err	 err;
 
-	*doc = store_jwks_document(r->db, r->a, r->branch->name, secret_of(r),
-	    branch_alg(r), branch_ttl(r), clock_now_ms(), len, &err);
+	*doc = store_jwks_document(r->db, r->a, r->branch->name,
+	    r->branch->key_url, secret_of(r), branch_alg(r), branch_ttl(r),
+	    clock_now_ms(), len, &err);
 	if (*doc == NULL)
 		return (key_failure(r, err));
 	return (ERR_NONE);

@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "http/branch.h"
+#include "lib/clock.h"
 #include "lib/config.h"
 #include "lib/log.h"
+#include "store/db.h"
 
 #define TEMPLATE_CACHE_MAX	256
 
@@ -93,6 +96,7 @@ branch_clear(struct branch *b)
 	free(b->host);
 	free(b->base_path);
 	free(b->conninfo);
+	free(b->key_url);
 }
 
 int
@@ -111,6 +115,8 @@ branch_map_init(const struct config *cfg)
 		    strlen(cfg->branches[i].name));
 		listed[i].conninfo = xstrndup(cfg->branches[i].database,
 		    strlen(cfg->branches[i].database));
+		listed[i].key_url = xstrndup(cfg->branches[i].auth_url,
+		    strlen(cfg->branches[i].auth_url));
 		if (branch_fill(&listed[i], cfg->branches[i].auth_url) == -1) {
 			log_err("%s: bad auth_url for branch %s", __func__,
 			    cfg->branches[i].name);
@@ -221,11 +227,13 @@ tpl_match(const char *pat, const char *text, size_t tlen, char *branch,
 			if (n == 0 || (ti + n < tlen && name_char(
 			    (unsigned char)text[ti + n])))
 				return (0);
+			/* names fold to lower case: one database, one name */
 			if (dst[0] != '\0' && (strlen(dst) != n ||
-			    strncmp(dst, text + ti, n) != 0))
+			    strncasecmp(dst, text + ti, n) != 0))
 				return (0);
 			memcpy(dst, text + ti, n);
 			dst[n] = '\0';
+			lower(dst);
 			ti += n;
 			pat = end + 1;
 			continue;
@@ -276,44 +284,68 @@ subst(const char *s, const char *branch, const char *database)
 	return (xstrndup(out, o));
 }
 
+int
+branch_reserved_db(const char *db)
+{
+	return (db == NULL || strcmp(db, "template0") == 0 ||
+	    strcmp(db, "template1") == 0 || strcmp(db, "postgres") == 0);
+}
+
 /*
- * The templated branch of the names br and db (either may be ""), from
- * the cache or made and cached; NULL for PostgreSQL's own databases.
+ * The templated branch of the names br and db (either may be "", both
+ * lower case), from the cache or made and cached; NULL when the
+ * connection string does not parse or names one of PostgreSQL's own
+ * databases.  The branch's name -- the key of its connections, config
+ * cache, rate limits and keys -- holds only the fields the connection
+ * string uses: Host labels that reach the same database are one branch
+ * under several Auth URLs.  The cache is keyed on the Auth URL.
  */
 static struct branch *
 template_branch(const char *br, const char *db)
 {
-	char		 name[160];
+	char		 name[160], target[1024];
+	const char	*dbname;
+	char		*ci, *au;
 	struct branch	*b;
 	int		 i, n;
 
-	/* PostgreSQL's own databases are never branches */
-	if (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0 ||
-	    strcmp(db, "postgres") == 0)
-		return (NULL);
-	n = snprintf(name, sizeof(name), "%s/%s", br, db);
-	if (n < 0 || (size_t)n >= sizeof(name))
+	if ((au = subst(tpl_auth_url, br, db)) == NULL)
 		return (NULL);
 	for (i = 0; i < TEMPLATE_CACHE_MAX; i++)
-		if (tcache[i] && strcmp(tcache[i]->name, name) == 0)
+		if (tcache[i] && strcmp(tcache[i]->auth_url, au) == 0) {
+			free(au);
 			return (tcache[i]);
-	if ((b = calloc(1, sizeof(*b))) == NULL)
+		}
+	ci = subst(tpl_database, br, db);
+	/* PostgreSQL's own databases are never branches, by any field */
+	if (ci == NULL || db_conninfo_target(ci, target, sizeof(target),
+	    &dbname) == -1 || branch_reserved_db(dbname)) {
+		free(au);
+		free(ci);
 		return (NULL);
+	}
+	n = snprintf(name, sizeof(name), "%s/%s",
+	    strstr(tpl_database, "{branch}") ? br : "",
+	    strstr(tpl_database, "{database}") ? db : "");
+	if (n < 0 || (size_t)n >= sizeof(name) ||
+	    (b = calloc(1, sizeof(*b))) == NULL) {
+		free(au);
+		free(ci);
+		return (NULL);
+	}
 	b->templated = 1;
 	b->name = xstrndup(name, (size_t)n);
-	b->conninfo = subst(tpl_database, br, db);
-	{
-		char	*au = subst(tpl_auth_url, br, db);
-
-		if (au == NULL || b->conninfo == NULL ||
-		    branch_fill(b, au) == -1) {
-			free(au);
-			branch_clear(b);
-			free(b);
-			return (NULL);
-		}
+	b->conninfo = ci;
+	b->key_url = subst(tpl_auth_url,
+	    strstr(tpl_database, "{branch}") ? br : "{branch}",
+	    strstr(tpl_database, "{database}") ? db : "{database}");
+	if (b->key_url == NULL || branch_fill(b, au) == -1) {
 		free(au);
+		branch_clear(b);
+		free(b);
+		return (NULL);
 	}
+	free(au);
 	if (tcache[tcache_next]) {
 		branch_clear(tcache[tcache_next]);
 		free(tcache[tcache_next]);
@@ -372,6 +404,8 @@ branch_template_named(const char *name)
 		if (!name_ok(br, strlen(br)))
 			return (NULL);
 	}
+	lower(br);
+	lower(db);
 	return (template_branch(br, db));
 }
 
@@ -468,4 +502,162 @@ branch_host_only(const char *host)
 			found = &listed[i];
 		}
 	return (found);
+}
+
+/*
+ * The daemon-wide state of unreachable databases, in one shared page
+ * mapped before the workers fork: a negative cache per target (the
+ * branch name) with a doubling backoff, and a throttle on the lines
+ * their failures log.  A tiny spinlock guards it; a worker that cannot
+ * have it at once goes on as if nothing were cached.
+ */
+#define DOWN_SLOTS	128
+#define DOWN_FIRST_MS	100
+#define DOWN_MAX_MS	1000
+#define LOG_PER_SEC	10
+
+struct down_slot {
+	uint64_t	 hash;		/* 0: free */
+	int64_t		 until_ms;
+	int64_t		 backoff_ms;
+	int64_t		 used_ms;
+};
+
+struct down_shared {
+	int		 lock;
+	struct down_slot slot[DOWN_SLOTS];
+	int64_t		 log_window_ms;
+	int		 log_count;
+	int		 log_suppressed;
+};
+
+static struct down_shared	*down;
+
+int
+branch_shared_init(void)
+{
+	void	*p;
+
+	if (down != NULL)
+		return (0);
+	p = mmap(NULL, sizeof(*down), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		log_warn("%s: mmap", __func__);
+		return (-1);
+	}
+	memset(p, 0, sizeof(*down));
+	down = p;
+	return (0);
+}
+
+static int
+down_lock(void)
+{
+	int	 i;
+
+	if (down == NULL)
+		return (0);
+	for (i = 0; i < 1000; i++)
+		if (!__atomic_test_and_set(&down->lock, __ATOMIC_ACQUIRE))
+			return (1);
+	return (0);
+}
+
+static void
+down_unlock(void)
+{
+	__atomic_clear(&down->lock, __ATOMIC_RELEASE);
+}
+
+/* FNV-1a, never 0 */
+static uint64_t
+down_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ? h : 1);
+}
+
+static struct down_slot *
+down_find(uint64_t h, int make, int64_t now)
+{
+	struct down_slot	*lru = &down->slot[0];
+	int			 i;
+
+	for (i = 0; i < DOWN_SLOTS; i++) {
+		if (down->slot[i].hash == h)
+			return (&down->slot[i]);
+		if (down->slot[i].used_ms < lru->used_ms)
+			lru = &down->slot[i];
+	}
+	if (!make)
+		return (NULL);
+	memset(lru, 0, sizeof(*lru));
+	lru->hash = h;
+	lru->used_ms = now;
+	return (lru);
+}
+
+int
+branch_down_wait(const struct branch *b)
+{
+	struct down_slot	*d;
+	int64_t			 now = clock_mono_ms();
+	int			 wait = 0;
+
+	if (b == NULL || !down_lock())
+		return (0);
+	if ((d = down_find(down_hash(b->name), 0, now)) != NULL &&
+	    now < d->until_ms)
+		wait = 1;
+	down_unlock();
+	return (wait);
+}
+
+void
+branch_down_note(const struct branch *b, int failed)
+{
+	struct down_slot	*d;
+	int64_t			 now = clock_mono_ms();
+
+	if (b == NULL || !down_lock())
+		return;
+	if ((d = down_find(down_hash(b->name), failed, now)) != NULL) {
+		if (failed) {
+			d->backoff_ms = d->backoff_ms == 0 ? DOWN_FIRST_MS :
+			    d->backoff_ms * 2 > DOWN_MAX_MS ? DOWN_MAX_MS :
+			    d->backoff_ms * 2;
+			d->until_ms = now + d->backoff_ms;
+			d->used_ms = now;
+		} else
+			memset(d, 0, sizeof(*d));
+	}
+	down_unlock();
+}
+
+int
+branch_log_allow(int *suppressed)
+{
+	int64_t	 now = clock_mono_ms();
+	int	 ok = 1;
+
+	*suppressed = 0;
+	if (!down_lock())
+		return (1);
+	if (now - down->log_window_ms >= 1000) {
+		*suppressed = down->log_suppressed;
+		down->log_suppressed = 0;
+		down->log_window_ms = now;
+		down->log_count = 0;
+	}
+	if (down->log_count >= LOG_PER_SEC) {
+		down->log_suppressed++;
+		ok = 0;
+	} else
+		down->log_count++;
+	down_unlock();
+	return (ok);
 }

@@ -9,17 +9,28 @@
 #ifndef NEON_AUTHD_BRANCH_H
 #define NEON_AUTHD_BRANCH_H
 
+#include <stdint.h>
+
 #include "lib/arena.h"
 
 struct config;
 
 struct branch {
-	char	*name;		/* config name, or "<branch>/<database>" */
+	char	*name;		/* config name, or "<branch>/<database>"
+				   with only the fields the connection
+				   string uses, lower case */
 	char	*auth_url;	/* "https://h.example.com/neondb/auth" */
 	char	*origin;	/* "https://h.example.com" */
 	char	*host;		/* "h.example.com" or "h:8080", lower case */
 	char	*base_path;	/* "/neondb/auth" or "" */
 	char	*conninfo;
+	/*
+	 * The Auth URL its signing keys belong to (store_jwks.h): auth_url,
+	 * or for a templated branch the template's with the fields the
+	 * connection string does not use left as placeholders, so that every
+	 * Host label of one database shares one key set.
+	 */
+	char	*key_url;
 	int	 secure;	/* auth_url is https */
 	int	 templated;
 };
@@ -44,6 +55,11 @@ struct branch	*branch_by_name(const char *name);
  * no template or the name does not fit it.  Lives until branch_map_free.
  */
 struct branch	*branch_template_named(const char *name);
+/*
+ * branch_reserved_db: 1 for PostgreSQL's own databases (postgres,
+ * template0, template1) and NULL, which a template never serves.
+ */
+int		 branch_reserved_db(const char *db);
 /* branch_count / branch_at: iterate over the listed branches. */
 int		 branch_count(void);
 struct branch	*branch_at(int i);
@@ -53,5 +69,27 @@ struct branch	*branch_at(int i);
  * several.
  */
 struct branch	*branch_host_only(const char *host);
+
+/*
+ * branch_shared_init: map the daemon-wide page of unreachable databases
+ * (call in the master before forking; without it the functions below
+ * cache nothing and throttle nothing).  0, or -1 (logged).
+ */
+int		 branch_shared_init(void);
+/*
+ * branch_down_wait: 1 while b's database failed to connect within its
+ * backoff (100 ms, doubled per failure up to 1 s): answer 503 without
+ * trying; else 0.
+ */
+int		 branch_down_wait(const struct branch *b);
+/* branch_down_note: a connection attempt to b's database failed (1)
+   or succeeded (0: the backoff is forgotten). */
+void		 branch_down_note(const struct branch *b, int failed);
+/*
+ * branch_log_allow: 1 when a database-failure line may be logged (at
+ * most 10 a second daemon-wide), else 0.  *suppressed gets the number of
+ * lines dropped in the last window when a new one opens (say so once).
+ */
+int		 branch_log_allow(int *suppressed);
 
 #endif

@@ -1331,16 +1331,27 @@ branchcfg_acquire(struct request *r)
 
 	e = cache_slot(b->name);
 	e->used_ms = now;
+	/* a database that just failed to connect: 503 within its backoff */
+	if (branch_down_wait(b))
+		return (ERR_DATABASE_UNAVAILABLE);
 	c = db_pool_get(pool, b->name, b->conninfo, &err);
 	if (c == NULL) {
-		/* at most one line a second per branch while it is down */
-		if (now - e->down_logged_ms >= 1000) {
+		int	 dropped;
+
+		branch_down_note(b, 1);
+		/* one line a second per branch, ten a second daemon-wide */
+		if (now - e->down_logged_ms >= 1000 &&
+		    branch_log_allow(&dropped)) {
+			if (dropped > 0)
+				log_warnx("database unavailable: %d similar "
+				    "lines not logged", dropped);
 			log_warnx("branch %s: database unavailable: %s",
 			    b->name, db_pool_last_error(pool)->message);
 			e->down_logged_ms = now;
 		}
 		return (ERR_DATABASE_UNAVAILABLE);
 	}
+	branch_down_note(b, 0);
 	e->down_logged_ms = 0;
 	if (db_drain_notifies_cb(c, &flags, revoke_drain_cb, b->name) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;

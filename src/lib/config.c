@@ -235,10 +235,11 @@ static const struct {
 	const char		*group;
 	const char *const	 keys[20];
 } known_sub[] = {
-	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
+	{ "listen", { "address", "mode", "owner", "group", "backlog",
+	    "allow", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    "slow_request", NULL } },
+	    "slow_request", "ip_limit", NULL } },
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
@@ -529,6 +530,48 @@ load_proxies(config_t *cf, struct config *c, const char *path, char *err,
 	return (0);
 }
 
+/* listen.allow = [ "127.0.0.1", "10.0.0.0/8", ... ]: peers on TCP */
+static int
+load_allow(config_t *cf, struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	config_setting_t	*s, *e;
+	struct netaddr_cidr	 cidr;
+	const char		*v;
+	int			 i, n;
+
+	if ((s = config_lookup(cf, "listen.allow")) == NULL)
+		return (0);
+	n = config_setting_length(s);
+	if ((!config_setting_is_list(s) && !config_setting_is_array(s)) ||
+	    n == 0 || n > CONFIG_ALLOW_MAX) {
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "listen.allow: must be a list of 1 to %d addresses or "
+		    "CIDRs [ \"addr\", \"addr/bits\", ... ]",
+		    CONFIG_ALLOW_MAX);
+		return (-1);
+	}
+	if ((c->listen_allow = calloc((size_t)n + 1,
+	    sizeof(*c->listen_allow))) == NULL) {
+		log_crit("out of memory");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : NULL;
+		if (v == NULL || netaddr_cidr_parse(v, &cidr) == -1) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "listen.allow[%d]: %s%s%snot an address or "
+			    "CIDR (\"10.0.0.5\", \"10.0.0.0/24\")", i,
+			    v ? "\"" : "", v ? v : "", v ? "\" is " : "");
+			return (-1);
+		}
+		c->listen_allow[i] = xstrdup(v);
+	}
+	return (0);
+}
+
 /* branch_template: placeholders, and both fields with sample values */
 static int
 template_check(struct config *c, const char *au, const char *db,
@@ -664,6 +707,8 @@ config_load(const char *path, char *err, size_t errlen)
 	STRO("listen.owner", "", listen_owner);
 	STRO("listen.group", "", listen_group);
 	INTO("listen.backlog", 511, 1, 65535, listen_backlog);
+	if (load_allow(&cf, c, path, err, errlen) == -1)
+		goto fail;
 
 	INTO("pool.workers", 4, 1, 256, workers);
 	INTO("pool.max_requests", 1000000, 0, 1000000000, max_requests);
@@ -674,6 +719,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
+	INTO("pool.ip_limit", 1000, 0, 1000000, ip_limit);
 
 	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
 	/* log.level / log.file, or their older spellings log_level / log_file */
@@ -863,6 +909,10 @@ config_free(struct config *c)
 		for (i = 0; c->trusted_proxies[i] != NULL; i++)
 			free(c->trusted_proxies[i]);
 	free(c->trusted_proxies);
+	if (c->listen_allow != NULL)
+		for (i = 0; c->listen_allow[i] != NULL; i++)
+			free(c->listen_allow[i]);
+	free(c->listen_allow);
 	for (i = 0; i < c->secrets.n; i++)
 		free((char *)c->secrets.s[i].value);
 	free(c->secret);

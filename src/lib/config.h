@@ -104,9 +104,18 @@ struct config {
 	int	 testing_sleep;
 
 	struct config_mail	 mail;
+
+	/*
+	 * TCP peers (web servers) allowed to connect ("addr" or
+	 * "addr/bits", NULL-terminated); NULL: any (listen.allow unset).
+	 */
+	char	**listen_allow;
+	/* requests per client IP per 10 s before any database work; 0 off */
+	int	 ip_limit;
 };
 
 #define CONFIG_PROXIES_MAX	64	/* trusted_proxies entries */
+#define CONFIG_ALLOW_MAX	64	/* listen.allow entries */
 
 struct arena;
 

@@ -99,6 +99,29 @@ check_offline(const struct config *c)
 			    "names): %s", err);
 		arena_free(&a);
 	}
+	/* hardening warnings: the server runs anyway */
+	if (c->template_auth_url != NULL) {
+		static const char *const fld[] = { "{branch}", "{database}" };
+		size_t	 k;
+
+		for (k = 0; k < 2; k++)
+			if (strstr(c->template_auth_url, fld[k]) != NULL &&
+			    strstr(c->template_database, fld[k]) == NULL)
+				fprintf(stderr, "neon-authd: %s:%d: warning: "
+				    "branch_template: the auth_url uses %s and "
+				    "the database does not: every value of %s "
+				    "is the same database under another Auth "
+				    "URL (one branch, one set of rate limits "
+				    "and keys)\n", c->path, c->template_line,
+				    fld[k], fld[k]);
+	}
+	if (listen_parse(c->listen_address, &la, err, sizeof(err)) == 0 &&
+	    listen_addr_exposed(&la) && c->listen_allow == NULL)
+		fprintf(stderr, "neon-authd: %s: warning: listen.address %s "
+		    "is a wildcard or not loopback and listen.allow is unset: "
+		    "anyone who reaches the port can forge REMOTE_ADDR, HTTPS "
+		    "and Host; list the web servers in listen.allow\n",
+		    c->path, c->listen_address);
 	dir_of(c->path, "log.file", c->log_file);
 	dir_of(c->path, "pid_file", c->pid_file);
 	if (sql_dir == NULL || *sql_dir == '\0')

@@ -39,7 +39,9 @@
 #include <unistd.h>
 
 #include "proc/listen.h"
+#include "lib/config.h"
 #include "lib/log.h"
+#include "lib/netaddr.h"
 
 #define SD_LISTEN_FDS_START	3
 #define UNIX_PREFIX		"unix:"
@@ -862,4 +864,81 @@ listen_queue(int fd, int *len, int *max)
 	if (ss.ss_family == AF_UNIX && fstat(fd, &st) == 0)
 		return (unix_queue((unsigned long)st.st_ino, len, max));
 	return (-1);
+}
+
+/* ---- who may connect over TCP (listen.allow) ---------------------- */
+
+static struct netaddr_cidr	 allow[CONFIG_ALLOW_MAX];
+static int			 nallow = -1;	/* -1: any */
+
+/* the peer's address, IPv4 mapped; 0, or -1 when not IP */
+static int
+sock_in6(const struct sockaddr *sa, socklen_t len, struct in6_addr *a)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		memset(a, 0, sizeof(*a));
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], &sin->sin_addr, 4);
+		return (0);
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		*a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return (0);
+	}
+	return (-1);
+}
+
+int
+listen_exposed(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	struct in6_addr		 a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    sock_in6((struct sockaddr *)&ss, sl, &a) == -1)
+		return (0);
+	return (!netaddr_is_loopback(&a));
+}
+
+int
+listen_addr_exposed(const struct listen_addr *la)
+{
+	struct in6_addr	 a;
+
+	if (sock_in6(&la->u.sa, la->len, &a) == -1)
+		return (0);
+	return (!netaddr_is_loopback(&a));
+}
+
+int
+listen_allow_set(char *const *list)
+{
+	int	 n = 0;
+
+	nallow = -1;
+	if (list == NULL)
+		return (0);
+	for (; list[n] != NULL; n++)
+		if (n >= CONFIG_ALLOW_MAX ||
+		    netaddr_cidr_parse(list[n], &allow[n]) == -1)
+			return (-1);
+	nallow = n;
+	return (0);
+}
+
+int
+listen_peer_allowed(const struct sockaddr *sa, socklen_t len)
+{
+	struct in6_addr	 a;
+	int		 i;
+
+	if (nallow < 0 || sock_in6(sa, len, &a) == -1)
+		return (1);
+	for (i = 0; i < nallow; i++)
+		if (netaddr_cidr_match(&a, &allow[i]))
+			return (1);
+	return (0);
 }

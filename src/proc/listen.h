@@ -141,4 +141,26 @@ int	 listen_describe(int fd, char *buf, size_t len);
  */
 int	 listen_queue(int fd, int *len, int *max);
 
+/*
+ * listen_exposed: 1 when fd is a TCP socket bound to a wildcard or a
+ * non-loopback address (anyone who reaches the port can send FastCGI
+ * parameters: REMOTE_ADDR, HTTPS, Host), else 0.
+ */
+int	 listen_exposed(int fd);
+/* listen_addr_exposed: the same for a parsed listen.address. */
+int	 listen_addr_exposed(const struct listen_addr *la);
+
+/*
+ * listen_allow_set: the web-server addresses allowed to connect over TCP
+ * (listen.allow: "addr" or "addr/bits", NULL-terminated; NULL = any).
+ * 0, or -1 when an entry does not parse (config_load checked them).
+ */
+int	 listen_allow_set(char *const *list);
+
+/*
+ * listen_peer_allowed: 1 when a connection from sa may be served: not
+ * TCP, no list set, or the peer is in the list; else 0.
+ */
+int	 listen_peer_allowed(const struct sockaddr *sa, socklen_t len);
+
 #endif

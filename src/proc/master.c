@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "proc/master.h"
+#include "http/branch.h"
 #include "http/ratelimit.h"
 #include "http/revoke.h"
 #include "proc/scoreboard.h"
@@ -460,6 +461,11 @@ open_socket(void)
 		return (-1);
 	if (listen_describe(listen_fd, desc, sizeof(desc)) == 0)
 		log_notice("listening on %s", desc);
+	if (listen_exposed(listen_fd) && cfg->listen_allow == NULL)
+		log_warnx("listen.address is a wildcard or not loopback and "
+		    "listen.allow is unset: anyone who reaches the port can "
+		    "forge REMOTE_ADDR, HTTPS and Host; list the web "
+		    "servers in listen.allow");
 	return (0);
 }
 
@@ -587,6 +593,8 @@ master_run(struct config *c, int foreground)
 		return (1);
 	if ((rl = ratelimit_create(NEON_AUTHD_RATELIMIT_SLOTS)) == NULL)
 		return (1);
+	/* unreachable databases: backoff and log throttle, daemon-wide */
+	(void)branch_shared_init();
 	/* bans reach every worker before the banning one answers */
 	(void)revoke_share();
 	sb->master_pid = getpid();

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
@@ -37,6 +39,7 @@
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "lib/metrics.h"
+#include "proc/listen.h"
 #include "proc/status.h"
 #include "proc/worker.h"
 #include "lib/clock.h"
@@ -49,6 +52,9 @@ static volatile sig_atomic_t	 reopen;
 static sigset_t			 blocked;	/* outside accept() */
 static int			 wlisten_fd = -1;
 static int			 listen_tcp;	/* set TCP_NODELAY on connections */
+static volatile sig_atomic_t	 read_fd = -1;	/* the connection being read */
+static volatile sig_atomic_t	 read_expired;
+static int64_t			 refused_logged_ms;
 
 static void
 on_quit(int sig)
@@ -64,6 +70,39 @@ on_quit(int sig)
 		close(fd);
 	}
 	errno = saved;
+}
+
+/*
+ * The request's read deadline: end the read side of the connection, so
+ * libfcgi's next or current read sees the end (or EINTR) and gives up.
+ */
+static void
+on_alarm(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	read_expired = 1;
+	if (read_fd >= 0)
+		(void)shutdown(read_fd, SHUT_RD);
+	errno = saved;
+}
+
+/* arm (ms > 0) or disarm (0) the read deadline */
+static void
+read_deadline(int fd, int64_t ms)
+{
+	struct itimerval	 it;
+
+	memset(&it, 0, sizeof(it));
+	if (ms > 0) {
+		read_expired = 0;
+		read_fd = fd;
+		it.it_value.tv_sec = (time_t)(ms / 1000);
+		it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	} else
+		read_fd = -1;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static void
@@ -89,6 +128,9 @@ install_signals(void)
 	sa.sa_handler = on_usr1;
 	if (sigaction(SIGUSR1, &sa, NULL) == -1)
 		return (-1);
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: reads see EINTR */
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		return (-1);
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
 	    sigaction(SIGHUP, &sa, NULL) == -1)
@@ -111,12 +153,15 @@ install_signals(void)
 static int
 accept_connection(int listen_fd)
 {
-	sigset_t	 none;
-	int		 fd, one = 1, saved;
+	sigset_t		 none;
+	struct sockaddr_storage	 peer;
+	socklen_t		 plen = sizeof(peer);
+	int			 fd, one = 1, saved;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	fd = quit ? -1 : accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = quit ? -1 : accept4(listen_fd, (struct sockaddr *)&peer, &plen,
+	    SOCK_CLOEXEC);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	if (fd == -1) {
@@ -129,11 +174,61 @@ accept_connection(int listen_fd)
 		}
 		return (-1);
 	}
+	/* listen.allow: only the web servers may send FastCGI parameters */
+	if (!listen_peer_allowed((struct sockaddr *)&peer, plen)) {
+		int64_t	 now = clock_mono_ms();
+		char	 host[INET6_ADDRSTRLEN] = "?";
+
+		if (now - refused_logged_ms >= 1000) {
+			if (peer.ss_family == AF_INET)
+				inet_ntop(AF_INET, &((struct sockaddr_in *)
+				    &peer)->sin_addr, host, sizeof(host));
+			else if (peer.ss_family == AF_INET6)
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)
+				    &peer)->sin6_addr, host, sizeof(host));
+			log_warnx("worker: connection from %s refused: not in "
+			    "listen.allow", host);
+			refused_logged_ms = now;
+		}
+		close(fd);
+		return (-1);
+	}
 	/* no replies wait on our small writes: disable Nagle on TCP */
 	if (listen_tcp)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	return (fd);
+}
+
+/*
+ * pool.ip_limit: requests per client IP per 10 s, daemon-wide, before
+ * anything touches a database (a storm at dead or unknown databases
+ * costs no connection attempt).  Loopback clients (health checks,
+ * server-side rendering on the host) are not counted.  0 when denied
+ * (the 429 is on r).
+ */
+static int
+ip_allowed(struct worker_ctx *w, struct request *r)
+{
+	char	 ip[INET6_ADDRSTRLEN + 8], key[INET6_ADDRSTRLEN + 16];
+	char	 retry[16];
+	int	 retry_s;
+
+	if (w->cfg->ip_limit <= 0 || w->rl == NULL || r->branch == NULL)
+		return (1);
+	if (ratelimit_client_ip(r, ip, sizeof(ip)) == 0 &&
+	    (strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "::/64") == 0))
+		return (1);
+	snprintf(key, sizeof(key), "ip|%s", ip);
+	if (ratelimit_hit(w->rl, key, 10, w->cfg->ip_limit, clock_mono_ms(),
+	    &retry_s))
+		return (1);
+	metrics_add(METRICS_RL_DENIED, 1);
+	snprintf(retry, sizeof(retry), "%d", retry_s);
+	reply_header_add(r, "X-Retry-After", retry);
+	reply_err(r, ERR_TOO_MANY_REQUESTS);
+	return (0);
 }
 
 /* answer one request; the reply is left on r */
@@ -146,8 +241,17 @@ handle(struct worker_ctx *w, struct request *r)
 		return;
 	if (!router_resolve(r))
 		return;
-	scoreboard_request_begin(w->slot, r->route_name,
-	    strlen(r->route_name));
+	if (!ip_allowed(w, r))
+		return;
+	{
+		/* the route's name; the request's clock still runs from accept */
+		int64_t	 t0 = w->slot->req_start_ms;
+
+		scoreboard_request_begin(w->slot, r->route_name,
+		    strlen(r->route_name));
+		if (t0 > 0)
+			w->slot->req_start_ms = t0;
+	}
 	router_run(r);
 }
 
@@ -273,6 +377,8 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	if (clientip_configure((const char *const *)cfg->trusted_proxies,
 	    NULL) == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	if (listen_allow_set(cfg->listen_allow) == -1)
+		return (NEON_AUTHD_EX_FATAL);
 	if (fcgi_init() == -1)
 		return (NEON_AUTHD_EX_FATAL);
 	{
@@ -312,19 +418,38 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 		}
 		if ((conn = accept_connection(listen_fd)) == -1)
 			continue;	/* a signal or a dropped connection */
+		/*
+		 * Busy from accept: the hard timeout sees a request whose
+		 * parameters or body are still coming, and the read itself
+		 * has a deadline (three quarters of request_timeout).
+		 */
+		start_us = clock_mono_us();
+		scoreboard_request_begin(w.slot, "-", 1);
 		arena_reset(&arena);
 		memset(&r, 0, sizeof(r));
 		r.a = &arena;
 		r.env = &env;
-		if ((rc = fcgi_accept(&r, conn, cfg->body_max)) == 1)
-			continue;	/* closed before sending a request */
+		r.start_ms = clock_mono_ms();
+		read_deadline(conn, (int64_t)cfg->request_timeout * 750);
+		rc = fcgi_accept(&r, conn, cfg->body_max);
+		read_deadline(conn, 0);
+		if (read_expired && (rc == 1 || r.body_error != 0))
+			log_info("worker: request not received within %lldms "
+			    "of accept: %s", (long long)(clock_mono_us() -
+			    start_us) / 1000, rc == 1 ? "connection closed" :
+			    "answered 400");
+		if (rc == 1) {
+			/* closed before sending a request: idle again */
+			w.slot->req_start_ms = 0;
+			w.slot->heartbeat_ms = clock_mono_ms();
+			__atomic_store_n(&w.slot->state, SLOT_IDLE,
+			    __ATOMIC_RELEASE);
+			continue;
+		}
 		if (rc == -1)
 			break;
-		r.start_ms = clock_mono_ms();
-		start_us = clock_mono_us();
 		db_stats_reset();
 		r.request_id = request_id(&r, id_prefix, &id_counter);
-		scoreboard_request_begin(w.slot, "-", 1);
 		handle(&w, &r);
 		finish_headers(&r);
 		/* the parameters go with fcgi_finish: read them before */

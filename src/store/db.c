@@ -273,12 +273,15 @@ notice_cb(void *arg, const char *msg)
 
 /*
  * Open a connection.  Our keywords come first so that a conninfo naming
- * the same ones (application_name, connect_timeout) overrides them.
+ * the same ones (application_name, connect_timeout, keepalives,
+ * tcp_user_timeout) overrides them.  TCP keepalives and a user timeout
+ * by default: a blackholed database fails the request instead of holding
+ * the worker until the hard timeout (ignored on unix sockets).
  */
 static PGconn *
 pg_open(const char *conninfo, const char *app, int timeout_s)
 {
-	const char	*kw[5], *val[5];
+	const char	*kw[10], *val[10];
 	char		 tbuf[16];
 	int		 n = 0;
 	PGconn		*pg;
@@ -287,6 +290,16 @@ pg_open(const char *conninfo, const char *app, int timeout_s)
 	val[n++] = app;
 	kw[n] = "client_encoding";
 	val[n++] = "UTF8";
+	kw[n] = "keepalives";
+	val[n++] = "1";
+	kw[n] = "keepalives_idle";
+	val[n++] = DB_KEEPALIVES_IDLE;
+	kw[n] = "keepalives_interval";
+	val[n++] = DB_KEEPALIVES_INTERVAL;
+	kw[n] = "keepalives_count";
+	val[n++] = DB_KEEPALIVES_COUNT;
+	kw[n] = "tcp_user_timeout";
+	val[n++] = DB_TCP_USER_TIMEOUT_MS;
 	if (timeout_s > 0) {
 		(void)snprintf(tbuf, sizeof(tbuf), "%d", timeout_s);
 		kw[n] = "connect_timeout";
@@ -1559,6 +1572,49 @@ db_conninfo_check(const char *conninfo, char *errbuf, size_t errlen)
 		PQfreemem(msg);
 		return (-1);
 	}
+	PQconninfoFree(opts);
+	return (0);
+}
+
+int
+db_conninfo_target(const char *conninfo, char *out, size_t outlen,
+    const char **dbname)
+{
+	PQconninfoOption	*opts, *o;
+	const char		*host = "", *port = "", *db = NULL;
+	const char		*user = NULL;
+	char			*msg = NULL;
+	int			 n;
+
+	*dbname = NULL;
+	if (conninfo == NULL ||
+	    (opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		PQfreemem(msg);
+		return (-1);
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0 && *host == '\0')
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+		else if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+	}
+	/* libpq's default: the database named as the user */
+	if (db == NULL || *db == '\0')
+		db = user != NULL ? user : "";
+	n = snprintf(out, outlen, "%s\n%s\n%s", host, port, db);
+	if (n < 0 || (size_t)n >= outlen) {
+		PQconninfoFree(opts);
+		return (-1);
+	}
+	*dbname = out + (n - strlen(db));
 	PQconninfoFree(opts);
 	return (0);
 }

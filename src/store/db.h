@@ -254,6 +254,21 @@ int		 db_conninfo_check(const char *conninfo, char *errbuf,
 		    size_t errlen);
 
 /*
+ * db_conninfo_target: the server and database a connection string names,
+ * without connecting: out gets "host\nport\ndbname" (as written, empty
+ * when left to libpq's defaults; dbname defaults to the user) and
+ * *dbname points at its database part.  0, or -1 (unparsable, too long).
+ */
+int		 db_conninfo_target(const char *conninfo, char *out,
+		    size_t outlen, const char **dbname);
+
+/* TCP keepalives and user timeout on every connection (conninfo wins) */
+#define DB_KEEPALIVES_IDLE	"30"
+#define DB_KEEPALIVES_INTERVAL	"10"
+#define DB_KEEPALIVES_COUNT	"3"
+#define DB_TCP_USER_TIMEOUT_MS	"10000"
+
+/*
  * db_migrate_pending: connect (no lock, nothing changed) and compare the
  * branch's ledger with sql_dir: *version gets the highest applied
  * migration (0 when there is no ledger), *pending the files not applied

@@ -37,6 +37,7 @@ struct kent {
 	enum jwt_alg	 alg;
 	int64_t		 created_ms;
 	int64_t		 expires_ms;	/* NEVER when NULL */
+	char		*auth_url;	/* jwks_auth_url: NULL when unclaimed */
 };
 
 struct kset {
@@ -47,6 +48,7 @@ struct kset {
 	int64_t		 used_ms;
 	struct kent	*k;
 	int		 n;
+	int		 unclaimed;	/* published rows without an Auth URL */
 	char		*doc;
 	size_t		 doclen;
 	int64_t		 doc_until;	/* rebuild from then on */
@@ -61,14 +63,16 @@ static int64_t		 use_clock;
 #define C_PRIV		2
 #define C_CREATED	3
 #define C_EXPIRES	4
+#define C_URL		5	/* LOAD_SQL only */
 
 static const char LOAD_SQL[] =
-    "SELECT id::text, \"publicKey\", \"privateKey\", "
-    "(extract(epoch FROM \"createdAt\") * 1000)::int8, "
-    "(extract(epoch FROM \"expiresAt\") * 1000)::int8 "
-    "FROM neon_auth.jwks "
-    "WHERE \"expiresAt\" IS NULL OR \"expiresAt\" > now() "
-    "ORDER BY \"createdAt\" DESC, id DESC LIMIT 64";
+    "SELECT j.id::text, j.\"publicKey\", j.\"privateKey\", "
+    "(extract(epoch FROM j.\"createdAt\") * 1000)::int8, "
+    "(extract(epoch FROM j.\"expiresAt\") * 1000)::int8, u.\"authUrl\" "
+    "FROM neon_auth.jwks j "
+    "LEFT JOIN neon_auth.jwks_auth_url u ON u.\"keyId\" = j.id "
+    "WHERE j.\"expiresAt\" IS NULL OR j.\"expiresAt\" > now() "
+    "ORDER BY j.\"createdAt\" DESC, j.id DESC LIMIT 64";
 
 static const char LIST_SQL[] =
     "SELECT id::text, \"publicKey\", \"privateKey\", "
@@ -82,9 +86,35 @@ static const char LIST_SQL[] =
 
 static const char LOCK_SQL[] = "SELECT pg_advisory_xact_lock($1::int8)";
 
+/* a new key, and the Auth URL it is made for (none: unclaimed) */
 static const char INSERT_SQL[] =
-    "INSERT INTO neon_auth.jwks (\"publicKey\", \"privateKey\", "
-    "\"createdAt\") VALUES ($1, $2, now()) RETURNING id::text";
+    "WITH k AS (INSERT INTO neon_auth.jwks (\"publicKey\", \"privateKey\", "
+    "\"createdAt\") VALUES ($1, $2, now()) RETURNING id), "
+    "m AS (INSERT INTO neon_auth.jwks_auth_url (\"keyId\", \"authUrl\") "
+    "SELECT id, $3::text FROM k WHERE $3::text IS NOT NULL) "
+    "SELECT id::text FROM k";
+
+/* has this Auth URL had keys here before (even expired ones)? */
+static const char URL_SEEN_SQL[] =
+    "SELECT 1 FROM neon_auth.jwks_auth_url WHERE \"authUrl\" = $1 LIMIT 1";
+
+/* a copy first served elsewhere: the other Auth URLs' keys retire */
+static const char RETIRE_FOREIGN_SQL[] =
+    "UPDATE neon_auth.jwks j "
+    "SET \"expiresAt\" = now() + $2::int8 * interval '1 second' "
+    "FROM neon_auth.jwks_auth_url u "
+    "WHERE u.\"keyId\" = j.id AND u.\"authUrl\" <> $1 "
+    "AND (j.\"expiresAt\" IS NULL "
+    "OR j.\"expiresAt\" > now() + $2::int8 * interval '1 second')";
+
+/* keys made before migration 012, by Better Auth or by keys rotate */
+static const char CLAIM_SQL[] =
+    "INSERT INTO neon_auth.jwks_auth_url (\"keyId\", \"authUrl\") "
+    "SELECT j.id, $1 FROM neon_auth.jwks j "
+    "WHERE (j.\"expiresAt\" IS NULL OR j.\"expiresAt\" > now()) "
+    "AND NOT EXISTS (SELECT 1 FROM neon_auth.jwks_auth_url u "
+    "WHERE u.\"keyId\" = j.id) "
+    "ON CONFLICT (\"keyId\") DO NOTHING";
 
 static const char RETIRE_SQL[] =
     "UPDATE neon_auth.jwks "
@@ -131,6 +161,7 @@ kent_clear(struct kent *e)
 	jwt_key_free(e->priv);
 	free(e->pubtext);
 	free(e->privcol);
+	free(e->auth_url);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -145,6 +176,7 @@ kset_clear(struct kset *s)
 	free(s->doc);
 	s->k = NULL;
 	s->n = 0;
+	s->unclaimed = 0;
 	s->doc = NULL;
 	s->doclen = 0;
 	s->valid = 0;
@@ -219,9 +251,9 @@ load_set(struct db_conn *c, struct arena *a, struct kset *s, int64_t now)
 	struct kent		*nk;
 	struct str		 pub, priv;
 	const char		*id, *why;
-	int			 i, j, n, m = 0;
+	int			 i, j, n, m = 0, unclaimed = 0;
 
-	if ((res = db_exec(c, a, "jwks_load", LOAD_SQL, 0, NULL)) == NULL)
+	if ((res = db_exec(c, a, "jwks_load3", LOAD_SQL, 0, NULL)) == NULL)
 		return (-1);
 	n = db_ntuples(res);
 	nk = calloc((size_t)(n > 0 ? n : 1), sizeof(*nk));
@@ -278,11 +310,19 @@ load_set(struct db_conn *c, struct arena *a, struct kset *s, int64_t now)
 			e->privcol = priv.p ? xstrdup(priv.p, priv.len) :
 			    xstrdup("", 0);
 		}
+		if (db_isnull(res, i, C_URL))
+			unclaimed++;
+		else {
+			struct str u = db_getstr(res, i, C_URL);
+
+			e->auth_url = xstrdup(u.p, u.len);
+		}
 		m++;
 	}
 	kset_clear(s);
 	s->k = nk;
 	s->n = m;
+	s->unclaimed = unclaimed;
 	s->valid = 1;
 	s->loaded_ms = now;
 	s->doc_until = 0;
@@ -314,10 +354,10 @@ kent_private(struct kent *e, struct arena *a,
 	return (e->priv);
 }
 
-/* the newest row that may sign now, or NULL */
+/* the newest row of auth_url that may sign now, or NULL */
 static struct kent *
 pick(struct kset *s, struct arena *a, const struct crypto_secrets *secrets,
-    enum jwt_alg alg, int ttl_s, int64_t now)
+    enum jwt_alg alg, int ttl_s, int64_t now, const char *auth_url)
 {
 	int64_t	 need = now + (int64_t)ttl_s * 1000;
 	int	 i;
@@ -327,6 +367,8 @@ pick(struct kset *s, struct arena *a, const struct crypto_secrets *secrets,
 
 		if (e->alg != alg || (e->expires_ms != NEVER &&
 		    e->expires_ms <= need))
+			continue;
+		if (e->auth_url == NULL || strcmp(e->auth_url, auth_url) != 0)
 			continue;
 		if (kent_private(e, a, secrets, s->branch) != NULL)
 			return (e);
@@ -340,13 +382,13 @@ pick(struct kset *s, struct arena *a, const struct crypto_secrets *secrets,
  */
 static int
 insert_key(struct db_conn *c, struct arena *a,
-    const struct crypto_secrets *secrets, enum jwt_alg alg, char **id_out,
-    enum store_jwks_err *err)
+    const struct crypto_secrets *secrets, enum jwt_alg alg,
+    const char *auth_url, char **id_out, enum store_jwks_err *err)
 {
 	struct jwt_key		*k;
 	struct db_result	*res;
 	char			*pub, *priv;
-	const char		*params[2];
+	const char		*params[3];
 
 	if ((k = jwt_key_generate(alg)) == NULL) {
 		*err = STORE_JWKS_CRYPTO;
@@ -360,7 +402,8 @@ insert_key(struct db_conn *c, struct arena *a,
 	jwt_key_free(k);
 	params[0] = pub;
 	params[1] = priv;
-	if ((res = db_exec(c, a, "jwks_insert", INSERT_SQL, 2,
+	params[2] = auth_url;
+	if ((res = db_exec(c, a, "jwks_insert3", INSERT_SQL, 3,
 	    params)) == NULL || db_ntuples(res) != 1) {
 		*err = STORE_JWKS_DB;
 		return (-1);
@@ -380,13 +423,47 @@ lock_keys(struct db_conn *c, struct arena *a)
 }
 
 /*
- * create_signing: under the lock, look again and create a key when there
- * is still none that may sign; then reload.
+ * claim_keys: (under the lock) the first time auth_url signs in this
+ * database, retire the keys other Auth URLs made here (a copy: they stay
+ * published for one token lifetime, ttl_s, and never sign here); then
+ * the unclaimed keys become auth_url's.  0, or -1 on a database error.
+ */
+static int
+claim_keys(struct db_conn *c, struct arena *a, const char *branch,
+    const char *auth_url, int ttl_s)
+{
+	struct db_result	*res;
+	const char		*p[2];
+
+	p[0] = auth_url;
+	if ((res = db_exec(c, a, NULL, URL_SEEN_SQL, 1, p)) == NULL)
+		return (-1);
+	if (db_ntuples(res) == 0) {
+		p[1] = arena_printf(a, "%d", ttl_s > 0 ? ttl_s : 0);
+		if ((res = db_exec(c, a, NULL, RETIRE_FOREIGN_SQL, 2,
+		    p)) == NULL)
+			return (-1);
+		if (db_cmd_tuples(res) > 0)
+			log_notice("branch %s: first served at this Auth URL: "
+			    "%lld signing key%s made for another Auth URL "
+			    "(a copy of its database?) leave the JWKS in %ds "
+			    "and sign no more; new keys from now on", branch,
+			    (long long)db_cmd_tuples(res),
+			    db_cmd_tuples(res) == 1 ? "" : "s", ttl_s);
+	}
+	if (db_exec(c, a, NULL, CLAIM_SQL, 1, p) == NULL)
+		return (-1);
+	return (0);
+}
+
+/*
+ * create_signing: under the lock, claim keys (claim_keys), look again and
+ * create a key when there is still none that may sign; then reload.
  */
 static struct kent *
 create_signing(struct db_conn *c, struct arena *a, struct kset *s,
     const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
-    int64_t now, enum store_jwks_err *err)
+    int64_t now, const char *auth_url, enum store_jwks_err *err)
 {
 	struct kent	*e;
 	char		*id = NULL;
@@ -394,15 +471,17 @@ create_signing(struct db_conn *c, struct arena *a, struct kset *s,
 	*err = STORE_JWKS_DB;
 	if (db_begin(c) == -1)
 		return (NULL);
-	if (lock_keys(c, a) == -1 || load_set(c, a, s, now) == -1)
+	if (lock_keys(c, a) == -1 ||
+	    claim_keys(c, a, s->branch, auth_url, ttl_s) == -1 ||
+	    load_set(c, a, s, now) == -1)
 		goto fail;
-	if ((e = pick(s, a, secrets, alg, ttl_s, now)) != NULL) {
+	if ((e = pick(s, a, secrets, alg, ttl_s, now, auth_url)) != NULL) {
 		if (db_commit(c) == -1)
 			goto fail;
 		*err = STORE_JWKS_OK;
 		return (e);
 	}
-	if (insert_key(c, a, secrets, alg, &id, err) == -1)
+	if (insert_key(c, a, secrets, alg, auth_url, &id, err) == -1)
 		goto fail;
 	if (db_commit(c) == -1) {
 		*err = STORE_JWKS_DB;
@@ -413,7 +492,7 @@ create_signing(struct db_conn *c, struct arena *a, struct kset *s,
 	*err = STORE_JWKS_DB;
 	if (load_set(c, a, s, now) == -1)
 		return (NULL);
-	if ((e = pick(s, a, secrets, alg, ttl_s, now)) == NULL) {
+	if ((e = pick(s, a, secrets, alg, ttl_s, now, auth_url)) == NULL) {
 		log_err("branch %s: the new key %s does not sign", s->branch,
 		    id);
 		*err = STORE_JWKS_CRYPTO;
@@ -446,22 +525,26 @@ current_set(struct db_conn *c, struct arena *a, const char *branch,
 	return (s);
 }
 
+/* unclaimed keys (a rotation, Better Auth's) are claimed before signing */
 static struct kent *
 signing_entry(struct db_conn *c, struct arena *a, struct kset *s,
     const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
-    int64_t now, enum store_jwks_err *err)
+    int64_t now, const char *auth_url, enum store_jwks_err *err)
 {
 	struct kent	*e;
 
-	if ((e = pick(s, a, secrets, alg, ttl_s, now)) != NULL)
+	if (s->unclaimed == 0 && (e = pick(s, a, secrets, alg, ttl_s, now,
+	    auth_url)) != NULL)
 		return (e);
-	return (create_signing(c, a, s, secrets, alg, ttl_s, now, err));
+	return (create_signing(c, a, s, secrets, alg, ttl_s, now, auth_url,
+	    err));
 }
 
 const struct jwt_key *
 store_jwks_signing_key(struct db_conn *c, struct arena *a,
-    const char *branch_name, const struct crypto_secrets *secrets,
-    enum jwt_alg alg, int ttl_s, int64_t now_ms, enum store_jwks_err *err)
+    const char *branch_name, const char *auth_url,
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
+    int64_t now_ms, enum store_jwks_err *err)
 {
 	enum store_jwks_err	 dummy;
 	struct kset		*s;
@@ -473,7 +556,7 @@ store_jwks_signing_key(struct db_conn *c, struct arena *a,
 	if ((s = current_set(c, a, branch_name, now_ms, err)) == NULL)
 		return (NULL);
 	if ((e = signing_entry(c, a, s, secrets, alg, ttl_s, now_ms,
-	    err)) == NULL)
+	    auth_url, err)) == NULL)
 		return (NULL);
 	return (e->priv);
 }
@@ -493,9 +576,9 @@ next_expiry(const struct kset *s, int64_t now)
 
 const char *
 store_jwks_document(struct db_conn *c, struct arena *a,
-    const char *branch_name, const struct crypto_secrets *secrets,
-    enum jwt_alg alg, int ttl_s, int64_t now_ms, size_t *len_out,
-    enum store_jwks_err *err)
+    const char *branch_name, const char *auth_url,
+    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
+    int64_t now_ms, size_t *len_out, enum store_jwks_err *err)
 {
 	enum store_jwks_err	 dummy;
 	struct kset		*s;
@@ -508,7 +591,8 @@ store_jwks_document(struct db_conn *c, struct arena *a,
 	*err = STORE_JWKS_OK;
 	if ((s = current_set(c, a, branch_name, now_ms, err)) == NULL)
 		return (NULL);
-	if (signing_entry(c, a, s, secrets, alg, ttl_s, now_ms, err) == NULL)
+	if (signing_entry(c, a, s, secrets, alg, ttl_s, now_ms, auth_url,
+	    err) == NULL)
 		return (NULL);
 	if (s->doc == NULL || now_ms >= s->doc_until) {
 		doc = json_object_new_object();
@@ -612,7 +696,7 @@ store_jwks_rotate(struct db_conn *c, struct arena *a,
 		goto fail;
 	if (retired)
 		*retired = (int)db_cmd_tuples(res);
-	if (insert_key(c, a, secrets, alg, new_id, err) == -1)
+	if (insert_key(c, a, secrets, alg, NULL, new_id, err) == -1)
 		goto fail;
 	if (db_commit(c) == -1) {
 		*err = STORE_JWKS_DB;

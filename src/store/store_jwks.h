@@ -22,6 +22,13 @@
  * Better Auth reads such rows correctly: it signs with the newest key and
  * publishes old ones at least as long.
  *
+ * Auth URLs (neon_auth.jwks_auth_url, sql/012): a key belongs to the Auth URL it was
+ * made for and signs only there.  The first time an Auth URL signs in a
+ * database (a copy of another branch's), the keys of other Auth URLs are
+ * retired there: published for one token lifetime more, never signing.
+ * Rows without one (older, Better Auth's, `keys rotate`'s) are claimed by
+ * the next Auth URL that signs.
+ *
  * Caching: each worker keeps, per branch (bounded LRU), the published
  * keys, the decrypted signing key and the serialised JWKS document.  The
  * jwks table's trigger sends NOTIFY neon_auth_jwks; whoever drains it
@@ -62,9 +69,9 @@ enum store_jwks_err {
 void		 store_jwks_invalidate(const char *branch_name);
 
 /*
- * store_jwks_signing_key: the key that signs for branch_name now (see the
- * rules above), loading, decrypting or creating keys as needed over c
- * (outside any transaction).  secret encrypts new keys and decrypts
+ * store_jwks_signing_key: the key that signs for branch_name served at
+ * auth_url now (see the rules above), loading, decrypting or creating
+ * keys as needed over c (outside any transaction).  secret encrypts new keys and decrypts
  * stored ones; alg is the branch's configured algorithm; ttl_s the token
  * lifetime; now_ms the wall clock.
  *
@@ -73,6 +80,7 @@ void		 store_jwks_invalidate(const char *branch_name);
  */
 const struct jwt_key *store_jwks_signing_key(struct db_conn *c,
 		    struct arena *a, const char *branch_name,
+		    const char *auth_url,
 		    const struct crypto_secrets *secrets, enum jwt_alg alg, int ttl_s,
 		    int64_t now_ms, enum store_jwks_err *err);
 
@@ -86,7 +94,8 @@ const struct jwt_key *store_jwks_signing_key(struct db_conn *c,
  * NULL on failure with *err set.
  */
 const char	*store_jwks_document(struct db_conn *c, struct arena *a,
-		    const char *branch_name, const struct crypto_secrets *secrets,
+		    const char *branch_name, const char *auth_url,
+		    const struct crypto_secrets *secrets,
 		    enum jwt_alg alg, int ttl_s, int64_t now_ms,
 		    size_t *len_out, enum store_jwks_err *err);
 

@@ -144,8 +144,8 @@ ok $r "every migration is idempotent (psql -1 -f on a migrated database)"
 
 # ---- tables and columns -------------------------------------------------
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'neon_auth' AND table_type = 'BASE TABLE'")" \
-    "account audit_log import_id_map invitation jwks member organization project_config schema_migrations session user user_metadata verification" \
-    "neon_auth tables (Neon's, and neon-authd's own: audit_log, import_id_map, user_metadata)"
+    "account audit_log import_id_map invitation jwks jwks_auth_url member organization project_config schema_migrations session user user_metadata verification" \
+    "neon_auth tables (Neon's, and neon-authd's own: audit_log, import_id_map, user_metadata, jwks_auth_url)"
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.views WHERE table_schema = 'neon_auth'")" \
     "failed_sign_ins_last_hour" "neon_auth views (the audit trail's)"
 
@@ -256,9 +256,13 @@ is "$(q "SELECT string_agg(fk, ' ' ORDER BY fk) FROM (
     SELECT conrelid::regclass::text || '(' || a.attname || ')->' || confrelid::regclass::text || ':' || confdeltype::text AS fk
     FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
     WHERE c.contype = 'f' AND c.connamespace = 'neon_auth'::regnamespace
-    AND c.conrelid <> 'neon_auth.user_metadata'::regclass) AS f")" \
+    AND c.conrelid <> 'neon_auth.user_metadata'::regclass
+    AND c.conrelid <> 'neon_auth.jwks_auth_url'::regclass) AS f")" \
     'neon_auth.account(userId)->neon_auth."user":c neon_auth.invitation(inviterId)->neon_auth."user":c neon_auth.invitation(organizationId)->neon_auth.organization:c neon_auth.member(organizationId)->neon_auth.organization:c neon_auth.member(userId)->neon_auth."user":c neon_auth.session(userId)->neon_auth."user":c' \
     "six foreign keys, all ON DELETE CASCADE"
+is "$(q "SELECT confdeltype::text || ' ' || confrelid::regclass::text FROM pg_constraint
+    WHERE contype = 'f' AND conrelid = 'neon_auth.jwks_auth_url'::regclass")" "c neon_auth.jwks" \
+    "jwks_auth_url (migration 012) goes with its key: ON DELETE CASCADE"
 is "$(q "SELECT confrelid::regclass::text || ':' || confdeltype::text FROM pg_constraint WHERE contype = 'f' AND conrelid = 'neon_auth.user_metadata'::regclass")" \
     'neon_auth."user":c' "user_metadata follows its user (ON DELETE CASCADE)"
 

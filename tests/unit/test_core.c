@@ -495,6 +495,77 @@ test_branch(void **state)
 	unlink(p);
 }
 
+/*
+ * issue 12 #2 and #7: template names fold case, the branch is named by the
+ * fields its connection string uses, and the reserved databases are
+ * refused by whichever field names them.
+ */
+static void
+test_branch_template_identity(void **state)
+{
+	struct config	*c;
+	char		 err[512], *p;
+	struct branch	*b1, *b2;
+	struct str	 route;
+
+	(void)state;
+	p = write_conf(SECRET
+	    "branch_template = { auth_url = \"https://{branch}.auth.example.com/{database}/auth\";"
+	    " database = \"host=db dbname={database}\"; };\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(branch_map_init(c), 0);
+	b1 = branch_resolve("one.auth.example.com", STR("/Shop/auth/ok"),
+	    &route);
+	assert_non_null(b1);
+	assert_string_equal(b1->name, "/shop");
+	assert_string_equal(b1->conninfo, "host=db dbname=shop");
+	assert_string_equal(b1->key_url,
+	    "https://{branch}.auth.example.com/shop/auth");
+	b2 = branch_resolve("TWO.auth.example.com", STR("/shop/auth/ok"),
+	    &route);
+	assert_non_null(b2);
+	/* one database: one name (rate limits, caches), one key set */
+	assert_string_equal(b2->name, b1->name);
+	assert_string_equal(b2->key_url, b1->key_url);
+	assert_string_equal(b2->auth_url,
+	    "https://two.auth.example.com/shop/auth");
+	assert_null(branch_resolve("x.auth.example.com",
+	    STR("/Template1/auth/ok"), &route));
+	assert_null(branch_resolve("x.auth.example.com",
+	    STR("/POSTGRES/auth/ok"), &route));
+	/* the CLI's names fold too */
+	b1 = branch_template_named("X/SHOP");
+	assert_non_null(b1);
+	assert_string_equal(b1->name, "/shop");
+	branch_map_free();
+	config_free(c);
+	unlink(p);
+
+	/* {branch} names the database: the guard sees it */
+	p = write_conf(SECRET
+	    "branch_template = { auth_url = \"https://{branch}.auth.example.com/auth\";"
+	    " database = \"postgresql://u@db/{branch}?sslmode=disable\"; };\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(branch_map_init(c), 0);
+	b1 = branch_resolve("Neondb.auth.example.com", STR("/auth/ok"), &route);
+	assert_non_null(b1);
+	assert_string_equal(b1->name, "neondb/");
+	assert_null(branch_resolve("template1.auth.example.com",
+	    STR("/auth/ok"), &route));
+	assert_null(branch_resolve("Template0.auth.example.com",
+	    STR("/auth/ok"), &route));
+	assert_null(branch_resolve("postgres.auth.example.com",
+	    STR("/auth/ok"), &route));
+	assert_null(branch_template_named("template1"));
+	branch_map_free();
+	config_free(c);
+	unlink(p);
+	assert_true(branch_reserved_db("template0"));
+	assert_false(branch_reserved_db("neondb"));
+}
+
 static void
 test_router(void **state)
 {
@@ -550,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_metrics_shared),
 		cmocka_unit_test(test_log_formats),
 		cmocka_unit_test(test_branch),
+		cmocka_unit_test(test_branch_template_identity),
 		cmocka_unit_test(test_router),
 		cmocka_unit_test(test_reply),
 	};

@@ -1094,6 +1094,92 @@ test_inherit_fd0_unix(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* listen.allow (issue 12 #17): peers checked at accept */
+static void
+test_allow_peers(void **state)
+{
+	char			*list[] = { "10.9.9.9", "192.0.2.0/24", "::1",
+				    NULL };
+	char			*bad[] = { "nonsense", NULL };
+	struct sockaddr_in	 s4;
+	struct sockaddr_in6	 s6;
+	struct sockaddr_un	 su;
+
+	(void)state;
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	memset(&su, 0, sizeof(su));
+	su.sun_family = AF_UNIX;
+
+	/* no list: anyone */
+	assert_int_equal(listen_allow_set(NULL), 0);
+	inet_pton(AF_INET, "203.0.113.1", &s4.sin_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s4,
+	    sizeof(s4)), 1);
+
+	assert_int_equal(listen_allow_set(list), 0);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s4,
+	    sizeof(s4)), 0);
+	inet_pton(AF_INET, "10.9.9.9", &s4.sin_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s4,
+	    sizeof(s4)), 1);
+	inet_pton(AF_INET, "192.0.2.200", &s4.sin_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s4,
+	    sizeof(s4)), 1);
+	inet_pton(AF_INET, "127.0.0.1", &s4.sin_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s4,
+	    sizeof(s4)), 0);
+	inet_pton(AF_INET6, "::1", &s6.sin6_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s6,
+	    sizeof(s6)), 1);
+	/* an IPv4 client on a dual-stack socket */
+	inet_pton(AF_INET6, "::ffff:10.9.9.9", &s6.sin6_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s6,
+	    sizeof(s6)), 1);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&s6,
+	    sizeof(s6)), 0);
+	/* unix sockets are not filtered: the file's mode is the rule */
+	assert_int_equal(listen_peer_allowed((struct sockaddr *)&su,
+	    sizeof(su)), 1);
+	assert_int_equal(listen_allow_set(bad), -1);
+	assert_int_equal(listen_allow_set(NULL), 0);
+}
+
+/* which listen addresses are exposed without an allowlist */
+static void
+test_exposed(void **state)
+{
+	static const struct {
+		const char	*addr;
+		int		 exposed;
+	} cases[] = {
+		{ "127.0.0.1:9000", 0 }, { "[::1]:9000", 0 },
+		{ "*:9000", 1 }, { "[::]:9000", 1 }, { "0.0.0.0:9000", 1 },
+		{ "192.0.2.10:9000", 1 }, { "unix:/run/x.sock", 0 },
+	};
+	struct listen_addr	 la;
+	char			 err[128];
+	size_t			 i;
+	int			 fd;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(listen_parse(cases[i].addr, &la, err,
+		    sizeof(err)), 0);
+		assert_int_equal(listen_addr_exposed(&la), cases[i].exposed);
+	}
+	/* a bound socket */
+	assert_int_equal(listen_parse("127.0.0.1:0", &la, err, sizeof(err)),
+	    0);
+	fd = listen_open(&la, 0, NULL, NULL, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(listen_exposed(fd), 0);
+	listen_close(fd, NULL);
+}
+
 int
 main(void)
 {
@@ -1123,6 +1209,8 @@ main(void)
 		cmocka_unit_test(test_inherit_bad),
 		cmocka_unit_test(test_inherit_fd0),
 		cmocka_unit_test(test_inherit_fd0_unix),
+		cmocka_unit_test(test_allow_peers),
+		cmocka_unit_test(test_exposed),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -330,15 +330,24 @@ await section('other branch', async () => {
 	    { stdio: ['ignore', 'pipe', 'pipe'] });
 	is(psql('SELECT count(*) > 0 FROM neon_auth.jwks', env.DATABASE_URL2), 't',
 	    'the copied branch has the keys of its parent');
-	// the copy has the same users and the same keys: only iss/aud differ
+	const parentKids = (await jwks(JWKS_URLS[0])).keys.map((k) => k.kid);
+	// the copy has the same users; served at another Auth URL it starts a key set of its own
+	// (issue 12 #16): the parent's keys only verify there for one token lifetime
 	const s = await signIn(env.AUTH_URL2, alice.user.email);
 	const t2 = await token(env.AUTH_URL2, s.cookie);
 	const p2 = decodeJwt(t2);
 	is([p2.sub, p2.iss, p2.aud], [alice.user.id, origin2, origin2], 'the copied branch signs with its own origin');
-	is(await verifyErr(t2, JWKS_URLS[0]), 'ERR_JWT_CLAIM_VALIDATION_FAILED',
-	    'a token from another branch fails against this branch (issuer/audience)');
+	ok(!parentKids.includes(decodeProtectedHeader(t2).kid), 'the copy signs with a key of its own, not its parent\'s');
+	is(await verifyErr(t2, JWKS_URLS[0], {}), 'ERR_JWKS_NO_MATCHING_KEY',
+	    'a token from the copy does not verify against its parent\'s JWKS, whatever the verifier checks');
 	is(await verifyErr(t2, `${env.AUTH_URL2}/jwks`, { issuer: origin2, audience: origin2 }), null,
 	    'it verifies against its own branch');
+	const copyKids = (await jwks(`${env.AUTH_URL2}/jwks`)).keys.map((k) => k.kid);
+	ok(parentKids.every((k) => copyKids.includes(k)), 'the parent\'s public keys stay in the copy\'s JWKS (the grace period)');
+	const t1 = await token(AUTH_URL, alice.cookie);
+	is(await verifyErr(t1, `${env.AUTH_URL2}/jwks`, { issuer: origin2, audience: origin2 }),
+	    'ERR_JWT_CLAIM_VALIDATION_FAILED',
+	    'meanwhile a parent token fails on the copy only by issuer/audience: verifiers must check them');
 	// a branch with keys of its own: unknown kid
 	psql(`DELETE FROM neon_auth.jwks`, env.DATABASE_URL2);
 	const t3 = await token(env.AUTH_URL2, s.cookie);
