@@ -27,10 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * 1 MiB?  libfcgi's ReadParams mallocs nameLen + valueLen + 2 in an int,
  * which overflows for lengths near 2^31 and aborts on the failed malloc:
  * a FastCGI peer can end a worker that way (a web server never sends such
- * lengths).  That is libfcgi's code, not ours: those inputs are skipped.
+ * lengths; fcgiapp.c Malloc asserts).  That is libfcgi's code, not ours:
+ * those inputs are skipped.
  */
 static int
-huge_param(const uint8_t *d, size_t n)
+huge_param_at(const uint8_t *d, size_t n, int padding)
 {
 	static uint8_t	 buf[100000];
 	size_t		 off = 0, len = 0, i, l[2];
@@ -40,12 +41,15 @@ huge_param(const uint8_t *d, size_t n)
 		size_t	 clen = ((size_t)d[off + 4] << 8) | d[off + 5];
 		size_t	 plen = d[off + 6];
 
-		if (d[off + 1] == 4 && off + 8 + clen <= n &&
-		    len + clen <= sizeof(buf)) {
+		/* a record cut short by the end of the input counts too */
+		if (off + 8 + clen > n)
+			clen = n - off - 8;
+		/* libfcgi takes parameters from records of other types too */
+		if (d[off + 1] != 1 && len + clen <= sizeof(buf)) {
 			memcpy(buf + len, d + off + 8, clen);
 			len += clen;
 		}
-		off += 8 + clen + plen;
+		off += 8 + clen + (padding ? plen : 0);
 	}
 	for (i = 0; i < len; ) {
 		for (k = 0; k < 2; k++) {
@@ -66,6 +70,13 @@ huge_param(const uint8_t *d, size_t n)
 		i += l[0] + l[1];
 	}
 	return (0);
+}
+
+/* libfcgi does not skip every record's padding the same way: try both */
+static int
+huge_param(const uint8_t *d, size_t n)
+{
+	return (huge_param_at(d, n, 1) || huge_param_at(d, n, 0));
 }
 
 int
