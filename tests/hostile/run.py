@@ -22,6 +22,8 @@ Each line of a case file is one JSON object:
   creates             {table: rows} the valid request adds (test_hostile.sh checks the sums)
   touches             {table: rows} existing rows the request may change as Better Auth does
                       (set-active for a non-member clears the session's active organization)
+  reference           what Better Auth 1.7.25 (tests/reference) answers where it differs, and
+                      why: {"status", "code", "why"}; neon_only: the route is not Better Auth's
   todo                a known failure: the case still runs, a failure is "not ok ... # TODO";
                       todo_creates: the rows it adds while it still fails
 
@@ -30,9 +32,11 @@ ${NUL} (a 0 byte) ${FF} (0xff) ${BADUTF8} (an overlong and a lone surrogate) ${C
 ${REP:<n>:<text>} (text n times), ${DEEP:<n>} (n nested arrays), ${DEEPOBJ:<n>}.
 
 Environment: HOSTILE_ORIGIN, HOSTILE_BASE, HOSTILE_USER_COOKIE, HOSTILE_ADMIN_COOKIE,
-HOSTILE_COOKIE_NAME, HOSTILE_SOCK (the daemon's socket), HOSTILE_VARS (more NAME=value lines),
+HOSTILE_COOKIE_NAME (better-auth.session_token for the reference server), HOSTILE_AGAINST
+("reference": judge by each case's "reference" answer where it has one), HOSTILE_SOCK (the daemon's socket), HOSTILE_VARS (more NAME=value lines),
 HOSTILE_RESULTS (a file: one JSON line per case with what came back), HOSTILE_CREATES (a file:
-"table<TAB>rows added<TAB>rows touched", summed), HOSTILE_ONLY (an id prefix).
+"table<TAB>rows added<TAB>rows touched", summed), HOSTILE_ONLY (an id prefix), HOSTILE_GROUPS
+(file names without .jsonl, comma-separated: only those files).
 """
 import glob
 import json
@@ -58,6 +62,7 @@ for line in os.environ.get("HOSTILE_VARS", "").splitlines():
 COOKIES = {"user": os.environ.get("HOSTILE_USER_COOKIE", ""),
            "admin": os.environ.get("HOSTILE_ADMIN_COOKIE", "")}
 COOKIE_NAME = os.environ.get("HOSTILE_COOKIE_NAME", "neon-auth.session_token")
+AGAINST_REF = os.environ.get("HOSTILE_AGAINST") == "reference"
 
 PH = re.compile(r"\$\{([A-Z_0-9]+)(?::([0-9]+))?(?::([^}]*))?\}")
 
@@ -204,6 +209,10 @@ def send(case):
 def check(case, status, hdrs, body):
     """A list of problems (empty: as expected)."""
     exp = case.get("expect", {})
+    if AGAINST_REF and "reference" in case:
+        exp = dict(exp, **case["reference"])
+        if "code" not in case["reference"]:
+            exp.pop("code", None)
     want = exp.get("status")
     probs = []
     if want is not None:
@@ -245,6 +254,9 @@ def check(case, status, hdrs, body):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     files = sorted(glob.glob(os.path.join(here, "cases", "*.jsonl")))
+    if os.environ.get("HOSTILE_GROUPS"):
+        want = os.environ["HOSTILE_GROUPS"].split(",")
+        files = [f for f in files if os.path.basename(f)[:-6] in want]
     only = os.environ.get("HOSTILE_ONLY", "")
     results = open(os.environ["HOSTILE_RESULTS"], "w") if os.environ.get("HOSTILE_RESULTS") else None
     n = 0
@@ -263,6 +275,9 @@ def main():
             if only and not cid.startswith(only):
                 continue
             n += 1
+            if AGAINST_REF and case.get("neon_only"):
+                print("ok - %s: %s # SKIP neon-authd only" % (cid, case.get("desc", "")))
+                continue
             try:
                 status, hdrs, body = send(case)
             except OSError as e:
