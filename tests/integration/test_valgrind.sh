@@ -53,8 +53,12 @@ t_is "$HTTP_CODE" 200 "sign-in"
 C=$COOKIE B=$BEARER
 la_session "$URL" "$C"
 t_is "$HTTP_CODE $SESSION_USER" "200 $E" "get-session by cookie"
-la_req GET "$URL/get-session" "" -H "Authorization: Bearer $B"
-t_is "$HTTP_CODE $(jq -r '.user.email // empty' <<<"$HTTP_BODY" 2>/dev/null)" "200 $E" "get-session by bearer"
+if [ -n "$B" ]; then
+  la_req GET "$URL/get-session" "" -H "Authorization: Bearer $B"
+  t_is "$HTTP_CODE $(jq -r '.user.email // empty' <<<"$HTTP_BODY" 2>/dev/null)" "200 $E" "get-session by bearer"
+else
+  t_skip "get-session by bearer" "the branch hands out no set-auth-token (settings.bearer off)"
+fi
 la_req GET "$URL/token" "" -H "Cookie: neon-auth.session_token=$C"
 t_is "$HTTP_CODE $(jq -r '.token | split(".") | length' <<<"$HTTP_BODY" 2>/dev/null)" "200 3" "token: a JWT"
 la_req GET "$URL/jwks"
