@@ -40,5 +40,6 @@ for t in $targets; do
     grep -E 'ERROR|SUMMARY|runtime error|==[0-9]+==' "$work/$t/log" | head -n 20 | sed 's/^/# /'
   fi
 done
-if [ "$fails" = 0 ] && [ -z "${FUZZ_WORK:-}" ]; then rm -rf "$work"; else echo "# fuzz work files in $work"; fi
+if [ "$fails" = 0 ] && [ -z "${FUZZ_WORK:-}" ]; then rm -rf "$work"
+elif [ "$fails" != 0 ]; then echo "# fuzz work files in $work"; fi
 [ "$fails" = 0 ]
