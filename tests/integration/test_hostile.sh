@@ -11,8 +11,9 @@
 #   - the database holds exactly what it held before plus what the valid cases created (each
 #     neon_auth table dumped before and after: no row changed or gone but the ones a case says
 #     it "touches", the new rows as many as the cases' "creates" say; the audit trail may grow);
-#   - no worker was restarted (the status page's worker pids; max_requests 0), none crashed
-#     (the log), and no error-level log line came from the hostile requests;
+#   - no worker was restarted (the status page's worker pids, max_requests 0; the metrics'
+#     neon_authd_worker_exits_total), none crashed (the log), and no error-level log line came
+#     from the hostile requests;
 #   - the daemon still serves (sign-in with the fixture user).
 # A case marked "todo" in the catalogue is a known defect (issue 12): "not ok ... # TODO".
 #
@@ -85,6 +86,12 @@ snapshot() { # DIR
 }
 snapshot "$T/before"
 PIDS_BEFORE=$(worker_pids)
+# the scoreboard's count of worker exits (Prometheus metrics; each exit is a replacement)
+exits() {
+  curl -s --max-time 3 "$ORIGIN/_neon-authd/metrics" |
+    awk '/^neon_authd_worker_exits_total/ {s += $NF; n++} END {if (n) print s + 0; else print "none"}'
+}
+EXITS_BEFORE=$(exits)
 log_mark
 
 # ---------------------------------------------------------------- the catalogue
@@ -134,6 +141,9 @@ else
 fi
 PIDS_AFTER=$(worker_pids)
 t_is "$PIDS_AFTER" "$PIDS_BEFORE" "no worker restarted (status page worker pids)"
+EXITS_AFTER=$(exits)
+if [ "$EXITS_BEFORE" = none ]; then t_fail "worker exits in the metrics" "no neon_authd_worker_exits_total at $ORIGIN/_neon-authd/metrics"
+else t_is "$EXITS_AFTER" "$EXITS_BEFORE" "no worker exit counted (neon_authd_worker_exits_total)"; fi
 crashes=$(log_since | grep -cE 'signal [0-9]+|killed|dumped core|exited with status [1-9]' || true)
 t_is "$crashes" 0 "the log reports no worker crash or abnormal exit"
 errs=$(log_since | grep -E '^<[0-3]>' | grep -v 'the database is unavailable' || true)
