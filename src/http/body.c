@@ -284,6 +284,23 @@ v_present(struct vctx *v, const char *key)
 	return (lookup(v, key, &x));
 }
 
+/*
+ * has_nul: a JSON string holding a NUL character (\u0000).  The C code
+ * below would see it cut at the NUL (a password "x\u0000y" hashed as
+ * "x", a name stored as "x"): refused as invalid input instead
+ * (test_hostile.sh; PostgreSQL refuses NUL in text anyway).
+ */
+static int
+has_nul(struct vctx *v, const char *key, json_object *x)
+{
+	if (strlen(json_object_get_string(x)) ==
+	    (size_t)json_object_get_string_len(x))
+		return (0);
+	issue(v, key, "Invalid input: expected string without NUL "
+	    "characters");
+	return (1);
+}
+
 const char *
 v_str(struct vctx *v, const char *key, int required)
 {
@@ -306,6 +323,8 @@ v_str(struct vctx *v, const char *key, int required)
 		    "string, received %s", js_type(x)));
 		return (NULL);
 	}
+	if (has_nul(v, key, x))
+		return (NULL);
 	return (json_object_get_string(x));
 }
 
@@ -397,6 +416,8 @@ v_nstr(struct vctx *v, const char *key, int *state)
 		    "string, received %s", js_type(x)));
 		return (NULL);
 	}
+	if (has_nul(v, key, x))
+		return (NULL);
 	*state = 2;
 	return (json_object_get_string(x));
 }
