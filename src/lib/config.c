@@ -238,7 +238,7 @@ static const struct {
 	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    "slow_request", NULL } },
+	    "slow_request", "hash_wait", NULL } },
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
@@ -672,6 +672,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.request_timeout", 30, 1, 86400, request_timeout);
 	INTO("pool.shutdown_timeout", 10, 0, 86400, shutdown_timeout);
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
+	INTO("pool.hash_wait", 2000, 0, 86400000, hash_wait_ms);
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
 

@@ -416,7 +416,7 @@ reload(void)
 	sb->pool_size = cfg->workers;
 	quick_failures = 0;
 	next_spawn_ms = 0;
-	(void)hashgate_create(cfg->hash_concurrency);
+	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
 	/* new generation first, then retire the old one: nothing is refused */
 	while (live_kids(1) < cfg->workers)
 		if (spawn() == -1)
@@ -594,7 +594,7 @@ master_run(struct config *c, int foreground)
 	sb->pool_size = cfg->workers;
 	if (install_signals() == -1)
 		return (1);
-	(void)hashgate_create(cfg->hash_concurrency);
+	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
 
 	/* workers queue mail: the spool exists before the first one runs */
 	if (cfg->mail.spool_dir[0] != '\0')
