@@ -242,7 +242,8 @@ static const struct {
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
-	    "max_branches", "config_ttl", NULL } },
+	    "max_branches", "config_ttl", "max_connections", "idle_timeout",
+	    NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
 	{ "branch_template", { "auth_url", "database", NULL } },
 	{ "mail", { "spool_dir", "host", "port", "security", "username",
@@ -758,6 +759,8 @@ config_load(const char *path, char *err, size_t errlen)
 	    db_statement_timeout);
 	INTO("database.max_branches", 16, 1, 10000, db_max_branches);
 	INTO("database.config_ttl", 60, 0, 86400, config_ttl);
+	INTO("database.max_connections", 0, 0, 32767, db_max_connections);
+	INTO("database.idle_timeout", 300, 0, 86400, db_idle_timeout);
 	STRO("sql_dir", SQLDIR, sql_dir);
 	BOOLO("testing.sleep_endpoint", 0, testing_sleep);
 	if (load_mail(&cf, c, path, err, errlen) == -1)

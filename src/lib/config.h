@@ -93,6 +93,8 @@ struct config {
 	int	 db_connect_timeout;	/* seconds */
 	int	 db_statement_timeout;	/* ms */
 	int	 db_max_branches;
+	int	 db_max_connections;	/* the pool's total; 0: no cap */
+	int	 db_idle_timeout;	/* seconds; 0: never */
 	int	 config_ttl;		/* seconds */
 	char	*sql_dir;
 

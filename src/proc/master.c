@@ -35,6 +35,7 @@
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
 #include "lib/clock.h"
+#include "store/db.h"
 
 #define NEON_AUTHD_RATELIMIT_SLOTS	65536	/* shared rate-limit records */
 #define QUICK_DEATH_MS		2000	/* a worker dying sooner counts as a failure */
@@ -417,6 +418,7 @@ reload(void)
 	quick_failures = 0;
 	next_spawn_ms = 0;
 	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
+	(void)db_conn_cap_create(cfg->db_max_connections);
 	/* new generation first, then retire the old one: nothing is refused */
 	while (live_kids(1) < cfg->workers)
 		if (spawn() == -1)
@@ -595,6 +597,7 @@ master_run(struct config *c, int foreground)
 	if (install_signals() == -1)
 		return (1);
 	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
+	(void)db_conn_cap_create(cfg->db_max_connections);
 
 	/* workers queue mail: the spool exists before the first one runs */
 	if (cfg->mail.spool_dir[0] != '\0')
@@ -687,6 +690,7 @@ master_run(struct config *c, int foreground)
 	else
 		close(listen_fd);
 	hashgate_destroy();
+	db_conn_cap_destroy();
 	pid_remove();
 	log_notice("stopped");
 	config_free(cfg);
