@@ -454,18 +454,6 @@ db_conn_cap_destroy(void)
 	cap_id = -1;
 }
 
-int
-db_conn_cap_stats(int *max, int *open)
-{
-	int	 f;
-
-	if (cap_id == -1 || (f = semctl(cap_id, 0, GETVAL)) == -1)
-		return (-1);
-	*max = cap_max;
-	*open = cap_max - f;
-	return (0);
-}
-
 /* 1: a token taken (or no cap: 0 taken), -1: the cap is reached */
 static int
 cap_take(int *taken)

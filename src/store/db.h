@@ -114,12 +114,10 @@ int		 db_pool_open(const struct db_pool *pool);
  * the cap closes its own least recently used connection for a new one;
  * one that holds none answers DB_ERR_UNAVAILABLE at once.  A new cap
  * replaces the old one (whose workers then run uncapped).  -1: not
- * enforced (logged).  db_conn_cap_destroy at exit; db_conn_cap_stats:
- * the cap and the connections open under it (-1: none).
+ * enforced (logged).  db_conn_cap_destroy at exit.
  */
 int		 db_conn_cap_create(int max);
 void		 db_conn_cap_destroy(void);
-int		 db_conn_cap_stats(int *max, int *open);
 
 /* db_pool_last_error: why the last db_pool_get() failed. Never NULL. */
 const struct db_error *db_pool_last_error(const struct db_pool *pool);
