@@ -921,12 +921,6 @@ db_pool_set_idle(struct db_pool *p, int idle_timeout_s)
 	p->idle_timeout_s = idle_timeout_s > 0 ? idle_timeout_s : 0;
 }
 
-int
-db_pool_open(const struct db_pool *p)
-{
-	return (p != NULL ? p->nconns : 0);
-}
-
 const struct db_error *
 db_pool_last_error(const struct db_pool *p)
 {

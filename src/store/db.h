@@ -105,8 +105,6 @@ struct db_conn	*db_pool_get(struct db_pool *pool, const char *branch_name,
  * that serves nothing does not keep them either.  Before the first get.
  */
 void		 db_pool_set_idle(struct db_pool *pool, int idle_timeout_s);
-/* db_pool_open: the connections this pool holds now */
-int		 db_pool_open(const struct db_pool *pool);
 /*
  * db_conn_cap_create: in the master before forking the workers: at most
  * max connections open across every pool of the processes it forks
