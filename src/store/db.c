@@ -61,7 +61,7 @@ struct db_conn {
 	char		*branch;
 	char		*conninfo;
 	uint64_t	 last_used;
-	int64_t		 used_us;	/* the last use, clock_mono_us */
+	int64_t		 used_us;	/* last use, clock_mono_us */
 	int		 capped;	/* holds a max_connections token */
 	int		 in_tx;
 	int		 notify_lost;	/* report every flag at next drain */
