@@ -66,7 +66,7 @@ struct config {
 	int	 request_timeout;	/* seconds */
 	int	 shutdown_timeout;	/* seconds */
 	int	 hash_concurrency;	/* 0: online CPUs */
-	int	 hash_wait_ms;		/* bound on a slot wait; 0: none */
+	int	 hash_wait_ms;		/* slot wait bound; 0: none */
 	int	 slow_request_ms;	/* 0: no slow-request log */
 
 	size_t	 body_max;

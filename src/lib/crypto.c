@@ -107,7 +107,7 @@ static struct {
 	void	*p;
 	size_t	 cap;
 	int	 used;
-	void	*ext;		/* crypto_scrypt_buffer's, for the next hash */
+	void	*ext;		/* crypto_scrypt_buffer: next hash */
 	size_t	 extcap;
 	int	 extused;
 } big;
