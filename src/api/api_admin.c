@@ -27,6 +27,7 @@
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -366,6 +367,7 @@ api_admin_create_user(struct request *r, const char *actor,
 		{ "updatedAt", offsetof(struct store_admin_new, updated_at) },
 	};
 	struct store_admin_new	 nu;
+	struct signup_new	 su;
 	json_object		*v;
 	const char		*email;
 	char			*hash = NULL;
@@ -397,10 +399,21 @@ api_admin_create_user(struct request *r, const char *actor,
 		return (e);
 	nu.name = in->name;
 	nu.email = email;
-	nu.role = in->role != NULL ? in->role : r->bcfg->admin_default_role;
+	nu.role = in->role != NULL ? in->role :
+	    admin_settings(r->bcfg)->default_role;
 	nu.password_hash = hash;
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
+	su.email = email;
+	su.name = in->name;
+	su.image = nu.image;
+	su.email_verified = nu.email_verified != NULL &&
+	    strcmp(nu.email_verified, "true") == 0;
+	su.provider = "admin";
+	if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+		store_rollback(r->db);
+		return (e);
+	}
 	rc = store_admin_create(r->db, r->a, &nu, out);
 	if (rc == STORE_ADMIN_TAKEN) {
 		store_rollback(r->db);
@@ -1618,7 +1631,7 @@ impersonate_user(struct request *r, void *inp)
 	    ERR_NONE)
 		return (e);
 	sn = session_new(r, 1);
-	sn.ttl_s = r->bcfg->admin_impersonation_s;
+	sn.ttl_s = admin_settings(r->bcfg)->impersonation_s;
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_ADMIN_FAILED_TO_CREATE_USER));
 	rc = store_admin_impersonate(r->db, r->a, ta.u.id, r->auth->u.id, &sn,
@@ -1768,4 +1781,5 @@ static const struct route routes[] = {
 };
 
 /* Neon always runs the admin plugin (neon.md §3.1) */
-const struct api_group api_admin_group = { "admin", routes, NULL };
+const struct api_group api_admin_group = { "admin", routes, NULL,
+    &admin_settings_group };

@@ -10,6 +10,7 @@
 #include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "auth/verify.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
@@ -75,6 +76,7 @@ sign_up(struct request *r, void *inp)
 	const struct branchcfg	*c = r->bcfg;
 	struct sign_up_in	*in = inp;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	const char		*email;
 	char			*hash;
 	int			 rc;
@@ -98,9 +100,18 @@ sign_up(struct request *r, void *inp)
 	memset(&a, 0, sizeof(a));
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
+	su.email = email;
+	su.name = in->name;
+	su.image = in->image;
+	su.email_verified = 0;
+	su.provider = "credential";
+	if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+		store_rollback(r->db);
+		return (e);
+	}
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
-	    c->admin_default_role, c->require_email_verification ? NULL : &sn,
-	    &a.u, &a.s);
+	    admin_settings(c)->default_role,
+	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
 	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1)
 		rc = -1;
@@ -126,7 +137,7 @@ sign_up(struct request *r, void *inp)
 			fake.image = in->image;
 			fake.created_at = fake.updated_at =
 			    clock_iso(r->a, now);
-			fake.role = c->admin_default_role;
+			fake.role = admin_settings(c)->default_role;
 			fake.banned = 0;
 			reply_user_token(r, NULL, &fake, NULL, 0);
 			return (ERR_NONE);
@@ -256,5 +267,6 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
+/* settings.sign_up (auth/signup.c) is registered with this group */
 const struct api_group api_email_group = { "email-and-password", routes,
-    NULL };
+    NULL, &signup_settings_group };

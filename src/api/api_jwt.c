@@ -78,4 +78,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_jwt_group = { "jwt", routes, NULL };
+const struct api_group api_jwt_group = { "jwt", routes, NULL, NULL };

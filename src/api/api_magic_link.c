@@ -7,12 +7,15 @@
  * (neon.md §3.1, §9.2).  Without a way to send mail the plugin is off
  * too (404): a link nobody can receive is no sign-in method.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -32,10 +35,53 @@
 #define ML_ALPHABET \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+/*
+ * plugin_configs["magic-link"], the plugin's own settings (Neon's names):
+ * expires_in in minutes (5..1440), else settings.lifetimes.magic_link.
+ */
+struct ml_settings {
+	int	 enabled;
+	int	 disable_sign_up;
+	int	 expires_min;	/* as given; 0: not given */
+	int	 expires_s;	/* what the plugin uses */
+};
+
+#define MS(m)	offsetof(struct ml_settings, m)
+static const struct group_setting ml_members[] = {
+	{ "enabled", GSET_BOOL, 0, 0, 0, NULL, NULL, MS(enabled), 0, NULL },
+	{ "expires_in", GSET_INT, 0, 5, 1440, NULL, NULL, MS(expires_min), 0,
+	    NULL },
+	{ "disable_sign_up", GSET_BOOL, 0, 0, 0, NULL, NULL,
+	    MS(disable_sign_up), 0, NULL },
+	{ NULL, GSET_BOOL, 0, 0, 0, NULL, NULL, 0, 0, NULL }
+};
+#undef MS
+
+static void
+ml_finish(void *vals, json_object *obj, const struct branchcfg *c)
+{
+	struct ml_settings	*s = vals;
+
+	(void)obj;
+	s->expires_s = s->expires_min > 0 ? s->expires_min * 60 :
+	    c != NULL ? c->lt_magic_link : 300;
+}
+
+static const struct settings_group ml_settings_group = {
+	"plugin_configs.magic-link", ml_members, sizeof(struct ml_settings),
+	ml_finish
+};
+
+static const struct ml_settings *
+ml_settings(const struct branchcfg *c)
+{
+	return (branchcfg_group(c, &ml_settings_group));
+}
+
 static int
 ml_enabled(const struct branchcfg *c)
 {
-	return (c->ml_enabled);
+	return (ml_settings(c)->enabled);
 }
 
 /* ---- POST /sign-in/magic-link */
@@ -97,7 +143,7 @@ sign_in_magic_link(struct request *r, void *inp)
 	jb_lit(&b, "}");
 	if (store_verification_create(r->db, r->a, arena_printf(r->a,
 	    "magic-link:%s", token), jb_done(&b), clock_now_ms() +
-	    (int64_t)r->bcfg->ml_expires_in * 1000) == -1)
+	    (int64_t)ml_settings(r->bcfg)->expires_s * 1000) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	url = arena_printf(r->a, "%s/magic-link/verify", r->branch->auth_url);
 	url = url_search_set(r->a, url, "token", token);
@@ -110,7 +156,7 @@ sign_in_magic_link(struct request *r, void *inp)
 		url = url_search_set(r->a, url, "errorCallbackURL", in->err_cb);
 	memset(&v, 0, sizeof(v));
 	v.url = url;
-	v.expires_s = r->bcfg->ml_expires_in;
+	v.expires_s = ml_settings(r->bcfg)->expires_s;
 	/* the sender's failure is the endpoint's (Better Auth awaits it) */
 	if (email_send(r, MAIL_MAGIC_LINK, in->email, &v) == -1)
 		return (ERR_INTERNAL_EMPTY);
@@ -178,6 +224,7 @@ magic_link_verify(struct request *r, void *in)
 	struct verification_rec	 vr;
 	struct verify_urls	 u;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	struct auth		 a;
 	const char		*token, *qcb, *qerr, *qnew, *email, *name;
 	const char		*hash, *id;
@@ -219,12 +266,33 @@ magic_link_verify(struct request *r, void *in)
 	memset(&a, 0, sizeof(a));
 	if ((rc = store_user_by_email(r->db, r->a, email, &a.u, &hash)) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
-	if (rc == 0 && r->bcfg->ml_disable_sign_up)
+	if (rc == 0 && ml_settings(r->bcfg)->disable_sign_up)
 		return (fail(r, &u, "new_user_signup_disabled"));
+	/*
+	 * the admin plugin's session hook: a banned user gets no session,
+	 * 403 BANNED_USER as JSON even with a callbackURL (Better Auth 1.7.25
+	 * throws from createSession)
+	 */
+	if (rc == 1 && (e = admin_ban_check(r, &a.u, ERR_INTERNAL_EMPTY)) !=
+	    ERR_NONE)
+		return (e);
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0) {
+		su.email = email;
+		su.name = name;
+		su.image = NULL;
+		su.email_verified = 1;
+		su.provider = "magic-link";
+		if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+			store_rollback(r->db);
+			/* the refusal's code on the error callback */
+			if (e == ERR_DATABASE_UNAVAILABLE ||
+			    err_info(e)->code == NULL)
+				return (e);
+			return (fail(r, &u, err_info(e)->code));
+		}
 		rc = store_user_create_verified(r->db, r->a, email,
 		    name ? name : "", NULL, &a.u);
 		if (rc != 1) {
@@ -287,4 +355,4 @@ static const struct route routes[] = {
 };
 
 const struct api_group api_magic_link_group = { "magic-link", routes,
-    ml_enabled };
+    ml_enabled, &ml_settings_group };

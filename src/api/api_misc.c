@@ -85,4 +85,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_misc_group = { "core/misc", routes, NULL };
+const struct api_group api_misc_group = { "core/misc", routes, NULL, NULL };

@@ -267,4 +267,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_openapi_group = { "open-api", routes, NULL };
+const struct api_group api_openapi_group = { "open-api", routes, NULL, NULL };

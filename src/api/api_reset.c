@@ -251,4 +251,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_reset_group = { "password-reset", routes, NULL };
+const struct api_group api_reset_group = { "password-reset", routes, NULL, NULL };

@@ -753,4 +753,4 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
-const struct api_group api_session_group = { "core/session", routes, NULL };
+const struct api_group api_session_group = { "core/session", routes, NULL, NULL };

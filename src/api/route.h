@@ -16,6 +16,7 @@
 #include "http/request.h"
 
 struct branchcfg;
+struct settings_group;
 
 /* which session the row needs before its handler (protocol.md §1.0.1) */
 enum route_session {
@@ -75,6 +76,11 @@ struct api_group {
 	const struct route	*routes;	/* ended by a row with path NULL */
 	/* is the group on for this branch? NULL: always (404 when off) */
 	int			(*enabled)(const struct branchcfg *c);
+	/*
+	 * the group's own settings (http/branchcfg.h), registered by
+	 * router_register_settings; NULL: none
+	 */
+	const struct settings_group	*settings;
 };
 
 #endif

@@ -76,6 +76,18 @@ router_each(int (*fn)(const struct api_group *, const struct route *, void *),
 	return (0);
 }
 
+int
+router_register_settings(void)
+{
+	const struct api_group *const	*g;
+
+	for (g = groups; *g != NULL; g++)
+		if ((*g)->settings != NULL &&
+		    branchcfg_register((*g)->settings) == -1)
+			return (-1);
+	return (0);
+}
+
 /* the host-root alias of a row (ROUTE_HOST_ROOT), when path names one */
 static const struct route *
 host_root_row(const char *method, struct str path)

@@ -38,4 +38,11 @@ void			 router_run(struct request *r);
 int			 router_each(int (*fn)(const struct api_group *g,
 			    const struct route *rt, void *arg), void *arg);
 
+/*
+ * router_register_settings: register every group's own settings with
+ * http/branchcfg (once, at start, before any configuration is read or
+ * checked).  0, or -1 when the table is full.
+ */
+int			 router_register_settings(void);
+
 #endif

@@ -5,7 +5,10 @@
  * role check with the "AND" connector: every requested resource must be
  * known to the role and every requested action allowed.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/admin.h"
 #include "http/branchcfg.h"
@@ -67,14 +70,81 @@ has(const char *const *list, const char *s)
 	return (0);
 }
 
+/*
+ * adminRoles: one or both of the admin plugin's roles, in any case
+ * (Better Auth refuses an admin role that is not a defined role).
+ */
+static const char *
+roles_check(struct arena *a, json_object *v)
+{
+	json_object	*e;
+	size_t		 i;
+
+	(void)a;
+	if (!json_object_is_type(v, json_type_array) ||
+	    json_object_array_length(v) == 0 ||
+	    json_object_array_length(v) > 2)
+		return ("must be an array of \"admin\" and \"user\"");
+	for (i = 0; i < json_object_array_length(v); i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    (strcasecmp(json_object_get_string(e), "admin") != 0 &&
+		    strcasecmp(json_object_get_string(e), "user") != 0))
+			return ("must be an array of \"admin\" and \"user\"");
+	}
+	return (NULL);
+}
+
+/* adminRoles joined with ',' (at most "admin,user"); default "admin" */
+static void
+admin_finish(void *vals, json_object *obj, const struct branchcfg *c)
+{
+	struct admin_settings	*s = vals;
+	json_object		*roles;
+	size_t			 i, n;
+
+	(void)c;
+	snprintf(s->roles, sizeof(s->roles), "%s", "admin");
+	if (obj == NULL || !json_object_object_get_ex(obj, "admin_roles",
+	    &roles) || roles_check(NULL, roles) != NULL)
+		return;
+	s->roles[0] = '\0';
+	for (i = 0, n = 0; i < json_object_array_length(roles); i++)
+		n += (size_t)snprintf(s->roles + n, sizeof(s->roles) - n,
+		    "%s%s", i > 0 ? "," : "", json_object_get_string(
+		    json_object_array_get_idx(roles, i)));
+}
+
+static const struct group_setting admin_members[] = {
+	/* the admin plugin's roles are its defaults: admin and user */
+	{ "admin_roles", GSET_JSON, 0, 0, 0, NULL, NULL, 0, 0, roles_check },
+	{ "default_role", GSET_STR, 0, 1, 63, "user", NULL,
+	    offsetof(struct admin_settings, default_role),
+	    sizeof(((struct admin_settings *)0)->default_role), NULL },
+	{ "impersonation_duration", GSET_INT, 3600, 60, 86400, NULL, NULL,
+	    offsetof(struct admin_settings, impersonation_s), 0, NULL },
+	{ NULL, GSET_BOOL, 0, 0, 0, NULL, NULL, 0, 0, NULL }
+};
+
+const struct settings_group admin_settings_group = {
+	"settings.admin", admin_members, sizeof(struct admin_settings),
+	admin_finish
+};
+
+const struct admin_settings *
+admin_settings(const struct branchcfg *c)
+{
+	return (branchcfg_group(c, &admin_settings_group));
+}
+
 /* role || defaultRole || "user" */
 static const char *
 roles_of(const struct branchcfg *c, const char *role)
 {
 	if (role != NULL && *role != '\0')
 		return (role);
-	if (c != NULL && c->admin_default_role[0] != '\0')
-		return (c->admin_default_role);
+	if (c != NULL && admin_settings(c)->default_role[0] != '\0')
+		return (admin_settings(c)->default_role);
 	return ("user");
 }
 
@@ -155,7 +225,7 @@ admin_is_admin(const struct branchcfg *c, const char *role)
 		e = strchr(p, ',');
 		n = e ? (size_t)(e - p) : strlen(p);
 		/* adminRoles.includes(role): exact */
-		for (q = c->admin_roles; *q != '\0'; q = f ? f + 1 : q + m) {
+		for (q = admin_settings(c)->roles; *q != '\0'; q = f ? f + 1 : q + m) {
 			f = strchr(q, ',');
 			m = f ? (size_t)(f - q) : strlen(q);
 			if (m == n && memcmp(p, q, n) == 0)

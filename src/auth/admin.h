@@ -21,6 +21,7 @@
 #include "store/record.h"
 
 struct branchcfg;
+struct settings_group;
 
 /*
  * admin_can: Better Auth's hasPermission for one action on one resource
@@ -37,6 +38,20 @@ int	 admin_can(const struct branchcfg *c, const char *role,
  */
 int	 admin_has_permissions(const struct branchcfg *c, const char *role,
 	    json_object *permissions);
+/*
+ * settings.admin (protocol.md §11.1), the admin plugin's own settings
+ * (http/branchcfg.h "A group's own settings").
+ */
+struct admin_settings {
+	char	 roles[128];		/* adminRoles, comma-separated */
+	char	 default_role[64];	/* defaultRole */
+	int	 impersonation_s;	/* impersonationSessionDuration */
+};
+extern const struct settings_group admin_settings_group;
+
+/* admin_settings: the branch's settings.admin, defaults filled in. */
+const struct admin_settings *admin_settings(const struct branchcfg *c);
+
 /*
  * admin_is_admin: one of the roles is one of settings.admin.admin_roles
  * (who may not be impersonated).

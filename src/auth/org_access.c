@@ -1,9 +1,40 @@
 /*
  * org_access.c -- organization roles and permissions (see org_access.h).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "auth/org_access.h"
+#include "http/branchcfg.h"
+
+static const char *const creator_roles[] = { "owner", "admin", NULL };
+
+#define OS(m)	offsetof(struct org_settings, m)
+static const struct group_setting org_members[] = {
+	{ "enabled", GSET_BOOL, 1, 0, 0, NULL, NULL, OS(enabled), 0, NULL },
+	{ "organization_limit", GSET_INT, 10, 1, 1000000, NULL, NULL,
+	    OS(organization_limit), 0, NULL },
+	{ "membership_limit", GSET_INT, 100, 1, 1000000, NULL, NULL,
+	    OS(membership_limit), 0, NULL },
+	{ "creator_role", GSET_STR, 0, 0, 0, "owner", creator_roles,
+	    OS(creator_role), sizeof(((struct org_settings *)0)->creator_role),
+	    NULL },
+	{ "send_invitation_email", GSET_BOOL, 0, 0, 0, NULL, NULL,
+	    OS(send_invitation_email), 0, NULL },
+	{ NULL, GSET_BOOL, 0, 0, 0, NULL, NULL, 0, 0, NULL }
+};
+#undef OS
+
+const struct settings_group org_settings_group = {
+	"plugin_configs.organization", org_members,
+	sizeof(struct org_settings), NULL
+};
+
+const struct org_settings *
+org_settings(const struct branchcfg *c)
+{
+	return (branchcfg_group(c, &org_settings_group));
+}
 
 /* Better Auth's default statements (organization/access/statement) */
 struct statement {

@@ -4,7 +4,8 @@
  * for owner, admin and member, and its role lists ("admin,owner").
  *
  * Pure functions over strings; everything they return lives in the arena
- * they are given.
+ * they are given.  Also the plugin's own settings,
+ * plugin_configs.organization (neon.md §9.2, §9.3).
  */
 #ifndef NEON_AUTHD_ORG_ACCESS_H
 #define NEON_AUTHD_ORG_ACCESS_H
@@ -14,6 +15,22 @@
 #include <json-c/json.h>
 
 #include "lib/arena.h"
+
+struct branchcfg;
+struct settings_group;
+
+/* plugin_configs.organization, Neon's names and defaults */
+struct org_settings {
+	int	 enabled;
+	int	 organization_limit;	/* organizations per user */
+	int	 membership_limit;	/* members per organization */
+	char	 creator_role[8];	/* "owner" | "admin" */
+	int	 send_invitation_email;
+};
+extern const struct settings_group org_settings_group;
+
+/* org_settings: the branch's plugin_configs.organization. */
+const struct org_settings *org_settings(const struct branchcfg *c);
 
 /* org_role_known: 1 for the roles the default statements define. */
 int	 org_role_known(const char *role);

@@ -18,6 +18,7 @@
 #include "http/request.h"
 #include "http/revoke.h"
 #include "store/store_jwks.h"
+#include "store/store_hooks.h"
 #include "lib/clock.h"
 #include "lib/mail.h"
 #include "lib/smtp.h"
@@ -93,14 +94,16 @@ get_str(json_object *o, const char *k, const char *def, char *out,
  * The keys of `settings` (DESIGN.md "Branch settings"): type, default and
  * accepted range, used both to read a row and to check `config set`.
  */
-enum spec_type { S_BOOL, S_INT, S_STR, S_ROLES };
+enum spec_type { S_BOOL, S_INT, S_STR,
+	S_FUNC,	/* "" or a function name (store_hooks_name_ok) */
+};
 
 struct setting_spec {
 	const char		*group;		/* NULL: top-level key */
 	const char		*key;
 	enum spec_type		 type;
 	int64_t			 def, min, max;	/* S_INT; S_BOOL uses def */
-	const char		*sdef;		/* S_STR, S_ROLES */
+	const char		*sdef;		/* S_STR */
 	const char *const	*choices;	/* S_STR: NULL = any */
 };
 
@@ -125,11 +128,6 @@ choice_list(struct arena *a, const char *const *choices)
 }
 
 static const struct setting_spec specs[] = {
-	/* the admin plugin's roles are its defaults: admin and user */
-	{ "admin", "admin_roles", S_ROLES, 0, 0, 0, "admin", NULL },
-	{ "admin", "default_role", S_STR, 0, 0, 0, "user", NULL },
-	{ "admin", "impersonation_duration", S_INT, 3600, 60, 86400, NULL,
-	    NULL },
 	{ "session", "expires_in", S_INT, 604800, 60, DAYS(3650), NULL, NULL },
 	{ "session", "update_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
 	{ "session", "fresh_age", S_INT, 86400, 0, DAYS(3650), NULL, NULL },
@@ -150,6 +148,8 @@ static const struct setting_spec specs[] = {
 	{ "rate_limit", "storage", S_STR, 0, 0, 0, "memory", storage_choices },
 	{ "jwt", "alg", S_STR, 0, 0, 0, "EdDSA", alg_choices },
 	{ "jwt", "ttl", S_INT, 900, 10, DAYS(30), NULL, NULL },
+	/* the branch's custom claims function (README "Custom JWT claims") */
+	{ "jwt", "claims_function", S_FUNC, 0, 0, 0, "", NULL },
 	{ "lifetimes", "verification_link", S_INT, 900, 60, DAYS(30), NULL,
 	    NULL },
 	{ "lifetimes", "reset_link", S_INT, 900, 60, DAYS(30), NULL, NULL },
@@ -170,36 +170,6 @@ static const struct setting_spec specs[] = {
 	    NULL },
 	{ "password", "revoke_sessions_on_reset", S_BOOL, 0, 0, 0, NULL, NULL },
 };
-
-/*
- * plugin_configs.organization, Neon's names (neon.md §9.2, §9.3): defaults
- * and ranges for branchcfg_parse (the member table below checks the same
- * ranges for `config set`).
- */
-static const char *const creator_role_choices[] = { "owner", "admin", NULL };
-
-static const struct setting_spec org_specs[] = {
-	{ "organization", "enabled", S_BOOL, 1, 0, 0, NULL, NULL },
-	{ "organization", "organization_limit", S_INT, 10, 1, 1000000, NULL,
-	    NULL },
-	{ "organization", "membership_limit", S_INT, 100, 1, 1000000, NULL,
-	    NULL },
-	{ "organization", "creator_role", S_STR, 0, 0, 0, "owner",
-	    creator_role_choices },
-	{ "organization", "send_invitation_email", S_BOOL, 0, 0, 0, NULL,
-	    NULL },
-};
-
-static const struct setting_spec *
-org_spec(const char *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(org_specs) / sizeof(org_specs[0]); i++)
-		if (strcmp(org_specs[i].key, key) == 0)
-			return (&org_specs[i]);
-	return (NULL);
-}
 
 static const struct setting_spec *
 spec_find(const char *group, const char *key)
@@ -258,30 +228,6 @@ s_str(json_object *st, const char *group, const char *key, char *out,
 	snprintf(out, outlen, "%s", sp->sdef);
 }
 
-/*
- * adminRoles: one or both of the admin plugin's roles, in any case
- * (Better Auth refuses an admin role that is not a defined role).
- */
-static int
-roles_ok(json_object *v)
-{
-	json_object	*e;
-	size_t		 i;
-
-	if (!json_object_is_type(v, json_type_array) ||
-	    json_object_array_length(v) == 0 ||
-	    json_object_array_length(v) > 2)
-		return (0);
-	for (i = 0; i < json_object_array_length(v); i++) {
-		e = json_object_array_get_idx(v, i);
-		if (!json_object_is_type(e, json_type_string) ||
-		    (strcasecmp(json_object_get_string(e), "admin") != 0 &&
-		    strcasecmp(json_object_get_string(e), "user") != 0))
-			return (0);
-	}
-	return (1);
-}
-
 /* why v is not acceptable for the setting, or NULL */
 static const char *
 spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
@@ -300,9 +246,6 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 			    "%lld to %lld", (long long)sp->min,
 			    (long long)sp->max));
 		return (NULL);
-	case S_ROLES:
-		return (roles_ok(v) ? NULL : arena_printf(a, "%s must be an "
-		    "array of \"admin\" and \"user\"", sp->key));
 	case S_STR:
 		if (!json_object_is_type(v, json_type_string))
 			return ("must be a string");
@@ -314,6 +257,14 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 				return (NULL);
 		return (arena_printf(a, "must be one of %s",
 		    choice_list(a, sp->choices)));
+	case S_FUNC:
+		if (!json_object_is_type(v, json_type_string))
+			return ("must be a string");
+		if (*json_object_get_string(v) != '\0' &&
+		    !store_hooks_name_ok(json_object_get_string(v)))
+			return ("must be a schema-qualified function name in "
+			    "lower case (\"app.jwt_claims\"), or \"\"");
+		return (NULL);
 	}
 	return (NULL);
 }
@@ -499,64 +450,185 @@ branchcfg_provider(const struct branchcfg *c, const char *id)
 	return (NULL);
 }
 
-/* one plugin_configs.organization value, or its default */
-static void
-org_parse(struct branchcfg *c, json_object *org)
-{
-	const struct setting_spec	*sp;
-	size_t				 i;
+/* ---- the groups' own settings (branchcfg.h) ---- */
 
-	c->org_enabled = get_bool(org, "enabled",
-	    (int)org_spec("enabled")->def);
-	c->org_send_invitation_email = get_bool(org, "send_invitation_email",
-	    (int)org_spec("send_invitation_email")->def);
-	sp = org_spec("organization_limit");
-	c->org_limit = (int)get_int(org, sp->key, sp->def, sp->min, sp->max);
-	sp = org_spec("membership_limit");
-	c->org_membership_limit = (int)get_int(org, sp->key, sp->def, sp->min,
-	    sp->max);
-	sp = org_spec("creator_role");
-	get_str(org, sp->key, sp->sdef, c->org_creator_role,
-	    sizeof(c->org_creator_role));
-	for (i = 0; sp->choices[i] != NULL; i++)
-		if (strcmp(c->org_creator_role, sp->choices[i]) == 0)
-			return;
-	snprintf(c->org_creator_role, sizeof(c->org_creator_role), "%s",
-	    sp->sdef);
+static const struct settings_group	*registered[BRANCHCFG_GROUPS_MAX];
+static void				*defaults[BRANCHCFG_GROUPS_MAX];
+static size_t				 nregistered;
+
+/* group g's object in the row (NULL when absent or not an object) */
+static json_object *
+group_object(json_object *row, const struct settings_group *g)
+{
+	const char	*dot = strchr(g->path, '.');
+	char		 col[32];
+
+	if (dot == NULL || (size_t)(dot - g->path) >= sizeof(col))
+		return (NULL);
+	memcpy(col, g->path, (size_t)(dot - g->path));
+	col[dot - g->path] = '\0';
+	return (member(member(row, col, json_type_object), dot + 1,
+	    json_type_object));
 }
 
-/* settings.admin: adminRoles joined with ',' (at most "admin,user") */
-static void
-admin_parse(struct branchcfg *c, json_object *st)
+/* why v is not acceptable for member gs, or NULL */
+static const char *
+gset_check(struct arena *a, const struct group_setting *gs, json_object *v)
 {
-	json_object	*roles = member(member(st, "admin", json_type_object),
-			    "admin_roles", json_type_array);
-	size_t		 i, n;
+	size_t	 n, i;
 
-	snprintf(c->admin_roles, sizeof(c->admin_roles), "%s",
-	    spec_find("admin", "admin_roles")->sdef);
-	if (roles != NULL && roles_ok(roles)) {
-		/* roles_ok: at most "admin,user", well within the buffer */
-		c->admin_roles[0] = '\0';
-		for (i = 0, n = 0; i < json_object_array_length(roles); i++)
-			n += (size_t)snprintf(c->admin_roles + n,
-			    sizeof(c->admin_roles) - n, "%s%s",
-			    i > 0 ? "," : "", json_object_get_string(
-			    json_object_array_get_idx(roles, i)));
+	switch (gs->type) {
+	case GSET_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return ("must be true or false");
+		break;
+	case GSET_INT:
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < gs->min ||
+		    json_object_get_int64(v) > gs->max)
+			return (arena_printf(a, "must be an integer from "
+			    "%lld to %lld", (long long)gs->min,
+			    (long long)gs->max));
+		break;
+	case GSET_STR:
+		if (!json_object_is_type(v, json_type_string))
+			return ("must be a string");
+		n = (size_t)json_object_get_string_len(v);
+		if ((int64_t)n < gs->min || n >= gs->len ||
+		    (gs->max > 0 && (int64_t)n > gs->max))
+			return (arena_printf(a, "%lld to %lld characters",
+			    (long long)gs->min, (long long)(gs->max > 0 ?
+			    gs->max : (int64_t)gs->len - 1)));
+		if (gs->choices == NULL)
+			break;
+		for (i = 0; gs->choices[i] != NULL; i++)
+			if (strcmp(json_object_get_string(v),
+			    gs->choices[i]) == 0)
+				break;
+		if (gs->choices[i] == NULL)
+			return (arena_printf(a, "must be one of %s",
+			    choice_list(a, gs->choices)));
+		break;
+	case GSET_JSON:
+		break;
 	}
-	s_str(st, "admin", "default_role", c->admin_default_role,
-	    sizeof(c->admin_default_role));
-	if (c->admin_default_role[0] == '\0')
-		snprintf(c->admin_default_role, sizeof(c->admin_default_role),
-		    "%s", "user");
-	c->admin_impersonation_s = (int)s_int(st, "admin",
-	    "impersonation_duration");
+	return (gs->check != NULL ? gs->check(a, v) : NULL);
+}
+
+/* the values of g from its object (NULL: every default) into vals */
+static void
+group_parse(const struct settings_group *g, json_object *obj, void *vals,
+    const struct branchcfg *c)
+{
+	const struct group_setting	*gs;
+	struct arena			 a;
+	json_object			*v;
+	char				*p;
+
+	arena_init(&a, 512);
+	for (gs = g->settings; gs->key != NULL; gs++) {
+		p = (char *)vals + gs->off;
+		if (obj == NULL || !json_object_object_get_ex(obj, gs->key,
+		    &v) || v == NULL)
+			v = NULL;
+		arena_reset(&a);
+		if (v != NULL && gset_check(&a, gs, v) != NULL)
+			v = NULL;	/* what `config set` refuses: default */
+		switch (gs->type) {
+		case GSET_BOOL:
+			*(int *)(void *)p = v ? json_object_get_boolean(v) :
+			    (int)gs->def;
+			break;
+		case GSET_INT:
+			*(int *)(void *)p = v ? (int)json_object_get_int64(v) :
+			    (int)gs->def;
+			break;
+		case GSET_STR:
+			snprintf(p, gs->len, "%s", v ?
+			    json_object_get_string(v) : gs->sdef);
+			break;
+		case GSET_JSON:
+			break;
+		}
+	}
+	arena_free(&a);
+	if (g->finish != NULL)
+		g->finish(vals, obj, c);
+}
+
+int
+branchcfg_register(const struct settings_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < nregistered; i++)
+		if (registered[i] == g)
+			return (0);
+	if (nregistered == BRANCHCFG_GROUPS_MAX ||
+	    (strncmp(g->path, "settings.", 9) != 0 &&
+	    strncmp(g->path, "plugin_configs.", 15) != 0) ||
+	    (defaults[nregistered] = calloc(1, g->size)) == NULL)
+		return (-1);
+	group_parse(g, NULL, defaults[nregistered], NULL);
+	registered[nregistered++] = g;
+	return (0);
+}
+
+const void *
+branchcfg_group(const struct branchcfg *c, const struct settings_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < nregistered; i++)
+		if (registered[i] == g)
+			return (c != NULL && c->groups[i] != NULL ?
+			    c->groups[i] : defaults[i]);
+	log_warnx("%s: settings group %s was never registered", __func__,
+	    g->path);
+	abort();
+}
+
+/* the registered group at path ("plugin_configs.organization"), or NULL */
+static const struct settings_group *
+group_find(const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < nregistered; i++)
+		if (strcmp(registered[i]->path, path) == 0)
+			return (registered[i]);
+	return (NULL);
+}
+
+/* every member of group g's object v, by its declaration */
+static const char *
+group_check(struct arena *a, const struct settings_group *g, json_object *v)
+{
+	const struct group_setting	*gs;
+	json_object_iter		 it;
+	const char			*e;
+
+	if (!json_object_is_type(v, json_type_object))
+		return (arena_printf(a, "%s: must be an object", g->path));
+	json_object_object_foreachC(v, it) {
+		for (gs = g->settings; gs->key != NULL; gs++)
+			if (strcmp(gs->key, it.key) == 0)
+				break;
+		if (gs->key == NULL)
+			return (arena_printf(a, "%s.%s: unknown key", g->path,
+			    it.key));
+		if ((e = gset_check(a, gs, it.val)) != NULL)
+			return (arena_printf(a, "%s.%s: %s", g->path, it.key,
+			    e));
+	}
+	return (NULL);
 }
 
 void
 branchcfg_parse(struct branchcfg *c, json_object *row)
 {
 	json_object	*ep, *st;
+	size_t		 i;
 
 	memset(c, 0, sizeof(*c));
 	c->row = row;
@@ -601,35 +673,24 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->delete_user_verification = (int)s_int(st, NULL,
 	    "delete_user_verification");
 	c->anonymous_token = (int)s_int(st, NULL, "anonymous_token");
-	admin_parse(c, st);
 	c->rl_enabled = (int)s_int(st, "rate_limit", "enabled");
 	c->rl_window = (int)s_int(st, "rate_limit", "window");
 	c->rl_max = (int)s_int(st, "rate_limit", "max");
 	s_str(st, "jwt", "alg", c->jwt_alg, sizeof(c->jwt_alg));
 	c->jwt_ttl = (int)s_int(st, "jwt", "ttl");
+	/* kept as written: an invalid name fails closed where it is called */
+	s_str(st, "jwt", "claims_function", c->jwt_claims_fn,
+	    sizeof(c->jwt_claims_fn));
 	c->lt_verification_link = (int)s_int(st, "lifetimes",
 	    "verification_link");
 	c->lt_reset_link = (int)s_int(st, "lifetimes", "reset_link");
 	c->lt_otp = (int)s_int(st, "lifetimes", "otp");
 	c->lt_magic_link = (int)s_int(st, "lifetimes", "magic_link");
 	c->lt_invitation = (int)s_int(st, "lifetimes", "invitation");
-	org_parse(c, member(member(row, "plugin_configs", json_type_object),
-	    "organization", json_type_object));
 	c->pw_min = (int)s_int(st, "password", "min_length");
 	c->pw_max = (int)s_int(st, "password", "max_length");
 	c->pw_revoke_on_reset = (int)s_int(st, "password",
 	    "revoke_sessions_on_reset");
-	{
-		/* Neon's magic-link plugin: expires_in in minutes (5..1440) */
-		json_object *ml = member(member(row, "plugin_configs",
-		    json_type_object), "magic-link", json_type_object);
-
-		c->ml_enabled = get_bool(ml, "enabled", 0);
-		c->ml_disable_sign_up = get_bool(ml, "disable_sign_up", 0);
-		c->ml_expires_in = member(ml, "expires_in", json_type_int) ?
-		    (int)get_int(ml, "expires_in", 5, 5, 1440) * 60 :
-		    c->lt_magic_link;
-	}
 	if (c->pw_max < c->pw_min)
 		c->pw_max = c->pw_min;
 	{
@@ -650,6 +711,10 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->link_unlink_all = (int)s_int(st, "account_linking",
 	    "allow_unlinking_all");
 	providers_parse(c, member(row, "social_providers", json_type_array));
+	for (i = 0; i < nregistered; i++)
+		if ((c->groups[i] = calloc(1, registered[i]->size)) != NULL)
+			group_parse(registered[i], group_object(row,
+			    registered[i]), c->groups[i], c);
 }
 
 int
@@ -662,6 +727,10 @@ branchcfg_neon_cookies(const struct branchcfg *c, const struct branch *b)
 void
 branchcfg_clear(struct branchcfg *c)
 {
+	size_t	 i;
+
+	for (i = 0; i < BRANCHCFG_GROUPS_MAX; i++)
+		free(c->groups[i]);
 	if (c->row)
 		json_object_put(c->row);
 	memset(c, 0, sizeof(*c));
@@ -703,7 +772,6 @@ static const char *const verification_methods[] = { "link", "otp", NULL };
 static const char *const provider_types[] = { "shared", "standard", NULL };
 static const char *const smtp_securities[] = { "tls", "starttls", "none",
 	NULL };
-static const char *const creator_roles[] = { "owner", "admin", NULL };
 static const char *const webhook_events[] = { "send.otp",
 	"send.magic_link", "user.before_create", "user.created",
 	"phone_number.verified", NULL };
@@ -777,22 +845,6 @@ static const struct member_spec member_specs[] = {
 	{ "email_provider.security", M_STR, 0, 0, smtp_securities, 0, NULL },
 
 	{ "plugin_configs", M_OBJECT, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.organization", M_OBJECT, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.organization.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.organization.organization_limit", M_INT, 1, 1000000,
-	    NULL, 0, NULL },
-	{ "plugin_configs.organization.membership_limit", M_INT, 1, 1000000,
-	    NULL, 0, NULL },
-	{ "plugin_configs.organization.creator_role", M_STR, 0, 0,
-	    creator_roles, 0, NULL },
-	{ "plugin_configs.organization.send_invitation_email", M_BOOL, 0, 0,
-	    NULL, 0, NULL },
-	{ "plugin_configs.magic-link", M_OBJECT, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.magic-link.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.magic-link.expires_in", M_INT, 5, 1440, NULL, 0,
-	    NULL },
-	{ "plugin_configs.magic-link.disable_sign_up", M_BOOL, 0, 0, NULL, 0,
-	    NULL },
 	{ "plugin_configs.phone-number", M_OBJECT, 0, 0, NULL, 0, NULL },
 	{ "plugin_configs.phone-number.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
 	{ "plugin_configs.phone-number.otp_expires_in", M_INT, 60, 600, NULL,
@@ -867,6 +919,7 @@ static const char *check_member(struct arena *, const char *,
 static const char *
 check_members(struct arena *a, const char *path, json_object *v)
 {
+	const struct settings_group	*g;
 	const struct member_spec	*ms;
 	json_object_iter		 it;
 	const char			*sub, *e;
@@ -875,6 +928,11 @@ check_members(struct arena *a, const char *path, json_object *v)
 		return (fail(a, path, "must be an object"));
 	json_object_object_foreachC(v, it) {
 		sub = arena_printf(a, "%s.%s", path, it.key);
+		if ((g = group_find(sub)) != NULL) {
+			if ((e = group_check(a, g, it.val)) != NULL)
+				return (e);
+			continue;
+		}
 		if ((ms = member_find(sub)) == NULL)
 			return (fail(a, sub, "unknown key"));
 		if ((e = check_member(a, sub, ms, it.val)) != NULL)
@@ -960,11 +1018,14 @@ check_member(struct arena *a, const char *path, const struct member_spec *ms,
 static const char *
 check_settings_key(struct arena *a, const char *key, json_object *v)
 {
+	const struct settings_group	*g;
 	const struct setting_spec	*sp;
 	json_object_iter		 it;
 	const char			*path, *sub, *e;
 
 	path = arena_printf(a, "settings.%s", key);
+	if ((g = group_find(path)) != NULL)
+		return (group_check(a, g, v));
 	if ((sp = spec_find(NULL, key)) != NULL)
 		return ((e = spec_check(a, sp, v)) ? fail(a, path, e) : NULL);
 	if (strcmp(key, "templates") == 0)
@@ -979,14 +1040,6 @@ check_settings_key(struct arena *a, const char *key, json_object *v)
 			return (fail(a, sub, "unknown key"));
 		if ((e = spec_check(a, sp, it.val)) != NULL)
 			return (fail(a, sub, e));
-	}
-	if (strcmp(key, "admin") == 0 &&
-	    json_object_object_get_ex(v, "default_role", NULL)) {
-		const char	*p = json_object_get_string(member(v,
-				    "default_role", json_type_string));
-
-		if (*p == '\0' || strlen(p) > 63)
-			return ("default_role: 1 to 63 characters");
 	}
 	if (strcmp(key, "cookies") == 0 &&
 	    json_object_object_get_ex(v, "prefix", NULL)) {
@@ -1005,6 +1058,7 @@ check_settings_key(struct arena *a, const char *key, json_object *v)
 const char *
 branchcfg_validate(struct arena *a, const char *field, json_object *v)
 {
+	const struct settings_group	*g;
 	const struct member_spec	*ms;
 	json_object_iter		 it;
 	const char			*e;
@@ -1013,6 +1067,8 @@ branchcfg_validate(struct arena *a, const char *field, json_object *v)
 	if (strncmp(field, "settings.", 9) == 0) {
 		/* a key of settings, or one template (settings.templates.x) */
 		if (strchr(field + 9, '.') != NULL) {
+			if ((g = group_find(field)) != NULL)
+				return (group_check(a, g, v));
 			if ((ms = member_find(field)) == NULL)
 				return (fail(a, field, "unknown field"));
 			return (check_member(a, field, ms, v));

@@ -48,6 +48,62 @@ struct branch_provider {
 	int		 disable_sign_up;
 };
 
+/*
+ * A group's own settings (src/README.md "Add an endpoint group"): the
+ * members of one object of the row ("plugin_configs.organization",
+ * "settings.admin") that one endpoint group reads, declared next to the
+ * code that reads them.  Each member has its type, default and range and
+ * the offset in the group's own struct where branchcfg_parse leaves its
+ * value; `config set` checks them like every other member (an unknown key
+ * or a wrong type is refused with its path).  The groups register once at
+ * start (router_register_settings); branchcfg_group hands a handler the
+ * branch's values.
+ */
+enum gset_type {
+	GSET_BOOL,	/* int */
+	GSET_INT,	/* int, min..max */
+	GSET_STR,	/* char[len], length min..max, one of choices */
+	GSET_JSON,	/* any JSON the member's check takes; finish reads it */
+};
+
+struct group_setting {
+	const char		*key;
+	enum gset_type		 type;
+	int64_t			 def, min, max;
+	const char		*sdef;		/* GSET_STR default */
+	const char *const	*choices;	/* GSET_STR: NULL = any */
+	size_t			 off;		/* in the group's struct */
+	size_t			 len;		/* GSET_STR: the buffer */
+	/* a further rule (returns why not, or NULL); GSET_JSON needs one */
+	const char		*(*check)(struct arena *, json_object *);
+};
+
+struct branchcfg;
+
+struct settings_group {
+	const char			*path;		/* "settings.admin" */
+	const struct group_setting	*settings;	/* ended by key NULL */
+	size_t				 size;		/* the group's struct */
+	/* derived values after the members (obj may be NULL); or NULL */
+	void	(*finish)(void *vals, json_object *obj,
+		    const struct branchcfg *c);
+};
+
+#define BRANCHCFG_GROUPS_MAX	16
+
+/*
+ * branchcfg_register: add group g's settings (once per process, before
+ * any branchcfg_parse).  Returns 0, or -1 when the table is full or g's
+ * path is not "settings.<key>" / "plugin_configs.<key>".
+ */
+int	 branchcfg_register(const struct settings_group *g);
+/*
+ * branchcfg_group: the branch's values of group g (its defaults when the
+ * row has none); never NULL for a registered group.
+ */
+const void *branchcfg_group(const struct branchcfg *c,
+	    const struct settings_group *g);
+
 /* settings.oauth.flow */
 enum oauth_flow {
 	OAUTH_FLOW_AUTO = 0,	/* verifier when the callbackURL is on another site */
@@ -69,11 +125,6 @@ struct branchcfg {
 	int		 send_verification_email_on_sign_in;
 	char		 verification_method[8];	/* "otp" | "link" */
 
-	/* plugin_configs["magic-link"] */
-	int		 ml_enabled;
-	int		 ml_expires_in;		/* seconds */
-	int		 ml_disable_sign_up;
-
 	/* settings.session */
 	int64_t		 session_expires_in;
 	int64_t		 session_update_age;
@@ -89,10 +140,6 @@ struct branchcfg {
 	int		 delete_user;
 	int		 delete_user_verification;	/* by emailed link */
 	int		 anonymous_token;
-	/* settings.admin (protocol.md §11.1) */
-	char		 admin_roles[128];	/* adminRoles, comma-separated */
-	char		 admin_default_role[64];	/* defaultRole */
-	int		 admin_impersonation_s;	/* impersonationSessionDuration */
 	/* settings.rate_limit */
 	int		 rl_enabled;
 	int		 rl_window;
@@ -101,6 +148,7 @@ struct branchcfg {
 	/* settings.jwt */
 	char		 jwt_alg[8];
 	int		 jwt_ttl;
+	char		 jwt_claims_fn[128];	/* "" = none */
 	/* settings.lifetimes */
 	int		 lt_verification_link;
 	int		 lt_reset_link;
@@ -119,14 +167,11 @@ struct branchcfg {
 	int		 link_different_emails;
 	int		 link_require_local_verified;
 	int		 link_unlink_all;
-	/* plugin_configs.organization (neon.md §9.2) */
-	int		 org_enabled;
-	int		 org_limit;		/* organizations per user */
-	int		 org_membership_limit;	/* members per organization */
-	char		 org_creator_role[8];	/* "owner" | "admin" */
-	int		 org_send_invitation_email;
 	int		 lt_invitation;		/* settings.lifetimes.invitation */
 	int		 pw_revoke_on_reset;
+
+	/* the registered groups' values (branchcfg_group), owned */
+	void		*groups[BRANCHCFG_GROUPS_MAX];
 
 	json_object	*row;		/* the whole row, owned */
 	int64_t		 loaded_ms;

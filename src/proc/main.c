@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/router.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "proc/cli_import.h"
@@ -188,6 +189,11 @@ main(int argc, char **argv)
 
 	/* before anything allocates through OpenSSL (libpq, libcurl) */
 	(void)crypto_preinit();
+	/* before any branch configuration is read or checked */
+	if (router_register_settings() == -1) {
+		fprintf(stderr, "neon-authd: too many settings groups\n");
+		return (70);
+	}
 
 	/*
 	 * Global options may stand anywhere; everything else is the command

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "api/router.h"
 #include "auth/admin.h"
 #include "http/branchcfg.h"
 #include "http/error.h"
@@ -104,9 +105,9 @@ test_admin_roles(void **state)
 
 	(void)state;
 	cfg_from(&c, "{}");
-	assert_string_equal(c.admin_roles, "admin");
-	assert_string_equal(c.admin_default_role, "user");
-	assert_int_equal(c.admin_impersonation_s, 3600);
+	assert_string_equal(admin_settings(&c)->roles, "admin");
+	assert_string_equal(admin_settings(&c)->default_role, "user");
+	assert_int_equal(admin_settings(&c)->impersonation_s, 3600);
 	assert_true(admin_is_admin(&c, "admin"));
 	assert_true(admin_is_admin(&c, "user,admin"));
 	assert_false(admin_is_admin(&c, "user"));
@@ -116,18 +117,18 @@ test_admin_roles(void **state)
 	branchcfg_clear(&c);
 	cfg_from(&c, "{\"admin\":{\"admin_roles\":[\"admin\",\"user\"],"
 	    "\"default_role\":\"member\",\"impersonation_duration\":600}}");
-	assert_string_equal(c.admin_roles, "admin,user");
-	assert_string_equal(c.admin_default_role, "member");
-	assert_int_equal(c.admin_impersonation_s, 600);
+	assert_string_equal(admin_settings(&c)->roles, "admin,user");
+	assert_string_equal(admin_settings(&c)->default_role, "member");
+	assert_int_equal(admin_settings(&c)->impersonation_s, 600);
 	assert_true(admin_is_admin(&c, "user"));
 	assert_false(admin_is_admin(&c, NULL));	/* the default: member */
 	branchcfg_clear(&c);
 	/* what validation refuses, a reader never takes */
 	cfg_from(&c, "{\"admin\":{\"admin_roles\":[\"root\"],"
 	    "\"impersonation_duration\":5,\"default_role\":7}}");
-	assert_string_equal(c.admin_roles, "admin");
-	assert_string_equal(c.admin_default_role, "user");
-	assert_int_equal(c.admin_impersonation_s, 3600);
+	assert_string_equal(admin_settings(&c)->roles, "admin");
+	assert_string_equal(admin_settings(&c)->default_role, "user");
+	assert_int_equal(admin_settings(&c)->impersonation_s, 3600);
 	branchcfg_clear(&c);
 }
 
@@ -329,5 +330,7 @@ main(void)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	if (router_register_settings() == -1)
+		return (1);
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }

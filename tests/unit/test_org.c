@@ -137,11 +137,11 @@ test_branchcfg_org(void **state)
 	(void)state;
 	/* Neon's defaults when the row says nothing (neon.md §9.3) */
 	branchcfg_parse(&c, json_tokener_parse("{}"));
-	assert_true(c.org_enabled);
-	assert_int_equal(c.org_limit, 10);
-	assert_int_equal(c.org_membership_limit, 100);
-	assert_string_equal(c.org_creator_role, "owner");
-	assert_false(c.org_send_invitation_email);
+	assert_true(org_settings(&c)->enabled);
+	assert_int_equal(org_settings(&c)->organization_limit, 10);
+	assert_int_equal(org_settings(&c)->membership_limit, 100);
+	assert_string_equal(org_settings(&c)->creator_role, "owner");
+	assert_false(org_settings(&c)->send_invitation_email);
 	assert_int_equal(c.lt_invitation, 172800);
 	branchcfg_clear(&c);
 	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":"
@@ -149,21 +149,21 @@ test_branchcfg_org(void **state)
 	    "\"membership_limit\":5,\"creator_role\":\"admin\","
 	    "\"send_invitation_email\":true}},\"settings\":{\"lifetimes\":"
 	    "{\"invitation\":3600}}}"));
-	assert_false(c.org_enabled);
-	assert_int_equal(c.org_limit, 3);
-	assert_int_equal(c.org_membership_limit, 5);
-	assert_string_equal(c.org_creator_role, "admin");
-	assert_true(c.org_send_invitation_email);
+	assert_false(org_settings(&c)->enabled);
+	assert_int_equal(org_settings(&c)->organization_limit, 3);
+	assert_int_equal(org_settings(&c)->membership_limit, 5);
+	assert_string_equal(org_settings(&c)->creator_role, "admin");
+	assert_true(org_settings(&c)->send_invitation_email);
 	assert_int_equal(c.lt_invitation, 3600);
 	branchcfg_clear(&c);
 	/* what is out of range or unknown falls back to the default */
 	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":"
 	    "{\"organization\":{\"membership_limit\":0,\"organization_limit\":"
 	    "0,\"creator_role\":\"boss\",\"enabled\":\"yes\"}}}"));
-	assert_true(c.org_enabled);
-	assert_int_equal(c.org_membership_limit, 100);
-	assert_int_equal(c.org_limit, 10);
-	assert_string_equal(c.org_creator_role, "owner");
+	assert_true(org_settings(&c)->enabled);
+	assert_int_equal(org_settings(&c)->membership_limit, 100);
+	assert_int_equal(org_settings(&c)->organization_limit, 10);
+	assert_string_equal(org_settings(&c)->creator_role, "owner");
 	branchcfg_clear(&c);
 
 	arena_init(&a, 4096);
@@ -309,6 +309,95 @@ test_parsers(void **state)
 	arena_free(&a);
 }
 
+/* a group's own settings: declared by the group, parsed and checked here */
+struct demo_settings {
+	int	 on;
+	int	 n;
+	char	 mode[8];
+	int	 twice;
+};
+static const char *const demo_modes[] = { "fast", "slow", NULL };
+static const struct group_setting demo_members[] = {
+	{ "on", GSET_BOOL, 1, 0, 0, NULL, NULL,
+	    offsetof(struct demo_settings, on), 0, NULL },
+	{ "n", GSET_INT, 7, 1, 9, NULL, NULL,
+	    offsetof(struct demo_settings, n), 0, NULL },
+	{ "mode", GSET_STR, 0, 0, 0, "fast", demo_modes,
+	    offsetof(struct demo_settings, mode), 8, NULL },
+	{ NULL, GSET_BOOL, 0, 0, 0, NULL, NULL, 0, 0, NULL }
+};
+static void
+demo_finish(void *vals, json_object *obj, const struct branchcfg *c)
+{
+	struct demo_settings	*d = vals;
+
+	(void)obj;
+	(void)c;
+	d->twice = d->n * 2;
+}
+static const struct settings_group demo_group = {
+	"plugin_configs.demo", demo_members, sizeof(struct demo_settings),
+	demo_finish
+};
+
+static void
+test_group_settings(void **state)
+{
+	const struct demo_settings	*d;
+	struct branchcfg		 c;
+	struct arena			 a;
+	json_object			*v;
+	const char			*e;
+
+	(void)state;
+	assert_int_equal(branchcfg_register(&demo_group), 0);
+	d = branchcfg_group(NULL, &demo_group);	/* the defaults */
+	assert_true(d->on);
+	assert_int_equal(d->n, 7);
+	assert_string_equal(d->mode, "fast");
+	assert_int_equal(d->twice, 14);
+	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":{\"demo\":"
+	    "{\"on\":false,\"n\":3,\"mode\":\"slow\"}}}"));
+	d = branchcfg_group(&c, &demo_group);
+	assert_false(d->on);
+	assert_int_equal(d->n, 3);
+	assert_string_equal(d->mode, "slow");
+	assert_int_equal(d->twice, 6);
+	branchcfg_clear(&c);
+	/* a value `config set` would refuse is read as the default */
+	branchcfg_parse(&c, json_tokener_parse("{\"plugin_configs\":{\"demo\":"
+	    "{\"on\":1,\"n\":30,\"mode\":\"warp\"}}}"));
+	d = branchcfg_group(&c, &demo_group);
+	assert_true(d->on);
+	assert_int_equal(d->n, 7);
+	assert_string_equal(d->mode, "fast");
+	branchcfg_clear(&c);
+
+	arena_init(&a, 4096);
+	v = json_tokener_parse("{\"demo\":{\"n\":2,\"mode\":\"slow\"}}");
+	assert_null(branchcfg_validate(&a, "plugin_configs", v));
+	json_object_put(v);
+	v = json_tokener_parse("{\"demo\":{\"colour\":1}}");
+	e = branchcfg_validate(&a, "plugin_configs", v);
+	assert_string_equal(e, "plugin_configs.demo.colour: unknown key");
+	json_object_put(v);
+	v = json_tokener_parse("{\"demo\":{\"n\":10}}");
+	e = branchcfg_validate(&a, "plugin_configs", v);
+	assert_string_equal(e, "plugin_configs.demo.n: must be an integer "
+	    "from 1 to 9");
+	json_object_put(v);
+	v = json_tokener_parse("{\"demo\":{\"mode\":\"warp\"}}");
+	e = branchcfg_validate(&a, "plugin_configs", v);
+	assert_string_equal(e, "plugin_configs.demo.mode: must be one of "
+	    "fast, slow");
+	json_object_put(v);
+	v = json_tokener_parse("{\"demo\":[]}");
+	e = branchcfg_validate(&a, "plugin_configs", v);
+	assert_string_equal(e, "plugin_configs.demo: must be an object");
+	json_object_put(v);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -317,9 +406,12 @@ main(void)
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_has_permission),
 		cmocka_unit_test(test_branchcfg_org),
+		cmocka_unit_test(test_group_settings),
 		cmocka_unit_test(test_parsers),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	if (router_register_settings() == -1)
+		return (1);
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
