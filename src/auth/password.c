@@ -47,9 +47,14 @@ password_hash(struct request *r, const char *pw, char **hash,
 
 	if ((e = prepare(r, pw, &p)) != ERR_NONE)
 		return (e);
-	if (hashgate_password_hash(r->a, str_c(p), hash) == -1)
+	switch (hashgate_password_hash(r->a, str_c(p), hash)) {
+	case 0:
+		return (ERR_NONE);
+	case HASHGATE_BUSY:
+		return (ERR_PASSWORD_HASH_BUSY);
+	default:
 		return (on_fail);
-	return (ERR_NONE);
+	}
 }
 
 enum err
@@ -62,11 +67,16 @@ password_verify(struct request *r, const char *pw, const char *stored,
 	*match = 0;
 	if ((e = prepare(r, pw, &p)) != ERR_NONE)
 		return (e);
-	if (stored == NULL) {
-		hashgate_password_burn(str_c(p));
-		return (ERR_NONE);
+	if (stored == NULL)
+		return (hashgate_password_burn(str_c(p)) == HASHGATE_BUSY ?
+		    ERR_PASSWORD_HASH_BUSY : ERR_NONE);
+	switch (hashgate_password_verify(str_c(p), stored)) {
+	case HASHGATE_BUSY:
+		return (ERR_PASSWORD_HASH_BUSY);
+	case 1:
+		*match = 1;
+		break;
 	}
-	*match = hashgate_password_verify(str_c(p), stored) == 1;
 	return (ERR_NONE);
 }
 

@@ -1286,6 +1286,13 @@ branchcfg_worker_init(int max_conns, int connect_timeout_s,
 }
 
 void
+branchcfg_worker_idle(int idle_timeout_s)
+{
+	if (pool != NULL)
+		db_pool_set_idle(pool, idle_timeout_s);
+}
+
+void
 branchcfg_worker_free(void)
 {
 	int	 i;

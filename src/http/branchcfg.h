@@ -258,6 +258,8 @@ int	 branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
  */
 enum err branchcfg_acquire(struct request *r);
 
+/* branchcfg_worker_idle: database.idle_timeout for the worker's pool */
+void	 branchcfg_worker_idle(int idle_timeout_s);
 /* branchcfg_worker_init / _free: the per-worker pool and cache. */
 int	 branchcfg_worker_init(int max_conns, int connect_timeout_s,
 	    int statement_timeout_ms, int ttl_s);

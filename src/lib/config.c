@@ -239,11 +239,12 @@ static const struct {
 	    "allow", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    "slow_request", "ip_limit", NULL } },
+	    "slow_request", "ip_limit", "hash_wait", NULL } },
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
-	    "max_branches", "config_ttl", NULL } },
+	    "max_branches", "config_ttl", "max_connections", "idle_timeout",
+	    NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
 	{ "branch_template", { "auth_url", "database", NULL } },
 	{ "mail", { "spool_dir", "host", "port", "security", "username",
@@ -717,6 +718,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.request_timeout", 30, 1, 86400, request_timeout);
 	INTO("pool.shutdown_timeout", 10, 0, 86400, shutdown_timeout);
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
+	INTO("pool.hash_wait", 2000, 0, 86400000, hash_wait_ms);
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
 	INTO("pool.ip_limit", 1000, 0, 1000000, ip_limit);
@@ -803,6 +805,8 @@ config_load(const char *path, char *err, size_t errlen)
 	    db_statement_timeout);
 	INTO("database.max_branches", 16, 1, 10000, db_max_branches);
 	INTO("database.config_ttl", 60, 0, 86400, config_ttl);
+	INTO("database.max_connections", 0, 0, 32767, db_max_connections);
+	INTO("database.idle_timeout", 300, 0, 86400, db_idle_timeout);
 	STRO("sql_dir", SQLDIR, sql_dir);
 	BOOLO("testing.sleep_endpoint", 0, testing_sleep);
 	if (load_mail(&cf, c, path, err, errlen) == -1)

@@ -66,6 +66,7 @@ struct config {
 	int	 request_timeout;	/* seconds */
 	int	 shutdown_timeout;	/* seconds */
 	int	 hash_concurrency;	/* 0: online CPUs */
+	int	 hash_wait_ms;		/* slot wait bound; 0: none */
 	int	 slow_request_ms;	/* 0: no slow-request log */
 
 	size_t	 body_max;
@@ -92,6 +93,8 @@ struct config {
 	int	 db_connect_timeout;	/* seconds */
 	int	 db_statement_timeout;	/* ms */
 	int	 db_max_branches;
+	int	 db_max_connections;	/* the pool's total; 0: no cap */
+	int	 db_idle_timeout;	/* seconds; 0: never */
 	int	 config_ttl;		/* seconds */
 	char	*sql_dir;
 

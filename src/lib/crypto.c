@@ -47,6 +47,9 @@
  * (and Better Auth) use 64 MiB = 128*N*r*2.
  */
 #define SCRYPT_MAXMEM	((uint64_t)128 * SCRYPT_N * SCRYPT_R * 2)
+/* OpenSSL takes 128 r (N + 2) + 128 r p bytes: a shared buffer holds it */
+_Static_assert((size_t)128 * SCRYPT_R * (SCRYPT_N + 2 + SCRYPT_P) + 4096 <=
+    CRYPTO_SCRYPT_BUFFER, "CRYPTO_SCRYPT_BUFFER too small");
 
 #define PURPOSE_SALT	"better-auth:oauth-encryption:v1"
 #define ENVELOPE_PREFIX	"$ba$"
@@ -104,7 +107,24 @@ static struct {
 	void	*p;
 	size_t	 cap;
 	int	 used;
+	void	*ext;		/* crypto_scrypt_buffer: next hash */
+	size_t	 extcap;
+	int	 extused;
 } big;
+
+void
+crypto_scrypt_buffer(void *p, size_t cap)
+{
+	big.ext = p;
+	big.extcap = p != NULL ? cap : 0;
+	big.extused = 0;
+}
+
+int
+crypto_scrypt_hooked(void)
+{
+	return (big.hooked);
+}
 
 static void *
 big_map(size_t n)
@@ -136,6 +156,11 @@ mem_malloc(size_t n, const char *file, int line)
 {
 	(void)file;
 	(void)line;
+	if (n >= BIG_MIN && big.ext != NULL && !big.extused &&
+	    n <= big.extcap) {
+		big.extused = 1;
+		return (big.ext);
+	}
 	if (n >= BIG_MIN && !big.used) {
 		if (big.p != NULL && big.cap < n) {
 			(void)munmap(big.p, big.cap);
@@ -158,6 +183,15 @@ mem_realloc(void *p, size_t n, const char *file, int line)
 
 	(void)file;
 	(void)line;
+	if (p != NULL && p == big.ext) {
+		if (n <= big.extcap)
+			return (p);
+		if ((q = malloc(n)) == NULL)
+			return (NULL);
+		memcpy(q, p, big.extcap);
+		big.extused = 0;
+		return (q);
+	}
 	if (p == NULL || p != big.p)
 		return (realloc(p, n));
 	if (n <= big.cap)
@@ -174,6 +208,10 @@ mem_free(void *p, const char *file, int line)
 {
 	(void)file;
 	(void)line;
+	if (p != NULL && p == big.ext) {
+		big.extused = 0;	/* OPENSSL_clear_free has cleansed it */
+		return;
+	}
 	if (p != NULL && p == big.p) {
 		big.used = 0;	/* OPENSSL_clear_free has cleansed it */
 		return;

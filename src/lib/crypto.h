@@ -62,6 +62,17 @@ struct crypto_hmac;
  */
 int		 crypto_preinit(void);
 /*
+ * crypto_scrypt_buffer: scrypt's buffer for the hashes that follow is
+ * [p, p + cap) (a slot of the pool's shared mapping, lib/hashgate.c)
+ * instead of the process's own mapping; NULL goes back to that.  Only
+ * with the allocation hook (crypto_scrypt_hooked); one hash at a time.
+ */
+void		 crypto_scrypt_buffer(void *p, size_t cap);
+/* crypto_scrypt_hooked: crypto_preinit's hook is in place */
+int		 crypto_scrypt_hooked(void);
+/* the bytes one scrypt hash's buffer takes, with room to spare */
+#define CRYPTO_SCRYPT_BUFFER	((size_t)33 << 20)
+/*
  * crypto_init: fetch the OpenSSL algorithms used here (HMAC, SHA-256,
  * SCRYPT, HKDF, ChaCha20-Poly1305).  Idempotent; other functions call it
  * lazily.  Returns 0, or -1 if a provider lacks one (logged).

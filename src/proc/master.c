@@ -36,6 +36,7 @@
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
 #include "lib/clock.h"
+#include "store/db.h"
 
 #define NEON_AUTHD_RATELIMIT_SLOTS	65536	/* shared rate-limit records */
 #define QUICK_DEATH_MS		2000	/* a worker dying sooner counts as a failure */
@@ -417,7 +418,8 @@ reload(void)
 	sb->pool_size = cfg->workers;
 	quick_failures = 0;
 	next_spawn_ms = 0;
-	(void)hashgate_create(cfg->hash_concurrency);
+	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
+	(void)db_conn_cap_create(cfg->db_max_connections);
 	/* new generation first, then retire the old one: nothing is refused */
 	while (live_kids(1) < cfg->workers)
 		if (spawn() == -1)
@@ -602,7 +604,8 @@ master_run(struct config *c, int foreground)
 	sb->pool_size = cfg->workers;
 	if (install_signals() == -1)
 		return (1);
-	(void)hashgate_create(cfg->hash_concurrency);
+	(void)hashgate_create(cfg->hash_concurrency, cfg->hash_wait_ms);
+	(void)db_conn_cap_create(cfg->db_max_connections);
 
 	/* workers queue mail: the spool exists before the first one runs */
 	if (cfg->mail.spool_dir[0] != '\0')
@@ -695,6 +698,7 @@ master_run(struct config *c, int foreground)
 	else
 		close(listen_fd);
 	hashgate_destroy();
+	db_conn_cap_destroy();
 	pid_remove();
 	log_notice("stopped");
 	config_free(cfg);

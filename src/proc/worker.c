@@ -406,6 +406,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
 	    cfg->db_statement_timeout, cfg->config_ttl) == -1)
 		return (NEON_AUTHD_EX_FATAL);
+	branchcfg_worker_idle(cfg->db_idle_timeout);
 
 	arena_init(&arena, 32 * 1024);
 	w.slot->heartbeat_ms = clock_mono_ms();

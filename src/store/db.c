@@ -16,6 +16,8 @@
  *   * SQL text is constant; values always travel as parameters.  The one
  *     exception is the migration files themselves, run as they are.
  */
+#include <sys/ipc.h>
+#include <sys/sem.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -59,6 +61,8 @@ struct db_conn {
 	char		*branch;
 	char		*conninfo;
 	uint64_t	 last_used;
+	int64_t		 used_us;	/* last use, clock_mono_us */
+	int		 capped;	/* holds a max_connections token */
 	int		 in_tx;
 	int		 notify_lost;	/* report every flag at next drain */
 	struct db_stmt	*stmts;
@@ -73,6 +77,7 @@ struct db_pool {
 	int		 max_conns;
 	int		 connect_timeout_s;
 	int		 statement_timeout_ms;
+	int		 idle_timeout_s;	/* 0: never idle out */
 	uint64_t	 tick;
 	struct db_error	 err;
 };
@@ -342,6 +347,25 @@ conn_setup(struct db_conn *c)
 		}
 		PQclear(res);
 	}
+	/*
+	 * the server closes what an idle worker keeps (PostgreSQL 14 on):
+	 * a little after our own sweep would, so a worker that serves
+	 * again finds it closed by itself first
+	 */
+	if (c->pool->idle_timeout_s > 0 && PQserverVersion(c->pg) >= 140000) {
+		(void)snprintf(tbuf, sizeof(tbuf), "%d",
+		    (c->pool->idle_timeout_s + 5) * 1000);
+		params[0] = tbuf;
+		res = PQexecParams(c->pg, "SELECT pg_catalog.set_config("
+		    "'idle_session_timeout', $1, false)", 1, NULL, params, NULL,
+		    NULL, 0);
+		if (!result_ok(res)) {
+			err_from_result(&c->err, c->pg, res);
+			PQclear(res);
+			return (-1);
+		}
+		PQclear(res);
+	}
 	res = PQexec(c->pg, "LISTEN " DB_CHANNEL_CONFIG "; LISTEN "
 	    DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE);
 	if (!result_ok(res)) {
@@ -397,6 +421,83 @@ conn_ensure(struct db_conn *c, int *retried)
 	return (conn_reset(c));
 }
 
+/*
+ * database.max_connections: one System V semaphore for the whole pool,
+ * a token per open connection taken with SEM_UNDO (a worker that dies
+ * gives its tokens back).  -1: no cap (the CLI, or none configured).
+ */
+static int	 cap_id = -1;
+static int	 cap_max;
+
+union db_semun {
+	int			 val;
+	struct semid_ds		*buf;
+	unsigned short		*array;
+};
+
+int
+db_conn_cap_create(int max)
+{
+	union db_semun	 arg;
+	int		 id;
+
+	db_conn_cap_destroy();
+	if (max <= 0)
+		return (0);
+	if ((id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) == -1) {
+		log_warn("database.max_connections: semget (not enforced)");
+		return (-1);
+	}
+	arg.val = max > 32767 ? 32767 : max;
+	if (semctl(id, 0, SETVAL, arg) == -1) {
+		log_warn("database.max_connections: semctl (not enforced)");
+		(void)semctl(id, 0, IPC_RMID);
+		return (-1);
+	}
+	cap_id = id;
+	cap_max = arg.val;
+	return (0);
+}
+
+void
+db_conn_cap_destroy(void)
+{
+	if (cap_id != -1)
+		(void)semctl(cap_id, 0, IPC_RMID);
+	cap_id = -1;
+}
+
+/* 1: a token taken (or no cap: 0 taken), -1: the cap is reached */
+static int
+cap_take(int *taken)
+{
+	struct sembuf	 op = { 0, -1, IPC_NOWAIT | SEM_UNDO };
+
+	*taken = 0;
+	if (cap_id == -1)
+		return (1);
+	while (semop(cap_id, &op, 1) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return (-1);
+		return (1);	/* gone (a reload): not enforced */
+	}
+	*taken = 1;
+	return (1);
+}
+
+static void
+cap_give(void)
+{
+	struct sembuf	 op = { 0, 1, SEM_UNDO };
+
+	if (cap_id == -1)
+		return;
+	while (semop(cap_id, &op, 1) == -1 && errno == EINTR)
+		;
+}
+
 static void
 conn_free(struct db_conn *c)
 {
@@ -406,6 +507,8 @@ conn_free(struct db_conn *c)
 		return;
 	if (c->pg != NULL)
 		PQfinish(c->pg);
+	if (c->capped)
+		cap_give();
 	for (i = 0; i < c->nstmts; i++) {
 		free(c->stmts[i].name);
 		free(c->stmts[i].sql);
@@ -738,7 +841,8 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
     int *err)
 {
 	struct db_conn	*c;
-	int		 i, lru;
+	int		 i, lru, capped;
+	int64_t		 now;
 
 	err_clear(&p->err);
 	if (err != NULL)
@@ -748,6 +852,15 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 		goto fail;
 	}
 	p->tick++;
+	now = clock_mono_us();
+	/* close what has idled past database.idle_timeout */
+	for (i = p->nconns - 1; p->idle_timeout_s > 0 && i >= 0; i--)
+		if (now - p->conns[i]->used_us >=
+		    (int64_t)p->idle_timeout_s * 1000000) {
+			log_debug("%s: branch %s: idle, closing", __func__,
+			    p->conns[i]->branch);
+			pool_remove(p, i);
+		}
 	for (i = 0; i < p->nconns; i++) {
 		c = p->conns[i];
 		if (strcmp(c->branch, branch_name) != 0)
@@ -758,6 +871,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 			break;
 		}
 		c->last_used = p->tick;
+		c->used_us = now;
 		err_clear(&c->err);
 		if (PQstatus(c->pg) != CONNECTION_OK) {
 			c->in_tx = 0;
@@ -784,15 +898,40 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 		    p->conns[lru]->branch);
 		pool_remove(p, lru);
 	}
-	if ((c = pool_connect(p, branch_name, conninfo)) == NULL)
+	/* the server-wide cap: give up our own oldest first, else 503 */
+	while (cap_take(&capped) == -1) {
+		if (p->nconns == 0) {
+			metrics_db(branch_name, METRICS_DB_UNAVAILABLE);
+			err_set(&p->err, DB_ERR_UNAVAILABLE, NULL, "%d "
+			    "connections open in the pool "
+			    "(database.max_connections)", cap_max);
+			goto fail;
+		}
+		for (lru = 0, i = 1; i < p->nconns; i++)
+			if (p->conns[i]->last_used < p->conns[lru]->last_used)
+				lru = i;
+		pool_remove(p, lru);
+	}
+	if ((c = pool_connect(p, branch_name, conninfo)) == NULL) {
+		if (capped)
+			cap_give();
 		goto fail;
+	}
+	c->capped = capped;
 	c->last_used = p->tick;
+	c->used_us = now;
 	p->conns[p->nconns++] = c;
 	return (c);
  fail:
 	if (err != NULL)
 		*err = p->err.kind;
 	return (NULL);
+}
+
+void
+db_pool_set_idle(struct db_pool *p, int idle_timeout_s)
+{
+	p->idle_timeout_s = idle_timeout_s > 0 ? idle_timeout_s : 0;
 }
 
 const struct db_error *

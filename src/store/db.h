@@ -98,6 +98,25 @@ struct db_pool	*db_pool_new(int max_conns, int connect_timeout_s,
 struct db_conn	*db_pool_get(struct db_pool *pool, const char *branch_name,
 		    const char *conninfo, int *err);
 
+/*
+ * db_pool_set_idle: db_pool_get() closes the connections not used for
+ * idle_timeout_s (0: never), and each connection asks the server to end
+ * it 5 s after that (idle_session_timeout, PostgreSQL 14 on), so a worker
+ * that serves nothing does not keep them either.  Before the first get.
+ */
+void		 db_pool_set_idle(struct db_pool *pool, int idle_timeout_s);
+/*
+ * db_conn_cap_create: in the master before forking the workers: at most
+ * max connections open across every pool of the processes it forks
+ * (database.max_connections; 0: no cap but each pool's own).  A pool at
+ * the cap closes its own least recently used connection for a new one;
+ * one that holds none answers DB_ERR_UNAVAILABLE at once.  A new cap
+ * replaces the old one (whose workers then run uncapped).  -1: not
+ * enforced (logged).  db_conn_cap_destroy at exit.
+ */
+int		 db_conn_cap_create(int max);
+void		 db_conn_cap_destroy(void);
+
 /* db_pool_last_error: why the last db_pool_get() failed. Never NULL. */
 const struct db_error *db_pool_last_error(const struct db_pool *pool);
 
