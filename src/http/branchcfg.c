@@ -1228,7 +1228,12 @@ branchcfg_acquire(struct request *r)
 
 	e = cache_slot(b->name);
 	e->used_ms = now;
-	c = db_pool_get(pool, b->name, b->conninfo, &err);
+	{
+		struct db_target t = { b->conninfo, b->listen_conninfo,
+		    b->pooled };
+
+		c = db_pool_open(pool, b->name, &t, &err);
+	}
 	if (c == NULL) {
 		/* at most one line a second per branch while it is down */
 		if (now - e->down_logged_ms >= 1000) {
@@ -1282,6 +1287,11 @@ branchcfg_acquire(struct request *r)
 	if (e->valid && ttl_ms > 0 && now - e->cfg.loaded_ms > ttl_ms) {
 		branchcfg_clear(&e->cfg);
 		e->valid = 0;
+		if (!db_conn_listens(c)) {
+			/* no NOTIFY through a pooler: keys, bans by the TTL */
+			revoke_note(b->name, NULL);
+			store_jwks_invalidate(b->name);
+		}
 	}
 	if (!e->valid) {
 		if ((row = branchcfg_load(c, r->a)) == NULL) {
