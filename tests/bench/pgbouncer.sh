@@ -7,12 +7,13 @@
 #   direct   database A straight to PostgreSQL (named prepared statements, LISTEN)
 #   pooled   database A through pgbouncer (pooler = "transaction": unnamed statements)
 #   rldb     database B straight, settings.rate_limit.storage "database"
-# A and B have the rate limiter on with a limit never reached (window 10 s, max 100000000),
+# A and B have the rate limiter on with a limit never reached (window 10 s, max 1000000),
 # storage "memory" on A, so every get-session is counted: in shared memory on direct/pooled,
-# by one upsert on rldb. For each workload (get-session with a cookie; sign-up, a
-# transaction of several statements; the config-reload delay without NOTIFY), rounds
-# alternate over the branches (BENCH_ROUNDS): wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION.
-# The report gives req/s, p50 and p99 per branch and the ratios to "direct".
+# by one upsert on rldb. Rounds of get-session with a cookie alternate over
+# the branches (BENCH_ROUNDS): wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION.
+# The report gives req/s, p50 and p99 per branch and the ratios to "direct", then the delay
+# until a config change (disable_sign_up, rate limiter off) is in effect on every worker: on
+# direct (NOTIFY) and on pooled (no listen_database: config_ttl, 2 s here).
 #
 # Env: OUT (or $1), BENCH_WORKERS (2), BENCH_POOL (4), BENCH_ROUNDS (2), WRK_THREADS (2),
 # WRK_CONNS (16), WRK_DURATION (8s), NA_BIN, NA_TEST_PGPORT (use that cluster), KEEP=1.
@@ -42,8 +43,8 @@ la_conf "$CONF" "$WORKERS" 2 "  { name = \"direct\"; auth_url = \"$ORIGIN/direct
   { name = \"rldb\"; auth_url = \"$ORIGIN/rldb/auth\"; database = \"$(dconn "$B")\"; }"
 sed -i 's/log_level = "info"/log_level = "warn"/' "$CONF"
 for b in direct rldb; do "$NA_BIN" migrate --branch $b -c "$CONF" >/dev/null 2>&1 || na_die "migrate $b"; done
-"$NA_BIN" config set direct settings.rate_limit '{"enabled":true,"window":10,"max":100000000,"storage":"memory"}' -c "$CONF" >/dev/null &&
-"$NA_BIN" config set rldb settings.rate_limit '{"enabled":true,"window":10,"max":100000000,"storage":"database"}' -c "$CONF" >/dev/null ||
+"$NA_BIN" config set direct settings.rate_limit '{"enabled":true,"window":10,"max":1000000,"storage":"memory"}' -c "$CONF" >/dev/null &&
+"$NA_BIN" config set rldb settings.rate_limit '{"enabled":true,"window":10,"max":1000000,"storage":"database"}' -c "$CONF" >/dev/null ||
   na_die "config set"
 la_up || na_die "daemon did not start: $LA_DIAG"
 
@@ -53,18 +54,8 @@ for b in direct pooled rldb; do
   [ -n "$COOKIE" ] || na_die "sign-up on $b: HTTP $HTTP_CODE $HTTP_BODY"
   COOKIES[$b]=$COOKIE
 done
-cat > "$T/signup.lua" <<'LUA'
--- a new user per request: POST sign-up/email (scrypt, then one transaction)
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"email":"w%d-%d-%d@example.com","password":"password-0123","name":"W"}',
-    os.time(), math.random(1, 1000000000), n)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
-end
-LUA
 
-declare -A SUM_RPS SUM_P50 SUM_P99 RUNS
+rm -f "$OUT/rows.txt"
 ms() { # wrk latency "1.23ms" / "850.00us" / "1.02s" -> ms
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print 0 }'
 }
@@ -73,42 +64,42 @@ run() { # CASE BRANCH ROUND
   if [ "$1" = get-session ]; then
     BENCH_COOKIE="neon-auth.session_token=${COOKIES[$2]}" wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency \
       -s "$HERE/wrk/get-session.lua" "$ORIGIN/$2/auth/get-session" >"$f" 2>&1
-  else
-    wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s "$T/signup.lua" "$ORIGIN/$2/auth/sign-up/email" >"$f" 2>&1
   fi
   na_wrk_parse "$f"
   rps=$(sed -n 's/^Requests\/sec: *//p' "$f")
   p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$f")"); p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$f")")
   echo "[pgbouncer $(date +%T)] $1 $2 round $3: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $WRK_NON2XX" >&2
-  local k="$1 $2"
-  SUM_RPS[$k]=$(awk -v a="${SUM_RPS[$k]:-0}" -v b="${rps:-0}" 'BEGIN { print a + b }')
-  SUM_P50[$k]=$(awk -v a="${SUM_P50[$k]:-0}" -v b="$p50" 'BEGIN { print a + b }')
-  SUM_P99[$k]=$(awk -v a="${SUM_P99[$k]:-0}" -v b="$p99" 'BEGIN { print a + b }')
-  RUNS[$k]=$(( ${RUNS[$k]:-0} + 1 ))
+  [ "$3" = warm ] || echo "$1 $2 ${rps:-0} $p50 $p99" >> "$OUT/rows.txt"
 }
 # the rate limiter's rows: rldb's get-session upserts one row
-CASES="get-session sign-up"
+CASES="get-session"
 for c in $CASES; do
-  for b in direct pooled rldb; do run "$c" "$b" warm >/dev/null 2>&1; SUM_RPS["$c $b"]=0 SUM_P50["$c $b"]=0 SUM_P99["$c $b"]=0 RUNS["$c $b"]=0; done
+  for b in direct pooled rldb; do run "$c" "$b" warm 2>/dev/null; done
   for r in $(seq "$ROUNDS"); do for b in direct pooled rldb; do run "$c" "$b" "$r"; done; done
 done
 
 # the config-reload delay: pooled without a listen connection waits for config_ttl (2 s here)
-delay() { # BRANCH -> ms until a changed trusted_origins shows on every worker (bounded 10 s)
-  local b=$1 t0 i n
-  la_psql "$A" -c "UPDATE neon_auth.project_config SET trusted_origins = '[\"https://d$RANDOM.example\"]'::jsonb" >/dev/null
-  want=$(la_psql "$A" -tAc "SELECT trusted_origins->>0 FROM neon_auth.project_config")
+delay() { # BRANCH -> ms until sign-up is refused on every worker after disable_sign_up (10 s bound)
+  local b=$1 t0 i j n
+  setdis() { la_psql "$A" -c "UPDATE neon_auth.project_config SET email_and_password = coalesce(email_and_password, '{}') || '{\"disable_sign_up\":$1}'" >/dev/null; }
+  setdis false; sleep 3
+  # every worker loads the config now, so a TTL cache is fresh when the change lands
+  for j in $(seq $((WORKERS * 4))); do la_req GET "$ORIGIN/$b/auth/get-session" ""; done
+  setdis true
   t0=$(na_now_ms)
-  for i in $(seq 500); do
+  for i in $(seq 200); do
     n=0
     for j in $(seq $((WORKERS * 3))); do
-      la_req OPTIONS "$ORIGIN/$b/auth/get-session" "" -H "Origin: $want" -H "Access-Control-Request-Method: GET"
-      grep -qi "^access-control-allow-origin: $want" <<<"$HTTP_HDRS" && n=$((n + 1))
+      la_sign_up "$ORIGIN/$b/auth" "bench-$b-$LA_SUFFIX@example.com" "password-0123" "Bench"
+      [ "$(la_code)" = EMAIL_PASSWORD_SIGN_UP_DISABLED ] && n=$((n + 1))
     done
-    [ "$n" = $((WORKERS * 3)) ] && { echo $(( $(na_now_ms) - t0 )); return; }
+    [ "$n" = $((WORKERS * 3)) ] && { echo $(( $(na_now_ms) - t0 )); setdis false; return; }
+    sleep 0.05
   done
+  setdis false
   echo "over 10000"
 }
+la_psql "$A" -c "UPDATE neon_auth.project_config SET settings = jsonb_set(coalesce(settings, '{}'), '{rate_limit,enabled}', 'false')" >/dev/null
 D_DIRECT=$(delay direct) D_POOLED=$(delay pooled)
 
 {
@@ -118,16 +109,12 @@ D_DIRECT=$(delay direct) D_POOLED=$(delay pooled)
   echo
   echo "| case | branch | req/s | p50 ms | p99 ms | req/s vs direct |"
   echo "|---|---|---:|---:|---:|---:|"
-  for c in $CASES; do
-    base=$(awk -v s="${SUM_RPS["$c direct"]}" -v n="${RUNS["$c direct"]}" 'BEGIN { print s / n }')
-    for b in direct pooled rldb; do
-      k="$c $b" n=${RUNS[$k]}
-      awk -v c="$c" -v b="$b" -v r="${SUM_RPS[$k]}" -v p5="${SUM_P50[$k]}" -v p9="${SUM_P99[$k]}" -v n="$n" -v base="$base" \
-        'BEGIN { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f |\n", c, b, r / n, p5 / n, p9 / n, base > 0 ? (r / n) / base : 0 }'
-    done
-  done
+  awk '{ k = $1 " " $2; if (seen[k]++ == 0) { m++; order[m] = k }; n[k]++; r[k] += $3; p5[k] += $4; p9[k] += $5 }
+    END { for (i = 1; i <= m; i++) { k = order[i]; split(k, f, " "); base = r[f[1] " direct"] / n[f[1] " direct"]
+      printf "| %s | %s | %.0f | %.2f | %.2f | %.2f |\n", f[1], f[2], r[k] / n[k], p5[k] / n[k], p9[k] / n[k], (base > 0 ? (r[k] / n[k]) / base : 0) } }' "$OUT/rows.txt"
   echo
   echo "Config change to every worker: direct (NOTIFY) $D_DIRECT ms, pooled without listen_database (config_ttl 2 s) $D_POOLED ms."
+  echo "(each probe round is $((WORKERS * 3)) sign-up requests with curl: the direct figure is that round's cost.)"
   echo "rldb: rateLimit rows $(la_psql "$B" -tAc 'SELECT count(*) FROM neon_auth."rateLimit"'), server connections held by pgbouncer: $(na_psql "$PGB_PORT" pgbouncer -tAc 'SHOW POOLS' 2>/dev/null | awk -F'|' -v d="$A" '$1 == d { print $5 + $6 }')."
 } | tee "$OUT/summary.md"
 la_down

@@ -38,6 +38,7 @@ pool_mode = transaction
 max_client_conn = 200
 default_pool_size = $size
 server_reset_query =
+admin_users = postgres
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 CONF
