@@ -3,8 +3,10 @@
 # database storage against memory, in one run (issue 18). Reports; asserts nothing.
 #
 # One daemon (BENCH_WORKERS workers) behind nginx, one PostgreSQL, a real pgbouncer 1.18
-# (pool_mode transaction, BENCH_POOL server connections) and three branches:
+# (pool_mode transaction, BENCH_POOL server connections) and four branches:
 #   direct   database A straight to PostgreSQL (named prepared statements, LISTEN)
+#   unnamed  database A straight, but pooler = "transaction" (unnamed statements, LISTEN on
+#            its listen_database): the statement mode's cost without the pooler's hop
 #   pooled   database A through pgbouncer (pooler = "transaction": unnamed statements)
 #   rldb     database B straight, settings.rate_limit.storage "database"
 # A and B have the rate limiter on with a limit never reached (window 10 s, max 1000000),
@@ -40,6 +42,7 @@ pgb_start "$T/pgb" "$NA_PG_PORT" "$POOL" "$A" || na_die "pgbouncer did not start
 dconn() { echo "host=127.0.0.1 port=$NA_PG_PORT dbname=$1 user=postgres"; }
 la_conf "$CONF" "$WORKERS" 2 "  { name = \"direct\"; auth_url = \"$ORIGIN/direct/auth\"; database = \"$(dconn "$A")\"; },
   { name = \"pooled\"; auth_url = \"$ORIGIN/pooled/auth\"; database = \"$(pgb_conninfo "$A")\"; pooler = \"transaction\"; },
+  { name = \"unnamed\"; auth_url = \"$ORIGIN/unnamed/auth\"; database = \"$(dconn "$A")\"; pooler = \"transaction\"; listen_database = \"$(dconn "$A")\"; },
   { name = \"rldb\"; auth_url = \"$ORIGIN/rldb/auth\"; database = \"$(dconn "$B")\"; }"
 sed -i 's/log_level = "info"/log_level = "warn"/' "$CONF"
 for b in direct rldb; do "$NA_BIN" migrate --branch $b -c "$CONF" >/dev/null 2>&1 || na_die "migrate $b"; done
@@ -49,7 +52,7 @@ for b in direct rldb; do "$NA_BIN" migrate --branch $b -c "$CONF" >/dev/null 2>&
 la_up || na_die "daemon did not start: $LA_DIAG"
 
 declare -A COOKIES
-for b in direct pooled rldb; do
+for b in direct unnamed pooled rldb; do
   la_sign_up "$ORIGIN/$b/auth" "bench-$b-$LA_SUFFIX@example.com" "password-0123" "Bench" >/dev/null
   [ -n "$COOKIE" ] || na_die "sign-up on $b: HTTP $HTTP_CODE $HTTP_BODY"
   COOKIES[$b]=$COOKIE
@@ -74,8 +77,8 @@ run() { # CASE BRANCH ROUND
 # the rate limiter's rows: rldb's get-session upserts one row
 CASES="get-session"
 for c in $CASES; do
-  for b in direct pooled rldb; do run "$c" "$b" warm 2>/dev/null; done
-  for r in $(seq "$ROUNDS"); do for b in direct pooled rldb; do run "$c" "$b" "$r"; done; done
+  for b in direct unnamed pooled rldb; do run "$c" "$b" warm 2>/dev/null; done
+  for r in $(seq "$ROUNDS"); do for b in direct unnamed pooled rldb; do run "$c" "$b" "$r"; done; done
 done
 
 # the config-reload delay: pooled without a listen connection waits for config_ttl (2 s here)
