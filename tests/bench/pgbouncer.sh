@@ -118,6 +118,6 @@ D_DIRECT=$(delay direct) D_POOLED=$(delay pooled)
   echo
   echo "Config change to every worker: direct (NOTIFY) $D_DIRECT ms, pooled without listen_database (config_ttl 2 s) $D_POOLED ms."
   echo "(each probe round is $((WORKERS * 3)) sign-up requests with curl: the direct figure is that round's cost.)"
-  echo "rldb: rateLimit rows $(la_psql "$B" -tAc 'SELECT count(*) FROM neon_auth."rateLimit"'), server connections held by pgbouncer: $(na_psql "$PGB_PORT" pgbouncer -tAc 'SHOW POOLS' 2>/dev/null | awk -F'|' -v d="$A" '$1 == d { print $5 + $6 }')."
+  echo "rldb: rateLimit rows $(la_psql "$B" -tAc 'SELECT count(*) FROM neon_auth."rateLimit"'), server connections held by pgbouncer: $(na_psql "$PGB_PORT" pgbouncer -tAc 'SHOW SERVERS' 2>/dev/null | awk -F'|' -v d="$A" '$3 == d { n++ } END { print n + 0 }')."
 } | tee "$OUT/summary.md"
 la_down
