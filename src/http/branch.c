@@ -26,6 +26,8 @@
 static struct branch	*listed;
 static int		 nlisted;
 static char		*tpl_auth_url, *tpl_database;
+static char		*tpl_listen;	/* "" when none */
+static int		 tpl_pooled;
 static struct branch	*tcache[TEMPLATE_CACHE_MAX];
 static int		 tcache_next;
 
@@ -97,6 +99,7 @@ branch_clear(struct branch *b)
 	free(b->base_path);
 	free(b->conninfo);
 	free(b->key_url);
+	free(b->listen_conninfo);
 }
 
 int
@@ -117,6 +120,12 @@ branch_map_init(const struct config *cfg)
 		    strlen(cfg->branches[i].database));
 		listed[i].key_url = xstrndup(cfg->branches[i].auth_url,
 		    strlen(cfg->branches[i].auth_url));
+		listed[i].pooled = cfg->branches[i].pooled;
+		if (cfg->branches[i].listen_database != NULL &&
+		    *cfg->branches[i].listen_database != '\0')
+			listed[i].listen_conninfo = xstrndup(
+			    cfg->branches[i].listen_database,
+			    strlen(cfg->branches[i].listen_database));
 		if (branch_fill(&listed[i], cfg->branches[i].auth_url) == -1) {
 			log_err("%s: bad auth_url for branch %s", __func__,
 			    cfg->branches[i].name);
@@ -130,6 +139,10 @@ branch_map_init(const struct config *cfg)
 		    strlen(cfg->template_auth_url));
 		tpl_database = xstrndup(cfg->template_database,
 		    strlen(cfg->template_database));
+		tpl_pooled = cfg->template_pooled;
+		if (cfg->template_listen_database != NULL)
+			tpl_listen = xstrndup(cfg->template_listen_database,
+			    strlen(cfg->template_listen_database));
 	}
 	return (0);
 }
@@ -151,7 +164,8 @@ branch_map_free(void)
 	}
 	free(tpl_auth_url);
 	free(tpl_database);
-	tpl_auth_url = tpl_database = NULL;
+	free(tpl_listen);
+	tpl_auth_url = tpl_database = tpl_listen = NULL;
 }
 
 /* Host header compared with a branch host, default ports implied */
@@ -336,6 +350,14 @@ template_branch(const char *br, const char *db)
 	b->templated = 1;
 	b->name = xstrndup(name, (size_t)n);
 	b->conninfo = ci;
+	b->pooled = tpl_pooled;
+	if (tpl_listen != NULL && *tpl_listen != '\0' &&
+	    (b->listen_conninfo = subst(tpl_listen, br, db)) == NULL) {
+		free(au);
+		branch_clear(b);
+		free(b);
+		return (NULL);
+	}
 	b->key_url = subst(tpl_auth_url,
 	    strstr(tpl_database, "{branch}") ? br : "{branch}",
 	    strstr(tpl_database, "{database}") ? db : "{database}");

@@ -33,6 +33,8 @@ struct branch {
 	char	*key_url;
 	int	 secure;	/* auth_url is https */
 	int	 templated;
+	int	 pooled;	/* a transaction pooler in between */
+	char	*listen_conninfo;	/* direct, for LISTEN; NULL: none */
 };
 
 /* branch_map_init: build the listed branches from cfg. 0, or -1 (logged). */

@@ -1341,7 +1341,12 @@ branchcfg_acquire(struct request *r)
 	/* a database that just failed to connect: 503 within its backoff */
 	if (branch_down_wait(b))
 		return (ERR_DATABASE_UNAVAILABLE);
-	c = db_pool_get(pool, b->name, b->conninfo, &err);
+	{
+		struct db_target t = { b->conninfo, b->listen_conninfo,
+		    b->pooled };
+
+		c = db_pool_open(pool, b->name, &t, &err);
+	}
 	if (c == NULL) {
 		int	 dropped;
 
@@ -1403,6 +1408,11 @@ branchcfg_acquire(struct request *r)
 	if (e->valid && ttl_ms > 0 && now - e->cfg.loaded_ms > ttl_ms) {
 		branchcfg_clear(&e->cfg);
 		e->valid = 0;
+		if (!db_conn_listens(c)) {
+			/* no NOTIFY through a pooler: keys, bans by the TTL */
+			revoke_note(b->name, NULL);
+			store_jwks_invalidate(b->name);
+		}
 	}
 	if (!e->valid) {
 		if ((row = branchcfg_load(c, r->a)) == NULL) {

@@ -12,6 +12,12 @@
  * Failure policy: a lock timeout or a hashing failure lets the request
  * through uncounted (fail open) and logs; rate limiting must never take
  * the service down.
+ *
+ * settings.rate_limit.storage "database" counts in the branch database
+ * instead (store/store_ratelimit.h), one upsert per limited request, so
+ * every host on that database shares the counts.  The key there is
+ * "<ip>|<route>": the database is the branch, and two hosts may name it
+ * differently.  A failed upsert also lets the request through.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +35,7 @@
 #include "http/clientip.h"
 #include "http/ratelimit.h"
 #include "lib/clock.h"
+#include "store/store_ratelimit.h"
 
 struct rl_entry {
 	uint64_t	 hash;		/* 0: empty */
@@ -290,7 +297,8 @@ ratelimit_guard(struct request *r, struct ratelimit *rl, int window, int max)
 	size_t		 n;
 	int		 retry_s;
 
-	if (rl == NULL || r->branch == NULL)
+	if (r->branch == NULL || (rl == NULL && (r->bcfg == NULL ||
+	    !r->bcfg->rl_database)))
 		return (ERR_NONE);
 	if (r->bcfg != NULL) {
 		if (!r->bcfg->rl_enabled)
@@ -308,10 +316,31 @@ ratelimit_guard(struct request *r, struct ratelimit *rl, int window, int max)
 		n--;
 	route = arena_strndup(r->a, n ? r->route.p : "", n);
 	ratelimit_client_ip(r, ip, sizeof(ip));
-	key = arena_printf(r->a, "%s|%s|%s",
-	    r->branch->name ? r->branch->name : "", ip, route);
-	if (ratelimit_hit(rl, key, window, max, clock_mono_ms(), &retry_s))
-		return (ERR_NONE);
+	if (r->bcfg != NULL && r->bcfg->rl_database && r->db != NULL) {
+		static int64_t	 logged_ms;
+		int		 rc;
+
+		key = arena_printf(r->a, "%s|%s", ip, route);
+		rc = store_ratelimit_hit(r->db, r->a, key, window, max,
+		    &retry_s);
+		if (rc == 1)
+			return (ERR_NONE);
+		if (rc == -1) {
+			if (clock_mono_ms() - logged_ms >= 1000) {
+				log_warnx("branch %s: rate limit storage: %s",
+				    r->branch->name,
+				    db_last_error(r->db)->message);
+				logged_ms = clock_mono_ms();
+			}
+			return (ERR_NONE);
+		}
+	} else {
+		key = arena_printf(r->a, "%s|%s|%s",
+		    r->branch->name ? r->branch->name : "", ip, route);
+		if (ratelimit_hit(rl, key, window, max, clock_mono_ms(),
+		    &retry_s))
+			return (ERR_NONE);
+	}
 	metrics_add(METRICS_RL_DENIED, 1);
 	snprintf(retry, sizeof(retry), "%d", retry_s);
 	reply_header_add(r, "X-Retry-After", retry);

@@ -246,7 +246,8 @@ static const struct {
 	    "max_branches", "config_ttl", "max_connections", "idle_timeout",
 	    NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
-	{ "branch_template", { "auth_url", "database", NULL } },
+	{ "branch_template", { "auth_url", "database", "pooler",
+	    "listen_database", NULL } },
 	{ "mail", { "spool_dir", "host", "port", "security", "username",
 	    "password", "sender_email", "sender_name", "allow_plain",
 	    "ca_file", "concurrency", "max_attempts", "retry_base",
@@ -573,6 +574,49 @@ load_allow(config_t *cf, struct config *c, const char *path, char *err,
 	return (0);
 }
 
+/*
+ * A branch's (or the template's) pooler = "none" | "transaction" and
+ * listen_database, a direct connection string for LISTEN (README
+ * "Through PgBouncer").  0, or -1 with the message in err.
+ */
+static int
+load_pooler(config_setting_t *g, int *pooled, char **listen, const char *path,
+    char *err, size_t errlen)
+{
+	config_setting_t	*s;
+	const char		*v = NULL;
+	char			 bad[64];
+	int			 used;
+
+	*pooled = 0;
+	if ((s = config_setting_get_member(g, "pooler")) != NULL) {
+		v = config_setting_get_string(s);
+		if (v != NULL && strcmp(v, "transaction") == 0)
+			*pooled = 1;
+		else if (v == NULL || strcmp(v, "none") != 0) {
+			seterr(err, errlen, path, config_setting_source_line(s),
+			    "pooler: must be \"none\" or \"transaction\"");
+			return (-1);
+		}
+	}
+	v = "";
+	if ((s = config_setting_get_member(g, "listen_database")) != NULL &&
+	    (v = config_setting_get_string(s)) == NULL) {
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "listen_database: must be a string");
+		return (-1);
+	}
+	if (s != NULL && config_template_fields(v, &used, bad,
+	    sizeof(bad)) == -1) {
+		seterr(err, errlen, path, config_setting_source_line(s),
+		    "listen_database: %s: only {branch} and {database} are "
+		    "placeholders", bad);
+		return (-1);
+	}
+	*listen = xstrdup(v);
+	return (0);
+}
+
 /* branch_template: placeholders, and both fields with sample values */
 static int
 template_check(struct config *c, const char *au, const char *db,
@@ -853,6 +897,10 @@ config_load(const char *path, char *err, size_t errlen)
 			c->branches[i].database = xstrdup(db);
 			c->branches[i].line = line;
 			c->nbranches++;
+			if (load_pooler(b, &c->branches[i].pooled,
+			    &c->branches[i].listen_database, path, err,
+			    errlen) == -1)
+				goto fail;
 			if (auth_url_norm(au, &c->branches[i].auth_url) == -1) {
 				seterr(err, errlen, path, line,
 				    "branches[%d].auth_url: \"%s\" is not an "
@@ -874,6 +922,9 @@ config_load(const char *path, char *err, size_t errlen)
 		}
 		c->template_line = config_setting_source_line(s);
 		if (template_check(c, au, db, path, err, errlen) == -1)
+			goto fail;
+		if (load_pooler(s, &c->template_pooled,
+		    &c->template_listen_database, path, err, errlen) == -1)
 			goto fail;
 	}
 	free(mode);
@@ -897,7 +948,9 @@ config_free(struct config *c)
 		free(c->branches[i].name);
 		free(c->branches[i].auth_url);
 		free(c->branches[i].database);
+		free(c->branches[i].listen_database);
 	}
+	free(c->template_listen_database);
 	free(c->branches);
 	free(c->template_auth_url);
 	free(c->template_database);

@@ -20,6 +20,8 @@ struct config_branch {
 	char	*auth_url;	/* origin + base path, no trailing slash */
 	char	*database;	/* libpq conninfo */
 	int	 line;		/* where the file lists it */
+	int	 pooled;	/* pooler = "transaction" (store/db.h) */
+	char	*listen_database;	/* direct conninfo for LISTEN, or "" */
 };
 
 enum config_log_format {
@@ -103,6 +105,8 @@ struct config {
 	char			*template_auth_url;	/* NULL when unset */
 	char			*template_database;
 	int			 template_line;
+	int			 template_pooled;
+	char			*template_listen_database;	/* or "" */
 
 	int	 testing_sleep;
 

@@ -34,6 +34,7 @@ cli_connect(const struct config *c, const struct branch *b,
     struct db_pool **pool, const char *cmd)
 {
 	struct db_conn	*conn;
+	struct db_target t = { b->conninfo, b->listen_conninfo, b->pooled };
 	int		 dberr;
 
 	*pool = db_pool_new(1, c->db_connect_timeout, c->db_statement_timeout);
@@ -41,7 +42,7 @@ cli_connect(const struct config *c, const struct branch *b,
 		fprintf(stderr, "neon-authd %s: out of memory\n", cmd);
 		return (NULL);
 	}
-	if ((conn = db_pool_get(*pool, b->name, b->conninfo, &dberr)) == NULL)
+	if ((conn = db_pool_open(*pool, b->name, &t, &dberr)) == NULL)
 		fprintf(stderr, "neon-authd %s: branch %s: %s\n", cmd, b->name,
 		    db_pool_last_error(*pool)->message);
 	return (conn);

@@ -21,9 +21,23 @@ one(const struct branch *b, const char *sql_dir, int status)
 	struct arena	 a;
 	char		 err[1024], **pending;
 	int		 applied, version, n, i, rc = 0;
+	const char	*conninfo = b->conninfo;
 
+	if (b->pooled) {
+		/*
+		 * the advisory lock is a session's: never through a
+		 * transaction pooler, always on the direct connection
+		 */
+		if (b->listen_conninfo == NULL) {
+			fprintf(stderr, "neon-authd migrate: branch %s: "
+			    "pooler = \"transaction\" and no listen_database: "
+			    "migrate needs a direct connection\n", b->name);
+			return (1);
+		}
+		conninfo = b->listen_conninfo;
+	}
 	if (!status) {
-		if (db_migrate(b->conninfo, sql_dir, &applied, err,
+		if (db_migrate(conninfo, sql_dir, &applied, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "neon-authd migrate: branch %s: %s\n",
 			    b->name, err);
@@ -34,7 +48,7 @@ one(const struct branch *b, const char *sql_dir, int status)
 		return (0);
 	}
 	arena_init(&a, 8192);
-	if (db_migrate_pending(b->conninfo, sql_dir, &a, &version, &pending,
+	if (db_migrate_pending(conninfo, sql_dir, &a, &version, &pending,
 	    &n, err, sizeof(err)) == -1) {
 		fprintf(stderr, "neon-authd migrate: branch %s: %s\n", b->name,
 		    err);

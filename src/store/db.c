@@ -15,6 +15,10 @@
  *     returns; callers only ever see copies in their arena.
  *   * SQL text is constant; values always travel as parameters.  The one
  *     exception is the migration files themselves, run as they are.
+ *   * A pooled connection (struct db_target, a transaction-mode PgBouncer
+ *     in between) leaves nothing in a server session: no named statement,
+ *     no session SET, no LISTEN.  Its NOTIFYs, if any, come through its
+ *     own direct listen connection (lpg), which carries nothing else.
  */
 #include <sys/ipc.h>
 #include <sys/sem.h>
@@ -69,6 +73,10 @@ struct db_conn {
 	int		 nstmts;
 	int		 stmts_cap;
 	struct db_error	 err;
+	int		 pooled;	/* unnamed statements, no session state */
+	char		*listen_conninfo;	/* NULL: none */
+	PGconn		*lpg;		/* the direct LISTEN connection */
+	int64_t		 lpg_tried_ms;	/* last (re)connect attempt */
 };
 
 struct db_pool {
@@ -320,6 +328,50 @@ pg_open(const char *conninfo, const char *app, int timeout_s)
 	return (pg);
 }
 
+#define DB_LISTEN_SQL	"LISTEN " DB_CHANNEL_CONFIG "; LISTEN " \
+			DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE
+
+/*
+ * The direct LISTEN connection of a pooled branch: open or revive it, at
+ * most one attempt a second.  Whatever was notified while it was down is
+ * lost (notify_lost).  0 when it listens, else -1 (logged at debug: the
+ * caller's drains report the loss).
+ */
+static int
+listen_open(struct db_conn *c)
+{
+	PGresult	*res;
+	int64_t		 now = clock_mono_ms(), t0;
+
+	if (c->lpg != NULL && PQstatus(c->lpg) == CONNECTION_OK)
+		return (0);
+	if (c->lpg_tried_ms != 0 && now - c->lpg_tried_ms < 1000)
+		return (-1);
+	c->lpg_tried_ms = now;
+	c->notify_lost = 1;
+	t0 = clock_mono_us();
+	if (c->lpg != NULL)
+		PQreset(c->lpg);
+	else
+		c->lpg = pg_open(c->listen_conninfo, DB_APP_NAME,
+		    c->pool->connect_timeout_s);
+	if (PQstatus(c->lpg) == CONNECTION_OK) {
+		res = PQexec(c->lpg, DB_LISTEN_SQL);
+		if (result_ok(res)) {
+			PQclear(res);
+			stat_us += clock_mono_us() - t0;
+			return (0);
+		}
+		PQclear(res);
+	}
+	stat_us += clock_mono_us() - t0;
+	log_debug("%s: branch %s: listen connection failed: %s", __func__,
+	    c->branch, PQerrorMessage(c->lpg));
+	PQfinish(c->lpg);
+	c->lpg = NULL;
+	return (-1);
+}
+
 /* Session setup after every (re)connect. */
 static int
 conn_setup(struct db_conn *c)
@@ -333,6 +385,12 @@ conn_setup(struct db_conn *c)
 		c->stmts[i].prepared = 0;
 	c->in_tx = 0;
 	c->notify_lost = 1;
+	if (c->pooled) {
+		/* nothing may stay in a session the pooler hands on */
+		if (c->listen_conninfo != NULL)
+			(void)listen_open(c);
+		return (0);
+	}
 	if (c->pool->statement_timeout_ms > 0) {
 		(void)snprintf(tbuf, sizeof(tbuf), "%d",
 		    c->pool->statement_timeout_ms);
@@ -366,8 +424,7 @@ conn_setup(struct db_conn *c)
 		}
 		PQclear(res);
 	}
-	res = PQexec(c->pg, "LISTEN " DB_CHANNEL_CONFIG "; LISTEN "
-	    DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE);
+	res = PQexec(c->pg, DB_LISTEN_SQL);
 	if (!result_ok(res)) {
 		err_from_result(&c->err, c->pg, res);
 		PQclear(res);
@@ -509,6 +566,9 @@ conn_free(struct db_conn *c)
 		PQfinish(c->pg);
 	if (c->capped)
 		cap_give();
+	if (c->lpg != NULL)
+		PQfinish(c->lpg);
+	free(c->listen_conninfo);
 	for (i = 0; i < c->nstmts; i++) {
 		free(c->stmts[i].name);
 		free(c->stmts[i].sql);
@@ -620,6 +680,11 @@ exec_once(struct db_conn *c, struct db_stmt *st, const char *sql,
 	PGresult	*res;
 	int		 retried = 0, restmt = 0, idle;
 
+	if (st != NULL && c->pooled) {
+		/* through a transaction pooler: the unnamed statement */
+		sql = st->sql;
+		st = NULL;
+	}
  again:
 	if (conn_ensure(c, &retried) == -1)
 		return (NULL);
@@ -799,15 +864,19 @@ pool_remove(struct db_pool *p, int i)
 }
 
 static struct db_conn *
-pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
+pool_connect(struct db_pool *p, const char *branch, const struct db_target *t)
 {
 	struct db_conn	*c;
+	const char	*conninfo = t->conninfo;
 	int64_t		 t0 = clock_mono_us();
 
 	c = xcalloc(1, sizeof(*c));
 	c->pool = p;
 	c->branch = xstrdup(branch);
 	c->conninfo = xstrdup(conninfo);
+	c->pooled = t->pooled != 0;
+	if (t->listen_conninfo != NULL && *t->listen_conninfo != '\0')
+		c->listen_conninfo = xstrdup(t->listen_conninfo);
 	err_clear(&c->err);
 	c->pg = pg_open(conninfo, DB_APP_NAME, p->connect_timeout_s);
 	stat_us += clock_mono_us() - t0;
@@ -836,9 +905,38 @@ pool_connect(struct db_pool *p, const char *branch, const char *conninfo)
 	return (c);
 }
 
+/* does c still reach the branch the way t says? */
+static int
+target_same(const struct db_conn *c, const struct db_target *t)
+{
+	const char	*l = t->listen_conninfo;
+
+	if (l != NULL && *l == '\0')
+		l = NULL;
+	return (strcmp(c->conninfo, t->conninfo) == 0 &&
+	    c->pooled == (t->pooled != 0) &&
+	    ((l == NULL && c->listen_conninfo == NULL) || (l != NULL &&
+	    c->listen_conninfo != NULL && strcmp(l, c->listen_conninfo) == 0)));
+}
+
 struct db_conn *
 db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
     int *err)
+{
+	struct db_target	 t = { conninfo, NULL, 0 };
+
+	return (db_pool_open(p, branch_name, &t, err));
+}
+
+int
+db_conn_listens(const struct db_conn *c)
+{
+	return (!c->pooled || c->listen_conninfo != NULL);
+}
+
+struct db_conn *
+db_pool_open(struct db_pool *p, const char *branch_name,
+    const struct db_target *t, int *err)
 {
 	struct db_conn	*c;
 	int		 i, lru, capped;
@@ -847,7 +945,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 	err_clear(&p->err);
 	if (err != NULL)
 		*err = DB_ERR_NONE;
-	if (branch_name == NULL || conninfo == NULL) {
+	if (branch_name == NULL || t == NULL || t->conninfo == NULL) {
 		err_set(&p->err, DB_ERR_UNAVAILABLE, NULL, "no branch");
 		goto fail;
 	}
@@ -865,7 +963,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 		c = p->conns[i];
 		if (strcmp(c->branch, branch_name) != 0)
 			continue;
-		if (strcmp(c->conninfo, conninfo) != 0) {
+		if (!target_same(c, t)) {
 			/* the branch map changed under us */
 			pool_remove(p, i);
 			break;
@@ -912,7 +1010,7 @@ db_pool_get(struct db_pool *p, const char *branch_name, const char *conninfo,
 				lru = i;
 		pool_remove(p, lru);
 	}
-	if ((c = pool_connect(p, branch_name, conninfo)) == NULL) {
+	if ((c = pool_connect(p, branch_name, t)) == NULL) {
 		if (capped)
 			cap_give();
 		goto fail;
@@ -966,7 +1064,7 @@ db_prepare(struct db_conn *c, const char *name, const char *sql, int nparams)
 		goto badarg;
 	if ((st = stmt_get(c, name, sql, nparams)) == NULL)
 		return (-1);
-	if (st->prepared)
+	if (st->prepared || c->pooled)
 		return (0);
  again:
 	if (conn_ensure(c, &retried) == -1)
@@ -1143,6 +1241,21 @@ db_begin(struct db_conn *c)
 		return (-1);
 	PQclear(res);
 	c->in_tx = 1;
+	if (c->pooled && c->pool->statement_timeout_ms > 0) {
+		/* the pooled session is not ours: this transaction only */
+		const char	*params[1];
+		char		 tbuf[16];
+
+		(void)snprintf(tbuf, sizeof(tbuf), "%d",
+		    c->pool->statement_timeout_ms);
+		params[0] = tbuf;
+		if ((res = exec_raw(c, NULL, "SELECT pg_catalog.set_config("
+		    "'statement_timeout', $1, true)", 1, params)) == NULL) {
+			(void)db_rollback(c);
+			return (-1);
+		}
+		PQclear(res);
+	}
 	return (0);
 }
 
@@ -1206,10 +1319,10 @@ db_in_transaction(const struct db_conn *c)
  * and whatever it notified meanwhile is lost.  A peek, no round trip.
  */
 static int
-peer_closed(struct db_conn *c)
+peer_closed(PGconn *pg)
 {
 	char	 b;
-	int	 fd = PQsocket(c->pg);
+	int	 fd = PQsocket(pg);
 
 	return (fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
 }
@@ -1225,13 +1338,42 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
     void (*revoked)(void *, const char *), void *arg)
 {
 	PGnotify	*n;
+	PGconn		*pg = c->pg;
 	int		 count = 0;
 
 	err_clear(&c->err);
-	if (PQstatus(c->pg) != CONNECTION_OK || PQconsumeInput(c->pg) == 0 ||
-	    peer_closed(c)) {
+	if (c->pooled && c->listen_conninfo == NULL) {
+		/* nothing listens: only a new connection's loss is news */
+		if (c->notify_lost) {
+			c->notify_lost = 0;
+			*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+			if (revoked != NULL)
+				revoked(arg, NULL);
+			count++;
+		}
+		return (count);
+	}
+	if (c->pooled && listen_open(c) == -1) {
+		/* the listen connection is down: assume everything changed */
+		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL,
+		    "listen connection down");
+		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+		if (revoked != NULL)
+			revoked(arg, NULL);
+		return (-1);
+	}
+	if (c->pooled)
+		pg = c->lpg;
+	if (PQstatus(pg) != CONNECTION_OK || PQconsumeInput(pg) == 0 ||
+	    peer_closed(pg)) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
-		    PQerrorMessage(c->pg));
+		    PQerrorMessage(pg));
+		if (c->pooled) {
+			/* revived (and the loss reported) by the next drain */
+			PQfinish(c->lpg);
+			c->lpg = NULL;
+			c->lpg_tried_ms = 0;
+		}
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
 		if (revoked != NULL)
 			revoked(arg, NULL);
@@ -1244,7 +1386,7 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 			revoked(arg, NULL);
 		count++;
 	}
-	while ((n = PQnotifies(c->pg)) != NULL) {
+	while ((n = PQnotifies(pg)) != NULL) {
 		if (strcmp(n->relname, DB_CHANNEL_CONFIG) == 0)
 			*flags_out |= DB_NOTIFY_CONFIG;
 		else if (strcmp(n->relname, DB_CHANNEL_JWKS) == 0)

@@ -117,6 +117,38 @@ void		 db_pool_set_idle(struct db_pool *pool, int idle_timeout_s);
 int		 db_conn_cap_create(int max);
 void		 db_conn_cap_destroy(void);
 
+/*
+ * struct db_target: how a branch is reached.  pooled: a PgBouncer in
+ * transaction pooling mode (or any pooler that hands each transaction to
+ * another server session) is in between, so the connection keeps no
+ * session state: every statement runs as the unnamed statement
+ * (PQexecParams, registered names are only looked up here), no session
+ * SET (statement_timeout is SET LOCAL inside each db_begin transaction;
+ * a statement outside one gets the server's, the role's or the pooler's
+ * query_timeout), and no LISTEN on it.  listen_conninfo (NULL or "":
+ * none) is a direct connection opened beside it only to LISTEN; without
+ * one a pooled connection hears no NOTIFY (db_conn_listens() is 0) and
+ * the caller falls back to its TTLs.
+ */
+struct db_target {
+	const char	*conninfo;
+	const char	*listen_conninfo;
+	int		 pooled;
+};
+
+/*
+ * db_pool_open: db_pool_get for a struct db_target (db_pool_get is
+ * db_pool_open with { conninfo, NULL, 0 }).  A connection whose target
+ * changed is replaced.  A listen connection that fails or breaks does not
+ * fail the call: it is retried at most once a second, and until it is
+ * back every drain reports that notifications may have been lost.
+ */
+struct db_conn	*db_pool_open(struct db_pool *pool, const char *branch_name,
+		    const struct db_target *t, int *err);
+
+/* db_conn_listens: 1 when NOTIFYs reach this connection's drains. */
+int		 db_conn_listens(const struct db_conn *c);
+
 /* db_pool_last_error: why the last db_pool_get() failed. Never NULL. */
 const struct db_error *db_pool_last_error(const struct db_pool *pool);
 

@@ -248,6 +248,46 @@ test_config(void **state)
 	assert_non_null(strstr(err, "/nonexistent/neon-authd.conf"));
 }
 
+/* a branch's pooler and listen_database (README "Through PgBouncer") */
+static void
+test_config_pooler(void **state)
+{
+	struct config	*c;
+	char		 err[512], *p;
+
+	(void)state;
+	p = write_conf(SECRET "branches = ( { name = \"a\"; auth_url = "
+	    "\"http://127.0.0.1/a/auth\"; database = \"port=6432\"; "
+	    "pooler = \"transaction\"; listen_database = \"port=5432\"; },\n"
+	    "{ name = \"b\"; auth_url = \"http://127.0.0.1/b/auth\"; "
+	    "database = \"dbname=x\"; } );\n"
+	    "branch_template = { auth_url = \"http://127.0.0.1/{database}/auth\";"
+	    " database = \"port=6432 dbname={database}\"; pooler = "
+	    "\"transaction\"; listen_database = \"dbname={database}\"; };\n");
+	c = config_load(p, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->branches[0].pooled, 1);
+	assert_string_equal(c->branches[0].listen_database, "port=5432");
+	assert_int_equal(c->branches[1].pooled, 0);
+	assert_string_equal(c->branches[1].listen_database, "");
+	assert_int_equal(c->template_pooled, 1);
+	assert_string_equal(c->template_listen_database, "dbname={database}");
+	config_free(c);
+	unlink(p);
+	p = write_conf(SECRET "branches = ( { name = \"a\"; auth_url = "
+	    "\"http://127.0.0.1/a/auth\"; database = \"x\";\n"
+	    "pooler = \"session\"; } );\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, ":3: pooler: must be"));
+	unlink(p);
+	p = write_conf(SECRET "branches = ( { name = \"a\"; auth_url = "
+	    "\"http://127.0.0.1/a/auth\"; database = \"x\"; "
+	    "listen_database = 5; } );\n");
+	assert_null(config_load(p, err, sizeof(err)));
+	assert_non_null(strstr(err, "listen_database: must be a string"));
+	unlink(p);
+}
+
 
 /* the options of issue 11: secrets, proxies, log, normalised Auth URLs */
 static void
@@ -617,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_pooler),
 		cmocka_unit_test(test_config_ops),
 		cmocka_unit_test(test_metrics_shared),
 		cmocka_unit_test(test_log_formats),
