@@ -17,3 +17,8 @@ SET "settings" = jsonb_set("settings", '{cookies}',
 	|| '{"style": "host"}'::jsonb)
 WHERE NOT COALESCE("settings"->'cookies' ? 'style', false)
   AND NOT EXISTS (SELECT 1 FROM "neon_auth"."user");
+
+-- A row created later (the first request after the row was deleted, or a
+-- database whose row is made by the daemon) starts the same way.
+ALTER TABLE "neon_auth"."project_config"
+	ALTER COLUMN "settings" SET DEFAULT '{"cookies": {"style": "host"}}'::jsonb;

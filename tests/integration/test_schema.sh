@@ -240,7 +240,7 @@ is "$(q "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_
     "account.createdAt invitation.createdAt project_config.created_at project_config.updated_at session.createdAt user.createdAt user.updatedAt verification.createdAt verification.updatedAt" \
     "CURRENT_TIMESTAMP defaults where Neon has them"
 is "$(q "SELECT column_default FROM information_schema.columns WHERE table_schema = 'neon_auth' AND table_name = 'project_config' AND column_name = 'settings'")" \
-    "'{}'::jsonb" "project_config.settings defaults to '{}'"
+    "'{\"cookies\": {\"style\": \"host\"}}'::jsonb" "project_config.settings defaults to __Host- cookie names (migration 015)"
 
 idx=$(q "SELECT indexname FROM pg_indexes WHERE schemaname = 'neon_auth' ORDER BY 1")
 r=0
@@ -275,7 +275,7 @@ is "$(q "SELECT count(*) FROM neon_auth.session WHERE token = 'tok-cascade'")" 0
 # ---- project_config ------------------------------------------------------
 is "$(q "SELECT count(*) FROM neon_auth.project_config")" 1 "project_config has one row"
 is "$(q "SELECT (email_and_password->>'email_verification_method') || ' ' || allow_localhost || ' ' || (plugin_configs->'organization'->>'organization_limit') || ' ' || trusted_origins::text || ' ' || social_providers::text || ' ' || settings::text || ' ' || (name = current_database()) FROM neon_auth.project_config")" \
-    "otp true 10 [] [] {} true" "the row carries the fresh-branch defaults"
+    'otp true 10 [] [] {"cookies": {"style": "host"}} true' "the row carries the fresh-branch defaults"
 out=$(q "INSERT INTO neon_auth.project_config (endpoint_id) VALUES ('ep-second')")
 case "$out" in *project_config_singleton_uidx*) r=0 ;; *) r=1 ;; esac
 ok $r "a second project_config row is refused"
