@@ -11,6 +11,7 @@
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/verify.h"
+#include "auth/webhook.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -96,6 +97,13 @@ sign_up(struct request *r, void *inp)
 		return (e);
 	sn = session_new(r, !in->remember);
 	memset(&a, 0, sizeof(a));
+	/* the user.before_create webhook, fail-closed (auth/webhook.h) */
+	a.u.name = in->name;
+	a.u.email = email;
+	a.u.image = in->image;
+	if ((e = webhook_before_create(r, &a.u, "credential")) != ERR_NONE)
+		return (e);
+	memset(&a, 0, sizeof(a));
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
@@ -104,6 +112,13 @@ sign_up(struct request *r, void *inp)
 	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1)
 		rc = -1;
+	if (rc == 1) {
+		struct webhook_user	 wu;
+
+		webhook_user_of(&wu, &a.u);
+		if (webhook_queue(r, "user.created", &wu, "credential") == -1)
+			rc = -1;
+	}
 	if (rc == -1) {
 		e = err_db(r, r->db, ERR_FAILED_TO_CREATE_USER);
 		store_rollback(r->db);

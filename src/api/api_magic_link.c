@@ -124,7 +124,7 @@ sign_in_magic_link(struct request *r, void *inp)
 	struct jbuf		 b;
 	char			*token, *url;
 
-	if (!email_enabled(r)) {
+	if (!email_enabled_kind(r, MAIL_MAGIC_LINK)) {
 		reply_empty(r, 404);
 		return (ERR_NONE);
 	}
@@ -154,6 +154,7 @@ sign_in_magic_link(struct request *r, void *inp)
 		url = url_search_set(r->a, url, "errorCallbackURL", in->err_cb);
 	memset(&v, 0, sizeof(v));
 	v.url = url;
+	v.token = token;
 	v.expires_s = ml_settings(r->bcfg)->expires_s;
 	/* the sender's failure is the endpoint's (Better Auth awaits it) */
 	if (email_send(r, MAIL_MAGIC_LINK, in->email, &v) == -1)
@@ -241,7 +242,7 @@ magic_link_verify(struct request *r, void *in)
 	    (qnew && *qnew && !origin_trusted(r, qnew, 1)) ||
 	    (qerr && *qerr && !origin_trusted(r, qerr, 1)))
 		return (ERR_INVALID_CALLBACK_URL);
-	if (!email_enabled(r)) {
+	if (!email_enabled_kind(r, MAIL_MAGIC_LINK)) {
 		reply_empty(r, 404);
 		return (ERR_NONE);
 	}

@@ -102,7 +102,7 @@ send_verification_otp(struct request *r, void *inp)
 	struct otp_in	*in = inp;
 	const char	*email = text_lower(r->a, in->email);
 
-	if (!email_enabled(r))
+	if (!email_enabled_kind(r, MAIL_OTP))
 		return (ERR_OTP_SEND_NOT_IMPLEMENTED);
 	if (!body_email_ok(email))
 		return (ERR_INVALID_EMAIL);
@@ -130,7 +130,7 @@ request_password_reset(struct request *r, void *inp)
 	struct otp_in	*in = inp;
 	const char	*email = text_lower(r->a, in->email);
 
-	if (!email_enabled(r))
+	if (!email_enabled_kind(r, MAIL_OTP))
 		return (ERR_OTP_SEND_NOT_IMPLEMENTED);
 	if (!body_email_ok(email))
 		return (ERR_INVALID_EMAIL);

@@ -227,7 +227,7 @@ static const char *const known_top[] = {
 	"listen", "pool", "body_max", "log", "log_level", "log_file",
 	"status", "secret", "secrets", "database", "branches",
 	"branch_template", "sql_dir", "testing", "trusted_proxies",
-	"pid_file", "mail", NULL
+	"pid_file", "mail", "webhooks", NULL
 };
 
 /* the members each group may have */
@@ -244,6 +244,7 @@ static const struct {
 	{ "database", { "connect_timeout", "statement_timeout",
 	    "max_branches", "config_ttl", NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
+	{ "webhooks", { "allow_loopback", NULL } },
 	{ "branch_template", { "auth_url", "database", NULL } },
 	{ "mail", { "spool_dir", "host", "port", "security", "username",
 	    "password", "sender_email", "sender_name", "allow_plain",
@@ -759,6 +760,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("database.config_ttl", 60, 0, 86400, config_ttl);
 	STRO("sql_dir", SQLDIR, sql_dir);
 	BOOLO("testing.sleep_endpoint", 0, testing_sleep);
+	BOOLO("webhooks.allow_loopback", 0, webhook_allow_loopback);
 	if (load_mail(&cf, c, path, err, errlen) == -1)
 		goto fail;
 

@@ -102,6 +102,8 @@ struct config {
 	int			 template_line;
 
 	int	 testing_sleep;
+	/* webhooks: loopback receivers (and plain http to them) allowed */
+	int	 webhook_allow_loopback;
 
 	struct config_mail	 mail;
 };

@@ -1,0 +1,270 @@
+// Webhooks as Neon sends them (neon.md §11): a receiver on loopback started
+// here verifies every delivery's detached-JWS signature with jose against the
+// branch's served JWKS, checks the envelope and the X-Neon-* headers, and
+// answers as each test scripts it: 200, 500 then 200 (a retry), a hang past
+// the budget, an oversized reply, allowed:false. The email OTP and magic-link
+// flows complete with the code or link taken from the webhook while no mail
+// is queued; user.created arrives through the outbox and the webhook sender;
+// the SSRF guard refuses each address class (and loopback once the server
+// file's webhooks.allow_loopback is off), through `neon-authd webhooks test`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import * as jose from 'jose';
+import { createAuthClient } from 'better-auth/client';
+import { emailOTPClient, magicLinkClient } from 'better-auth/client/plugins';
+import { AUTH_URL, ORIGIN, BIN, CONF, STACK_DIR, Jar, call, cli, sql, uniqueEmail, resetSettings, sleep, UUID, ISO } from './lib.mjs';
+
+const realFetch = globalThis.fetch;
+let server, port, jwks;
+const deliveries = [];	// every request the receiver got, verified
+let script = [];	// what to answer next: 'ok' | 500 | 'hang' | 'big' | {json}
+const SPOOL = path.join(STACK_DIR, 'spool', 'queue');
+
+function b64url(buf) { return Buffer.from(buf).toString('base64url'); }
+
+async function verify(req, raw) {
+  const sig = req.headers['x-neon-signature'];
+  const ts = req.headers['x-neon-timestamp'];
+  const [h, empty, s] = sig.split('.');
+  assert.equal(empty, '', 'the signature is detached: header..signature');
+  const { protectedHeader } = await jose.flattenedVerify(
+    { protected: h, payload: b64url(`${ts}.${b64url(raw)}`), signature: s }, jwks);
+  assert.equal(protectedHeader.alg, 'EdDSA');
+  assert.equal(protectedHeader.kid, req.headers['x-neon-signature-kid']);
+  return true;
+}
+
+before(async () => {
+  const r = await realFetch(AUTH_URL + '/.well-known/jwks.json');
+  jwks = jose.createLocalJWKSet(await r.json());
+  resetSettings();
+  server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const raw = Buffer.concat(chunks);
+      const d = { headers: req.headers, raw: raw.toString('utf8'), body: null, verified: false, error: null };
+      try { d.body = JSON.parse(d.raw); d.verified = await verify(req, raw); } catch (e) { d.error = String(e); }
+      deliveries.push(d);
+      const step = script.length ? script.shift() : 'ok';
+      if (step === 'hang') return;	// never answered: the attempt times out
+      if (step === 'big') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ allowed: true, pad: 'x'.repeat(20000) })); return; }
+      if (typeof step === 'number') { res.writeHead(step); res.end('{}'); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(typeof step === 'object' ? step : { allowed: true }));
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  port = server.address().port;
+  sql(`UPDATE neon_auth.project_config SET plugin_configs = coalesce(plugin_configs, '{}'::jsonb) || '{"magic-link":{"enabled":true}}'::jsonb`);
+});
+
+after(() => {
+  sql(`UPDATE neon_auth.project_config SET webhook_config = '{"enabled":false}'::jsonb, plugin_configs = plugin_configs - 'magic-link'`);
+  resetSettings();
+  server?.closeAllConnections?.();
+  server?.close();
+});
+
+function subscribe(events, extra = {}) {
+  const wc = { enabled: true, webhook_url: `http://127.0.0.1:${port}/hook`, enabled_events: events, timeout_seconds: 2, ...extra };
+  sql(`UPDATE neon_auth.project_config SET webhook_config = '${JSON.stringify(wc)}'::jsonb`);
+}
+const queued = () => (fs.existsSync(SPOOL) ? fs.readdirSync(SPOOL).filter((f) => !f.startsWith('.')).length : 0);
+function take(type) {
+  const i = deliveries.findIndex((d) => d.body?.event_type === type);
+  return i < 0 ? null : deliveries.splice(i, 1)[0];
+}
+function checkEnvelope(d, type, attempt = 1) {
+  assert.equal(d.error, null, d.error);
+  assert.ok(d.verified);
+  const h = d.headers;
+  assert.equal(h['content-type'], 'application/json');
+  assert.equal(h['x-neon-event-type'], type);
+  assert.match(h['x-neon-event-id'], UUID);
+  assert.equal(h['x-neon-delivery-attempt'], String(attempt));
+  assert.match(h['x-neon-timestamp'], /^\d{13}$/);
+  const b = d.body;
+  assert.equal(b.event_id, h['x-neon-event-id']);
+  assert.equal(b.event_type, type);
+  assert.match(b.timestamp, ISO);
+  assert.equal(typeof b.context.endpoint_id, 'string');
+  assert.equal(typeof b.context.project_name, 'string');
+  for (const k of ['id', 'email', 'name', 'phone_number', 'image', 'email_verified', 'phone_number_verified', 'created_at'])
+    assert.ok(k in b.user, `user.${k}`);
+  assert.equal(typeof b.event_data, 'object');
+  assert.ok('ip_address' in b.event_data && 'user_agent' in b.event_data);
+}
+const client = (jar) => createAuthClient({ baseURL: AUTH_URL, plugins: [emailOTPClient(), magicLinkClient()],
+  fetchOptions: { customFetchImpl: async (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (jar.cookies.size) headers.set('cookie', jar.header());
+    headers.set('origin', ORIGIN);
+    const res = await realFetch(input, { ...init, headers });
+    jar.take(res);
+    return res;
+  } } });
+
+test('send.otp: the sign-in code goes to the webhook, signed, and no mail is queued; the code signs in', async () => {
+  subscribe(['send.otp']);
+  deliveries.length = 0; script = ['ok'];
+  const before = queued();
+  const email = uniqueEmail('wh-otp');
+  const jar = new Jar(), c = client(jar);
+  const s = await c.emailOtp.sendVerificationOtp({ email, type: 'sign-in' });
+  assert.equal(s.error, null);
+  const d = take('send.otp');
+  assert.ok(d, 'a send.otp delivery');
+  checkEnvelope(d, 'send.otp');
+  assert.equal(d.body.user.email, email);
+  assert.equal(d.body.event_data.otp_type, 'sign-in');
+  assert.equal(d.body.event_data.delivery_preference, 'email');
+  assert.match(d.body.event_data.otp_code, /^\d{6}$/);
+  assert.match(d.body.event_data.expires_at, ISO);
+  assert.equal(queued(), before, 'no mail queued while a subscriber handles send.otp');
+  const r = await c.signIn.emailOtp({ email, otp: d.body.event_data.otp_code });
+  assert.equal(r.error, null);
+  assert.equal(r.data.user.email, email);
+});
+
+test('send.otp: 500 then 200 is retried, attempt numbers 1 and 2, each signed afresh', async () => {
+  subscribe(['send.otp']);
+  deliveries.length = 0; script = [500, 'ok'];
+  const email = uniqueEmail('wh-retry');
+  const r = await call('POST', '/email-otp/send-verification-otp', { body: { email, type: 'sign-in' } });
+  assert.equal(r.status, 200);
+  assert.equal(deliveries.length, 2);
+  checkEnvelope(deliveries[0], 'send.otp', 1);
+  checkEnvelope(deliveries[1], 'send.otp', 2);
+  assert.equal(deliveries[0].body.event_id, deliveries[1].body.event_id);
+});
+
+test('send.magic_link: the link comes from the webhook, no mail; opening it signs in', async () => {
+  subscribe(['send.magic_link']);
+  deliveries.length = 0; script = ['ok'];
+  const before = queued();
+  const email = uniqueEmail('wh-ml');
+  const jar = new Jar(), c = client(jar);
+  const s = await c.signIn.magicLink({ email, callbackURL: '/done' });
+  assert.equal(s.error, null);
+  const d = take('send.magic_link');
+  assert.ok(d);
+  checkEnvelope(d, 'send.magic_link');
+  assert.equal(d.body.event_data.link_type, 'magic-link');
+  const link = new URL(d.body.event_data.link_url);
+  assert.equal(link.searchParams.get('token'), d.body.event_data.token);
+  assert.equal(queued(), before, 'no mail queued while a subscriber handles send.magic_link');
+  const v = await realFetch(link, { redirect: 'manual', headers: { origin: ORIGIN } });
+  assert.equal(v.status, 302);
+  jar.take(v);
+  const sess = await call('GET', '/get-session', { jar });
+  assert.equal(sess.json.user.email, email);
+});
+
+test('user.before_create: allowed:true lets the sign-up through; allowed:false reaches the client as its code and message', async () => {
+  subscribe(['user.before_create']);
+  deliveries.length = 0; script = [{ allowed: true }];
+  const email = uniqueEmail('wh-bc');
+  let r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'Allowed' } });
+  assert.equal(r.status, 200);
+  const d = take('user.before_create');
+  checkEnvelope(d, 'user.before_create');
+  assert.equal(d.body.user.email, email);
+  assert.equal(d.body.event_data.auth_provider, 'credential');
+
+  script = [{ allowed: false, error_code: 'DOMAIN_BLOCKED', error_message: 'No sign-ups from this domain' }];
+  const refused = uniqueEmail('wh-no');
+  r = await call('POST', '/sign-up/email', { body: { email: refused, password: 'correct-horse-battery', name: 'No' } });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.json, { message: 'No sign-ups from this domain', code: 'DOMAIN_BLOCKED' });
+  assert.equal(sql(`SELECT count(*) FROM neon_auth."user" WHERE email = '${refused}'`), '0');
+});
+
+test('user.before_create fails closed: a hang past the budget, an oversized reply, a malformed one, 500s', async () => {
+  subscribe(['user.before_create'], { timeout_seconds: 1 });
+  const cases = [
+    [['hang', 'hang', 'hang'], 3],
+    [['big'], 1],
+    [[{ yes: 1 }], 1],
+    [[500, 503, 502], 3],
+  ];
+  for (const [steps, attempts] of cases) {
+    deliveries.length = 0; script = [...steps];
+    const email = uniqueEmail('wh-fc');
+    const r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'X' } });
+    assert.equal(r.status, 503, JSON.stringify(steps));
+    assert.equal(r.json.code, 'SIGN_UP_CHECK_UNAVAILABLE');
+    assert.equal(deliveries.length, attempts, JSON.stringify(steps));
+    assert.equal(sql(`SELECT count(*) FROM neon_auth."user" WHERE email = '${email}'`), '0');
+  }
+  script = [];
+});
+
+test('user.created: queued with the user, delivered by the webhook sender; a row of another Auth URL is never sent', async () => {
+  subscribe(['user.created']);
+  deliveries.length = 0; script = [];
+  // a row a parent branch left behind: another Auth URL
+  sql(`INSERT INTO neon_auth.webhook_outbox (auth_url, event_type, payload) VALUES ('https://parent.example/neondb/auth', 'user.created', '{}')`);
+  const email = uniqueEmail('wh-created');
+  const r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'Created' } });
+  assert.equal(r.status, 200);
+  let d = null;
+  for (let i = 0; i < 100 && !d; i++) { await sleep(100); d = take('user.created'); }
+  assert.ok(d, 'user.created delivered within 10 s');
+  checkEnvelope(d, 'user.created');
+  assert.equal(d.body.user.id, r.json.user.id);
+  assert.equal(d.body.user.email, email);
+  assert.equal(d.body.event_data.auth_provider, 'credential');
+  for (let i = 0; i < 30; i++) {
+    if (sql(`SELECT count(*) FROM neon_auth.webhook_outbox WHERE id = '${d.body.event_id}' AND delivered_at IS NOT NULL`) === '1') break;
+    await sleep(100);
+  }
+  assert.equal(sql(`SELECT count(*) FROM neon_auth.webhook_outbox WHERE id = '${d.body.event_id}' AND delivered_at IS NOT NULL`), '1');
+  assert.equal(sql(`SELECT count(*) FROM neon_auth.webhook_outbox WHERE auth_url = 'https://parent.example/neondb/auth' AND attempts = 0`), '1');
+  sql(`DELETE FROM neon_auth.webhook_outbox WHERE auth_url = 'https://parent.example/neondb/auth'`);
+});
+
+test('webhooks test BRANCH EVENT sends a signed sample and prints the status', () => {
+  subscribe(['user.created']);
+  deliveries.length = 0; script = ['ok'];
+  const out = cli('webhooks', 'test', 'main', 'send.otp');
+  assert.match(out, /status:\s+200/);
+  assert.match(out, /result:\s+delivered/);
+  const d = take('send.otp');
+  checkEnvelope(d, 'send.otp');
+  assert.equal(d.body.event_data.test, true);
+});
+
+test('SSRF guard: private, link-local, metadata, reserved addresses and plain http are refused; loopback too with the switch off', () => {
+  const run = (url, conf = CONF) => {
+    sql(`UPDATE neon_auth.project_config SET webhook_config = '${JSON.stringify({ enabled: true, webhook_url: url, timeout_seconds: 1 })}'::jsonb`);
+    try { return { rc: 0, out: execFileSync(BIN, ['webhooks', 'test', 'main', 'user.created', '-c', conf], { encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] }) }; }
+    catch (e) { return { rc: e.status, out: String(e.stdout) + String(e.stderr) }; }
+  };
+  for (const [url, cls] of [
+    ['https://10.1.2.3/hook', 'private'], ['https://192.168.0.1/hook', 'private'], ['https://172.16.5.5/hook', 'private'],
+    ['https://169.254.169.254/latest', 'link-local'], ['https://[fe80::1]/hook', 'link-local'],
+    ['https://100.100.100.200/hook', 'metadata'], ['https://[fd00:ec2::254]/hook', 'metadata'],
+    ['https://0.0.0.0/hook', 'reserved'], ['https://[fc00::1]/hook', 'private'],
+  ]) {
+    const r = run(url);
+    assert.equal(r.rc, 1, url);
+    assert.match(r.out, new RegExp(`address refused \\(${cls}\\)`), url);
+  }
+  const off = path.join(STACK_DIR, 'neon-authd-no-loopback.conf');
+  fs.writeFileSync(off, fs.readFileSync(CONF, 'utf8').replace('allow_loopback = true', 'allow_loopback = false'));
+  try {
+    let r = run(`http://127.0.0.1:${port}/hook`, off);
+    assert.equal(r.rc, 1);
+    assert.match(r.out, /not an https URL/);
+    for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+      r = run(`https://${host}:${port}/hook`, off);
+      assert.equal(r.rc, 1, host);
+      assert.match(r.out, /address refused \(loopback\)/, host);
+    }
+  } finally { fs.rmSync(off, { force: true }); }
+});
