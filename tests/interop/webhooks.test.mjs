@@ -12,11 +12,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 import * as jose from 'jose';
 import { createAuthClient } from 'better-auth/client';
 import { emailOTPClient, magicLinkClient } from 'better-auth/client/plugins';
-import { AUTH_URL, ORIGIN, BIN, CONF, STACK_DIR, Jar, call, cli, sql, uniqueEmail, resetSettings, sleep, UUID, ISO } from './lib.mjs';
+import { AUTH_URL, ORIGIN, BIN, CONF, STACK_DIR, Jar, call, sql, uniqueEmail, resetSettings, sleep, UUID, ISO } from './lib.mjs';
 
 const realFetch = globalThis.fetch;
 let server, port, jwks;
@@ -208,6 +208,7 @@ test('user.created: queued with the user, delivered by the webhook sender; a row
   subscribe(['user.created']);
   deliveries.length = 0; script = [];
   // a row a parent branch left behind: another Auth URL
+  sql(`DELETE FROM neon_auth.webhook_outbox WHERE auth_url = 'https://parent.example/neondb/auth'`);
   sql(`INSERT INTO neon_auth.webhook_outbox (auth_url, event_type, payload) VALUES ('https://parent.example/neondb/auth', 'user.created', '{}')`);
   const email = uniqueEmail('wh-created');
   const r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'Created' } });
@@ -228,10 +229,17 @@ test('user.created: queued with the user, delivered by the webhook sender; a row
   sql(`DELETE FROM neon_auth.webhook_outbox WHERE auth_url = 'https://parent.example/neondb/auth'`);
 });
 
-test('webhooks test BRANCH EVENT sends a signed sample and prints the status', () => {
+// the receiver runs in this process: the command must not block its event loop
+const cliAsync = (...args) => new Promise((resolve) => {
+  execFile(BIN, [...args, '-c', CONF], { encoding: 'utf8', timeout: 30000 }, (e, stdout, stderr) =>
+    resolve({ rc: e ? e.code : 0, out: stdout + stderr }));
+});
+
+test('webhooks test BRANCH EVENT sends a signed sample and prints the status', async () => {
   subscribe(['user.created']);
   deliveries.length = 0; script = ['ok'];
-  const out = cli('webhooks', 'test', 'main', 'send.otp');
+  const { rc, out } = await cliAsync('webhooks', 'test', 'main', 'send.otp');
+  assert.equal(rc, 0, out);
   assert.match(out, /status:\s+200/);
   assert.match(out, /result:\s+delivered/);
   const d = take('send.otp');
