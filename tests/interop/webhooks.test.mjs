@@ -276,3 +276,83 @@ test('SSRF guard: private, link-local, metadata, reserved addresses and plain ht
     }
   } finally { fs.rmSync(off, { force: true }); }
 });
+
+test('phone-number: off by default, E.164 only, no code without a send.otp subscriber', async () => {
+  sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs - 'phone-number'`);
+  let r = await call('POST', '/phone-number/send-otp', { body: { phoneNumber: '+15555550101' } });
+  assert.equal(r.status, 404);
+  sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs || '{"phone-number":{"enabled":true,"otp_expires_in":120}}'::jsonb`);
+  sql(`UPDATE neon_auth.project_config SET webhook_config = '{"enabled":false}'::jsonb`);
+  r = await call('POST', '/phone-number/send-otp', { body: { phoneNumber: '+15555550101' } });
+  assert.equal(r.status, 501);
+  assert.equal(r.json.code, 'PHONE_OTP_SENDER_NOT_CONFIGURED');
+  subscribe(['send.otp']);
+  for (const bad of ['15555550101', '+05555550101', '+1', '+1234567890123456', '+1555-555-0101']) {
+    r = await call('POST', '/phone-number/send-otp', { body: { phoneNumber: bad } });
+    assert.equal(r.status, 400, bad);
+    assert.equal(r.json.code, 'INVALID_PHONE_NUMBER', bad);
+  }
+});
+
+test('phone-number: the code goes out by send.otp (sms); verify attaches the number, signs in by it, three wrong codes invalidate it; phone_number.verified is delivered', async () => {
+  sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs || '{"phone-number":{"enabled":true,"otp_expires_in":120}}'::jsonb`);
+  subscribe(['send.otp', 'phone_number.verified']);
+  const phone = `+1555${String(Date.now()).slice(-7)}`;
+  const jar = new Jar();
+  const email = uniqueEmail('wh-phone');
+  let r = await call('POST', '/sign-up/email', { jar, body: { email, password: 'correct-horse-battery', name: 'Phone' } });
+  assert.equal(r.status, 200);
+  deliveries.length = 0; script = [];
+  const sendCode = async () => {
+    const s = await call('POST', '/phone-number/send-otp', { body: { phoneNumber: phone } });
+    assert.equal(s.status, 200, s.text);
+    assert.deepEqual(s.json, { message: 'code sent' });
+    const d = take('send.otp');
+    checkEnvelope(d, 'send.otp');
+    assert.equal(d.body.event_data.delivery_preference, 'sms');
+    assert.equal(d.body.user.phone_number, phone);
+    const exp = Date.parse(d.body.event_data.expires_at) - Date.now();
+    assert.ok(exp > 100000 && exp <= 120000, `otp_expires_in 120 s (${exp})`);
+    return d.body.event_data.otp_code;
+  };
+  // not registered yet: sign-in only
+  let code = await sendCode();
+  r = await call('POST', '/phone-number/verify', { body: { phoneNumber: phone, code } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.code, 'PHONE_NUMBER_NOT_EXIST');
+  // attach it to the signed-in user
+  code = await sendCode();
+  r = await call('POST', '/phone-number/verify', { jar, body: { phoneNumber: phone, code, updatePhoneNumber: true } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.user.phoneNumber, phone);
+  assert.equal(r.json.user.phoneNumberVerified, true);
+  assert.equal(sql(`SELECT "phoneNumber" || ' ' || "phoneNumberVerified" FROM neon_auth."user" WHERE email = '${email}'`), `${phone} true`);
+  // sign in by the number
+  code = await sendCode();
+  const jar2 = new Jar();
+  r = await call('POST', '/phone-number/verify', { jar: jar2, body: { phoneNumber: phone, code } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(typeof r.json.token, 'string');
+  const sess = await call('GET', '/get-session', { jar: jar2 });
+  assert.equal(sess.json.user.email, email);
+  // three wrong codes invalidate the code
+  code = await sendCode();
+  const wrong = code === '000000' ? '111111' : '000000';
+  for (let i = 0; i < 3; i++) {
+    r = await call('POST', '/phone-number/verify', { body: { phoneNumber: phone, code: wrong } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.code, 'INVALID_OTP');
+  }
+  r = await call('POST', '/phone-number/verify', { body: { phoneNumber: phone, code } });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.code, 'TOO_MANY_ATTEMPTS');
+  // phone_number.verified, through the outbox
+  let d = null;
+  for (let i = 0; i < 100 && !d; i++) { await sleep(100); d = take('phone_number.verified'); }
+  assert.ok(d, 'phone_number.verified delivered within 10 s');
+  checkEnvelope(d, 'phone_number.verified');
+  assert.equal(d.body.user.phone_number, phone);
+  assert.equal(d.body.user.phone_number_verified, true);
+  assert.equal(d.body.user.email, email);
+  sql(`UPDATE neon_auth.project_config SET plugin_configs = plugin_configs - 'phone-number'`);
+});
