@@ -27,6 +27,7 @@
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -366,6 +367,7 @@ api_admin_create_user(struct request *r, const char *actor,
 		{ "updatedAt", offsetof(struct store_admin_new, updated_at) },
 	};
 	struct store_admin_new	 nu;
+	struct signup_new	 su;
 	json_object		*v;
 	const char		*email;
 	char			*hash = NULL;
@@ -402,6 +404,16 @@ api_admin_create_user(struct request *r, const char *actor,
 	nu.password_hash = hash;
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
+	su.email = email;
+	su.name = in->name;
+	su.image = nu.image;
+	su.email_verified = nu.email_verified != NULL &&
+	    strcmp(nu.email_verified, "true") == 0;
+	su.provider = "admin";
+	if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+		store_rollback(r->db);
+		return (e);
+	}
 	rc = store_admin_create(r->db, r->a, &nu, out);
 	if (rc == STORE_ADMIN_TAKEN) {
 		store_rollback(r->db);

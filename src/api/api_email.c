@@ -10,6 +10,7 @@
 #include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "auth/verify.h"
 #include "auth/webhook.h"
 #include "http/body.h"
@@ -76,6 +77,7 @@ sign_up(struct request *r, void *inp)
 	const struct branchcfg	*c = r->bcfg;
 	struct sign_up_in	*in = inp;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	const char		*email;
 	char			*hash;
 	int			 rc;
@@ -97,15 +99,17 @@ sign_up(struct request *r, void *inp)
 		return (e);
 	sn = session_new(r, !in->remember);
 	memset(&a, 0, sizeof(a));
-	/* the user.before_create webhook, fail-closed (auth/webhook.h) */
-	a.u.name = in->name;
-	a.u.email = email;
-	a.u.image = in->image;
-	if ((e = webhook_before_create(r, &a.u, "credential")) != ERR_NONE)
-		return (e);
-	memset(&a, 0, sizeof(a));
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_USER));
+	su.email = email;
+	su.name = in->name;
+	su.image = in->image;
+	su.email_verified = 0;
+	su.provider = "credential";
+	if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+		store_rollback(r->db);
+		return (e);
+	}
 	rc = store_sign_up(r->db, r->a, in->name, email, in->image, hash,
 	    admin_settings(c)->default_role,
 	    c->require_email_verification ? NULL : &sn, &a.u, &a.s);
@@ -271,5 +275,6 @@ static const struct route routes[] = {
 	{ NULL, NULL, NULL, NULL, NULL, SESS_NONE, RL_BRANCH, 0, NULL }
 };
 
+/* settings.sign_up (auth/signup.c) is registered with this group */
 const struct api_group api_email_group = { "email-and-password", routes,
-    NULL, NULL };
+    NULL, &signup_settings_group };

@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
+#include "auth/webhook.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -223,6 +226,7 @@ magic_link_verify(struct request *r, void *in)
 	struct verification_rec	 vr;
 	struct verify_urls	 u;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	struct auth		 a;
 	const char		*token, *qcb, *qerr, *qnew, *email, *name;
 	const char		*hash, *id;
@@ -266,10 +270,31 @@ magic_link_verify(struct request *r, void *in)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0 && ml_settings(r->bcfg)->disable_sign_up)
 		return (fail(r, &u, "new_user_signup_disabled"));
+	/*
+	 * the admin plugin's session hook: a banned user gets no session,
+	 * 403 BANNED_USER as JSON even with a callbackURL (Better Auth 1.7.25
+	 * throws from createSession)
+	 */
+	if (rc == 1 && (e = admin_ban_check(r, &a.u, ERR_INTERNAL_EMPTY)) !=
+	    ERR_NONE)
+		return (e);
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0) {
+		su.email = email;
+		su.name = name;
+		su.image = NULL;
+		su.email_verified = 1;
+		su.provider = "magic-link";
+		if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+			store_rollback(r->db);
+			/* the refusal's code on the error callback */
+			if (e == ERR_DATABASE_UNAVAILABLE ||
+			    err_info(e)->code == NULL)
+				return (e);
+			return (fail(r, &u, err_info(e)->code));
+		}
 		rc = store_user_create_verified(r->db, r->a, email,
 		    name ? name : "", NULL, &a.u);
 		if (rc != 1) {
@@ -281,6 +306,14 @@ magic_link_verify(struct request *r, void *in)
 		if (audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 		    "{\"provider\":\"magic-link\"}") == -1)
 			rc = -1;
+		if (rc == 1) {
+			struct webhook_user	 wu;
+
+			webhook_user_of(&wu, &a.u);
+			if (webhook_queue(r, "user.created", &wu,
+			    "magic-link") == -1)
+				rc = -1;
+		}
 	} else if (!a.u.email_verified) {
 		rc = store_user_revoke_unproven(r->db, r->a, a.u.id, &a.u);
 		if (rc == 0) {

@@ -293,6 +293,7 @@ sign_in_social(struct request *r, void *inp)
 	char			*url;
 	enum err		 e;
 	int			 is_new, dberr;
+	enum err		 refused;
 
 	if ((e = provider_for(r, in->provider, &p)) != ERR_NONE)
 		return (e);
@@ -302,7 +303,9 @@ sign_in_social(struct request *r, void *inp)
 			return (e);
 		t.refresh_token = NULL;	/* the account keeps what Better Auth keeps */
 		fail = oauth_sign_in_user(r, &p, &u, &t, p.cfg->disable_sign_up &&
-		    !in->s.request_sign_up, &a, &is_new, &dberr);
+		    !in->s.request_sign_up, &a, &is_new, &dberr, &refused);
+		if (fail != NULL && strcmp(fail, OAUTH_SIGN_UP_REFUSED) == 0)
+			return (refused);
 		if (fail != NULL && dberr) {
 			e = err_db(r, r->db, ERR_OAUTH_LINK_ERROR);
 			return (e == ERR_OAUTH_LINK_ERROR ? err_msg(r, e, fail) :

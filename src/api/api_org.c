@@ -27,10 +27,13 @@
 
 #include "api/route.h"
 #include "auth/audit.h"
+#include "auth/email.h"
 #include "auth/org_access.h"
 #include "auth/session.h"
 #include "http/body.h"
+#include "http/branch.h"
 #include "http/branchcfg.h"
+#include "http/origin.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -852,12 +855,67 @@ parse_invite(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
-static void
-invitation_mail(struct request *r)
+/*
+ * The app's origin for the invitation link: the invite-member request's
+ * Origin when it is trusted (the app that calls), else the branch's first
+ * trusted origin, else the Auth URL's origin.
+ */
+static const char *
+app_origin(struct request *r)
 {
-	if (org_settings(r->bcfg)->send_invitation_email)
-		log_info("route=%s branch setting send_invitation_email: not "
-		    "sent (no mail delivery in this build)", r->route_name);
+	const char	*o = request_header(r, "HTTP_ORIGIN");
+	json_object	*to = r->bcfg->trusted_origins, *e;
+	size_t		 i;
+
+	if (o != NULL && *o != '\0' && strcmp(o, "null") != 0 &&
+	    origin_trusted(r, o, 0))
+		return (o);
+	for (i = 0; to != NULL && i < json_object_array_length(to); i++) {
+		e = json_object_array_get_idx(to, i);
+		/* an exact origin, not a wildcard pattern */
+		if (json_object_is_type(e, json_type_string) &&
+		    strchr(json_object_get_string(e), '*') == NULL &&
+		    strncmp(json_object_get_string(e), "http", 4) == 0)
+			return (json_object_get_string(e));
+	}
+	return (r->branch->origin);
+}
+
+/*
+ * sendInvitationEmail (plugin_configs.organization.send_invitation_email):
+ * the "invitation" mail with Neon's accept link on the app,
+ * <app>/auth/accept-invitation?invitationId=<id> (neon.md §10).  -1 when
+ * it could not be queued: the endpoint fails as Better Auth's does when
+ * its sender throws (the invitation stays).
+ */
+static int
+invitation_mail(struct request *r, const struct invitation_rec *inv,
+    const struct org_rec *o)
+{
+	struct email_vars	 v;
+	const char		*app;
+	size_t			 n;
+
+	if (!org_settings(r->bcfg)->send_invitation_email)
+		return (0);
+	if (!email_enabled(r)) {
+		log_info("route=%s send_invitation_email: the branch has no "
+		    "mail transport, not sent", r->route_name);
+		return (0);
+	}
+	app = app_origin(r);
+	n = strlen(app);
+	while (n > 0 && app[n - 1] == '/')
+		n--;
+	memset(&v, 0, sizeof(v));
+	v.url = arena_printf(r->a, "%.*s/auth/accept-invitation?"
+	    "invitationId=%s", (int)n, app, url_encode(r->a, inv->id));
+	v.organization_name = o->name;
+	v.inviter_name = r->auth->u.name != NULL && *r->auth->u.name != '\0' ?
+	    r->auth->u.name : r->auth->u.email;
+	v.role = inv->role;
+	v.expires_s = r->bcfg->lt_invitation;
+	return (email_send(r, MAIL_INVITATION, inv->email, &v));
 }
 
 static enum err
@@ -927,7 +985,8 @@ invite(struct request *r, void *inp)
 			return (e);
 		if (rc == 0)
 			return (ERR_INVITATION_NOT_FOUND);
-		invitation_mail(r);
+		if (invitation_mail(r, &inv, &o) == -1)
+			return (ERR_INTERNAL_EMPTY);
 		return (reply_invitation(r, &inv));
 	}
 	if ((e = tx_begin(r)) != ERR_NONE)
@@ -956,7 +1015,8 @@ invite(struct request *r, void *inp)
 		return (tx_end(r, DBERR(r)));
 	if ((e = tx_end(r, ERR_NONE)) != ERR_NONE)
 		return (e);
-	invitation_mail(r);
+	if (invitation_mail(r, &inv, &o) == -1)
+		return (ERR_INTERNAL_EMPTY);
 	return (reply_invitation(r, &inv));
 }
 

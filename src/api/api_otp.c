@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "auth/verify.h"
+#include "auth/webhook.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -216,7 +219,7 @@ verify_email_otp(struct request *r, void *inp)
 	struct session_new	 sn;
 	struct user_rec		 u;
 	struct auth		 a, cur;
-	int			 rc, auto_in, found;
+	int			 rc, auto_in, found, banned;
 	enum err		 e;
 
 	if (!body_email_ok(email))
@@ -229,6 +232,16 @@ verify_email_otp(struct request *r, void *inp)
 	if (rc == 0)
 		return (ERR_USER_NOT_FOUND);
 	auto_in = r->bcfg->auto_sign_in_after_verification;
+	/* a banned user's address is verified, but it gets no session */
+	banned = 0;
+	if (auto_in) {
+		e = admin_ban_check(r, &u, ERR_FAILED_TO_CREATE_SESSION);
+		if (e == ERR_BANNED_USER) {
+			banned = 1;
+			auto_in = 0;
+		} else if (e != ERR_NONE)
+			return (e);
+	}
 	memset(&a, 0, sizeof(a));
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_UPDATE_USER));
@@ -247,6 +260,8 @@ verify_email_otp(struct request *r, void *inp)
 		store_rollback(r->db);
 		return (e);
 	}
+	if (banned)
+		return (ERR_BANNED_USER);
 	if (auto_in) {
 		session_set_cookie(r, &a, 0);
 		reply_status_token_user(r, "\"status\":true", a.s.token, &a.u);
@@ -284,6 +299,7 @@ sign_in_email_otp(struct request *r, void *inp)
 	struct otp_in		*in = inp;
 	const char		*email = text_lower(r->a, in->email), *hash;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	struct auth		 a;
 	int			 rc, created = 0;
 	enum err		 e;
@@ -296,11 +312,24 @@ sign_in_email_otp(struct request *r, void *inp)
 		return (err_db(r, r->db, ERR_INTERNAL_EMPTY));
 	if (rc == 0 && r->bcfg->disable_sign_up)
 		return (ERR_INVALID_OTP);
+	/* the admin plugin's session hook: a banned user gets no session */
+	if (rc == 1 && (e = admin_ban_check(r, &a.u,
+	    ERR_FAILED_TO_CREATE_SESSION)) != ERR_NONE)
+		return (e);
 	sn = session_new(r, 0);
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_CREATE_SESSION));
 	if (rc == 0) {
 		/* the code proved the address: a verified user, no password */
+		su.email = email;
+		su.name = in->name;
+		su.image = in->image;
+		su.email_verified = 1;
+		su.provider = "email-otp";
+		if ((e = signup_check(r, r->db, &su)) != ERR_NONE) {
+			store_rollback(r->db);
+			return (e);
+		}
 		rc = store_user_create_verified(r->db, r->a, email,
 		    in->name ? in->name : "", in->image, &a.u);
 		created = rc == 1;
@@ -309,6 +338,14 @@ sign_in_email_otp(struct request *r, void *inp)
 		if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL,
 		    ERR_NONE, "{\"provider\":\"email-otp\"}") == -1)
 			rc = -1;
+		if (rc == 1) {
+			struct webhook_user	 wu;
+
+			webhook_user_of(&wu, &a.u);
+			if (webhook_queue(r, "user.created", &wu,
+			    "email-otp") == -1)
+				rc = -1;
+		}
 	} else if (!a.u.email_verified)
 		rc = store_user_revoke_unproven(r->db, r->a, a.u.id, &a.u);
 	if (rc == 1 && store_session_create(r->db, r->a, a.u.id, &sn,

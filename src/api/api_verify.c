@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/route.h"
+#include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
 #include "auth/session.h"
@@ -250,7 +251,7 @@ verify_email(struct request *r, void *in)
 	struct auth		 a, cur;
 	const char		*token, *cb, *hash;
 	char			*issues = NULL;
-	int			 rc, found, new_session;
+	int			 rc, found, new_session, banned;
 	enum err		 e;
 
 	(void)in;
@@ -285,6 +286,19 @@ verify_email(struct request *r, void *in)
 			return (e);
 		new_session = !found || strcmp(cur.u.email, c.email) != 0;
 	}
+	/*
+	 * the admin plugin's session hook: a banned user's address is
+	 * verified, but it gets no session (BANNED_USER)
+	 */
+	banned = 0;
+	if (new_session) {
+		e = admin_ban_check(r, &u, ERR_FAILED_TO_CREATE_SESSION);
+		if (e == ERR_BANNED_USER) {
+			banned = 1;
+			new_session = 0;
+		} else if (e != ERR_NONE)
+			return (e);
+	}
 	memset(&a, 0, sizeof(a));
 	if (store_begin(r->db) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_UPDATE_USER));
@@ -304,6 +318,8 @@ verify_email(struct request *r, void *in)
 		store_rollback(r->db);
 		return (e);
 	}
+	if (banned)	/* JSON even with a callbackURL, as Better Auth */
+		return (ERR_BANNED_USER);
 	if (new_session)
 		session_set_cookie(r, &a, 0);
 	else if (r->bcfg->auto_sign_in_after_verification && found) {

@@ -24,6 +24,7 @@
 #include "auth/audit.h"
 #include "auth/oauth.h"
 #include "auth/session.h"
+#include "auth/signup.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
@@ -1288,17 +1289,20 @@ provider_detail(struct request *r, const struct oauth_prov *p)
 const char *
 oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
     const struct oauth_user *pu, const struct oauth_tokens *t,
-    int disable_sign_up, struct auth *a, int *is_new, int *dberr)
+    int disable_sign_up, struct auth *a, int *is_new, int *dberr,
+    enum err *refused)
 {
 	const struct branchcfg	*c = r->bcfg;
 	struct account_tokens	 at, upd;
 	struct account_rec	 acc;
 	struct session_new	 sn;
+	struct signup_new	 su;
 	const char		*email, *pw, *fail = NULL;
 	int			 rc, orphan;
 
 	*is_new = 0;
 	*dberr = 0;
+	*refused = ERR_NONE;
 	memset(a, 0, sizeof(*a));
 	email = text_lower(r->a, pu->email);
 	seal_tokens(r, t, &at);
@@ -1353,6 +1357,20 @@ oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 		} else {
 			if (disable_sign_up) {
 				fail = "signup disabled";
+				goto refuse;
+			}
+			su.email = email;
+			su.name = pu->name;
+			su.image = pu->image;
+			su.email_verified = pu->email_verified;
+			su.provider = p->id;
+			if ((*refused = signup_check(r, r->db, &su)) !=
+			    ERR_NONE) {
+				if (*refused == ERR_DATABASE_UNAVAILABLE) {
+					*refused = ERR_NONE;
+					goto dbfail;
+				}
+				fail = OAUTH_SIGN_UP_REFUSED;
 				goto refuse;
 			}
 			rc = store_social_sign_up(r->db, r->a, pu->name ?
@@ -1509,6 +1527,7 @@ oauth_callback(struct request *r, const char *id, const struct oauth_cb *cb)
 	char			*sv;
 	int64_t			 exp;
 	int			 rc, is_new, dberr, found;
+	enum err		 refused;
 
 	if (cb->state == NULL || *cb->state == '\0') {
 		fail_to(r, defurl, "state_not_found", NULL);
@@ -1624,7 +1643,16 @@ oauth_callback(struct request *r, const char *id, const struct oauth_cb *cb)
 		return;
 	}
 	fail = oauth_sign_in_user(r, &p, &pu, &t, p.cfg->disable_sign_up &&
-	    !oauth_jbool(st, "requestSignUp"), &a, &is_new, &dberr);
+	    !oauth_jbool(st, "requestSignUp"), &a, &is_new, &dberr,
+	    &refused);
+	if (fail != NULL && strcmp(fail, OAUTH_SIGN_UP_REFUSED) == 0) {
+		/* as an APIError: ?error=<code>&error_description= */
+		fail_to(r, errurl, err_info(refused)->code != NULL ?
+		    err_info(refused)->code : "unable_to_create_user",
+		    r->err_message != NULL ? r->err_message :
+		    err_info(refused)->message);
+		return;
+	}
 	if (fail != NULL && strcmp(fail, OAUTH_BANNED_USER) == 0) {
 		/* an APIError with a code: ?error=<code>&error_description= */
 		fail_to(r, errurl, fail, err_info(ERR_BANNED_USER)->message);

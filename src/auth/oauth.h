@@ -148,9 +148,15 @@ void	 oauth_callback(struct request *r, const char *id,
  * the user: BANNED_USER); *dberr set when a statement failed.
  */
 #define OAUTH_BANNED_USER	"BANNED_USER"
+/*
+ * OAUTH_SIGN_UP_REFUSED: signup_check (auth/signup.h) refused the new
+ * user; *refused is its error (SIGN_UP_EMAIL_DOMAIN_NOT_ALLOWED, ...).
+ */
+#define OAUTH_SIGN_UP_REFUSED	"SIGN_UP_REFUSED"
 const char *oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 	    const struct oauth_user *u, const struct oauth_tokens *t,
-	    int disable_sign_up, struct auth *a, int *is_new, int *dberr);
+	    int disable_sign_up, struct auth *a, int *is_new, int *dberr,
+	    enum err *refused);
 
 /*
  * oauth_exchange_code / oauth_refresh: the token endpoint with the

@@ -8,6 +8,15 @@
  * origin; exp = iat + the branch's jwt ttl.  The anonymous token carries
  * {role:"anonymous", iat, exp, iss, aud} and no sub.
  *
+ * Custom claims (README "Custom JWT claims"): when settings.jwt
+ * claims_function names a function of the branch's database, it is called
+ * as fn(user_id, claims) with the claims above and returns a jsonb object
+ * whose members are set over them.  It may add or change any claim but
+ * sub, iss, aud, exp and iat: a result that gives one of those another
+ * value (or is not an object, or is over 4 KB, or raises) fails closed:
+ * no token, JWT_CLAIMS_FAILED.  The result is signed into the session JWT
+ * and cached with it (the function's name is part of the key).
+ *
  * Session JWTs are cached per worker (a small direct-mapped table) under
  * a key made of the branch, every user field that goes into the claims,
  * the session id, updatedAt and active organization, the signing kid and
@@ -30,12 +39,14 @@
 #include "lib/jwt.h"
 #include "lib/log.h"
 #include "store/db.h"
+#include "store/store_hooks.h"
 #include "store/store_jwks.h"
 #include "store/store_org.h"
 
 #define JWT_CACHE_SLOTS		256	/* power of two */
 #define JWT_CACHE_MARGIN_S	60	/* stop reusing this close to exp */
 #define JWT_DEFAULT_TTL		900
+#define JWT_CLAIMS_MAX		4096	/* the function's result, bytes */
 
 struct jwt_cache_ent {
 	char	*key;
@@ -120,17 +131,83 @@ org_claim(struct request *r, const struct auth *a, json_object **out)
 }
 
 /*
+ * custom_claims: the branch's claims function over p (see the top of the
+ * file).  0, or -1 with the answer in *why.
+ */
+static int
+custom_claims(struct request *r, const struct auth *a, json_object *p,
+    enum err *why)
+{
+	static const char *const fixed[] = { "sub", "iss", "aud", "exp",
+		"iat", NULL };
+	const char		*fn = r->bcfg->jwt_claims_fn, *out;
+	const struct db_error	*de;
+	json_object		*o, *mine;
+	json_object_iter	 it;
+	size_t			 i;
+
+	*why = ERR_JWT_CLAIMS_FAILED;
+	if (!store_hooks_name_ok(fn)) {
+		log_warnx("branch %s: settings.jwt.claims_function is not a "
+		    "function name: no token", r->branch->name);
+		return (-1);
+	}
+	if (store_hooks_jwt_claims(r->db, r->a, fn, a->u.id,
+	    json_dump(r->a, p), &out) == -1) {
+		de = db_last_error(r->db);
+		if (de->kind == DB_ERR_UNAVAILABLE)
+			*why = err_db(r, r->db, ERR_JWT_CLAIMS_FAILED);
+		else
+			log_warnx("branch %s: claims function %s failed: "
+			    "sqlstate %s", r->branch->name, fn, de->sqlstate);
+		return (-1);
+	}
+	if (out == NULL)	/* NULL: nothing to add */
+		return (0);
+	o = strlen(out) <= JWT_CLAIMS_MAX ? json_parse(out, strlen(out),
+	    NULL) : NULL;
+	if (o != NULL)
+		json_own(r->a, o);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		log_warnx("branch %s: claims function %s: not a JSON object "
+		    "of at most %d bytes", r->branch->name, fn,
+		    JWT_CLAIMS_MAX);
+		return (-1);
+	}
+	json_object_object_foreachC(o, it) {
+		for (i = 0; fixed[i] != NULL; i++)
+			if (strcmp(it.key, fixed[i]) == 0)
+				break;
+		if (fixed[i] == NULL) {
+			json_object_object_add(p, it.key,
+			    json_object_get(it.val));
+			continue;
+		}
+		/* the same value is fine (claims || '{...}') */
+		if (!json_object_object_get_ex(p, it.key, &mine) ||
+		    !json_object_equal(mine, it.val)) {
+			log_warnx("branch %s: claims function %s changed "
+			    "\"%s\": no token", r->branch->name, fn, it.key);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * session_payload: the claims of a session JWT as JSON text in r->a
- * (neon.md §7.2).  NULL on a database error (org lookup).
+ * (neon.md §7.2).  NULL on failure: *why is ERR_NONE after a database
+ * error (org lookup), else the answer (the claims function failed).
  */
 static char *
 session_payload(struct request *r, const struct auth *a, int64_t iat,
-    int64_t exp)
+    int64_t exp, enum err *why)
 {
 	const struct user_rec	*u = &a->u;
 	json_object		*p, *org;
 	char			*text;
 
+	*why = ERR_NONE;
 	if (org_claim(r, a, &org) == -1)
 		return (NULL);
 	p = json_object_new_object();
@@ -154,6 +231,11 @@ session_payload(struct request *r, const struct auth *a, int64_t iat,
 	json_object_object_add(p, "exp", json_object_new_int64(exp));
 	add_nstr(p, "iss", r->branch->origin);
 	add_nstr(p, "aud", r->branch->origin);
+	if (r->bcfg->jwt_claims_fn[0] != '\0' &&
+	    custom_claims(r, a, p, why) == -1) {
+		json_object_put(p);
+		return (NULL);
+	}
 	text = json_dump(r->a, p);
 	json_object_put(p);
 	return (text);
@@ -197,6 +279,7 @@ cache_key(struct request *r, const struct auth *a, const char *kid, int ttl,
 	key_part(r->a, &buf, &len, &cap, r->branch->name);
 	key_part(r->a, &buf, &len, &cap, r->branch->origin);
 	key_part(r->a, &buf, &len, &cap, kid);
+	key_part(r->a, &buf, &len, &cap, r->bcfg->jwt_claims_fn);
 	(void)snprintf(num, sizeof(num), "%d/%d/%d/%d", ttl, u->email_verified,
 	    u->banned, org_settings(r->bcfg)->enabled);
 	key_part(r->a, &buf, &len, &cap, num);
@@ -265,11 +348,12 @@ cache_put(const char *key, size_t len, const char *token, int64_t exp)
  * session_jwt: the JWT for a session, from the cache unless the cached one
  * is near its end (the key covers every claim, the key id and the ttl).
  * In r->a; NULL on failure with the error in *err (STORE_JWKS_DB when the
- * org lookup failed).
+ * org lookup failed) or, when the claims function failed, the answer in
+ * *why (else ERR_NONE).
  */
 static char *
 session_jwt(struct request *r, const struct auth *a,
-    enum store_jwks_err *err)
+    enum store_jwks_err *err, enum err *why)
 {
 	const struct jwt_key	*k;
 	const char		*hit;
@@ -279,6 +363,7 @@ session_jwt(struct request *r, const struct auth *a,
 	int			 ttl = branch_ttl(r);
 
 	*err = STORE_JWKS_OK;
+	*why = ERR_NONE;
 	if ((k = signing_key(r, now, err)) == NULL)
 		return (NULL);
 	key = cache_key(r, a, jwt_key_kid(k), ttl, &keylen);
@@ -286,7 +371,7 @@ session_jwt(struct request *r, const struct auth *a,
 	if ((hit = cache_get(key, keylen, iat)) != NULL)
 		return (arena_strdup(r->a, hit));
 	exp = iat + ttl;
-	if ((payload = session_payload(r, a, iat, exp)) == NULL) {
+	if ((payload = session_payload(r, a, iat, exp, why)) == NULL) {
 		*err = STORE_JWKS_DB;
 		return (NULL);
 	}
@@ -304,9 +389,10 @@ enum err
 token_session(struct request *r, const struct auth *a, char **out)
 {
 	enum store_jwks_err	 err;
+	enum err		 why;
 
-	if ((*out = session_jwt(r, a, &err)) == NULL)
-		return (key_failure(r, err));
+	if ((*out = session_jwt(r, a, &err, &why)) == NULL)
+		return (why != ERR_NONE ? why : key_failure(r, err));
 	return (ERR_NONE);
 }
 
@@ -314,11 +400,15 @@ void
 token_attach(struct request *r, const struct auth *a)
 {
 	enum store_jwks_err	 err;
+	enum err		 why;
 	char			*tok;
 
 	if (r->db == NULL || r->bcfg == NULL || r->branch == NULL)
 		return;
-	if ((tok = session_jwt(r, a, &err)) == NULL) {
+	if ((tok = session_jwt(r, a, &err, &why)) == NULL) {
+		/* why set: fail closed, no token (custom_claims logged it) */
+		if (why != ERR_NONE)
+			return;
 		if (err == STORE_JWKS_DB)
 			log_warnx("branch %s: set-auth-jwt left out: %s",
 			    r->branch->name, db_last_error(r->db)->message);

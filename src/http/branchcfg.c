@@ -18,6 +18,7 @@
 #include "http/request.h"
 #include "http/revoke.h"
 #include "store/store_jwks.h"
+#include "store/store_hooks.h"
 #include "lib/clock.h"
 #include "lib/mail.h"
 #include "lib/smtp.h"
@@ -93,7 +94,9 @@ get_str(json_object *o, const char *k, const char *def, char *out,
  * The keys of `settings` (DESIGN.md "Branch settings"): type, default and
  * accepted range, used both to read a row and to check `config set`.
  */
-enum spec_type { S_BOOL, S_INT, S_STR };
+enum spec_type { S_BOOL, S_INT, S_STR,
+	S_FUNC,	/* "" or a function name (store_hooks_name_ok) */
+};
 
 struct setting_spec {
 	const char		*group;		/* NULL: top-level key */
@@ -145,6 +148,8 @@ static const struct setting_spec specs[] = {
 	{ "rate_limit", "storage", S_STR, 0, 0, 0, "memory", storage_choices },
 	{ "jwt", "alg", S_STR, 0, 0, 0, "EdDSA", alg_choices },
 	{ "jwt", "ttl", S_INT, 900, 10, DAYS(30), NULL, NULL },
+	/* the branch's custom claims function (README "Custom JWT claims") */
+	{ "jwt", "claims_function", S_FUNC, 0, 0, 0, "", NULL },
 	{ "lifetimes", "verification_link", S_INT, 900, 60, DAYS(30), NULL,
 	    NULL },
 	{ "lifetimes", "reset_link", S_INT, 900, 60, DAYS(30), NULL, NULL },
@@ -252,6 +257,14 @@ spec_check(struct arena *a, const struct setting_spec *sp, json_object *v)
 				return (NULL);
 		return (arena_printf(a, "must be one of %s",
 		    choice_list(a, sp->choices)));
+	case S_FUNC:
+		if (!json_object_is_type(v, json_type_string))
+			return ("must be a string");
+		if (*json_object_get_string(v) != '\0' &&
+		    !store_hooks_name_ok(json_object_get_string(v)))
+			return ("must be a schema-qualified function name in "
+			    "lower case (\"app.jwt_claims\"), or \"\"");
+		return (NULL);
 	}
 	return (NULL);
 }
@@ -665,6 +678,9 @@ branchcfg_parse(struct branchcfg *c, json_object *row)
 	c->rl_max = (int)s_int(st, "rate_limit", "max");
 	s_str(st, "jwt", "alg", c->jwt_alg, sizeof(c->jwt_alg));
 	c->jwt_ttl = (int)s_int(st, "jwt", "ttl");
+	/* kept as written: an invalid name fails closed where it is called */
+	s_str(st, "jwt", "claims_function", c->jwt_claims_fn,
+	    sizeof(c->jwt_claims_fn));
 	c->lt_verification_link = (int)s_int(st, "lifetimes",
 	    "verification_link");
 	c->lt_reset_link = (int)s_int(st, "lifetimes", "reset_link");

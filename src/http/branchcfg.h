@@ -148,6 +148,7 @@ struct branchcfg {
 	/* settings.jwt */
 	char		 jwt_alg[8];
 	int		 jwt_ttl;
+	char		 jwt_claims_fn[128];	/* "" = none */
 	/* settings.lifetimes */
 	int		 lt_verification_link;
 	int		 lt_reset_link;
