@@ -182,6 +182,22 @@ test('user.before_create: allowed:true lets the sign-up through; allowed:false r
   assert.equal(r.status, 403);
   assert.deepEqual(r.json, { message: 'No sign-ups from this domain', code: 'DOMAIN_BLOCKED' });
   assert.equal(sql(`SELECT count(*) FROM neon_auth."user" WHERE email = '${refused}'`), '0');
+
+  // the same gate on a new address's email-OTP sign-in (the code by send.otp)
+  subscribe(['user.before_create', 'send.otp']);
+  deliveries.length = 0; script = ['ok', { allowed: false, error_code: 'OTP_SIGN_UP_CLOSED', error_message: 'Closed' }];
+  const otpUser = uniqueEmail('wh-bc-otp');
+  r = await call('POST', '/email-otp/send-verification-otp', { body: { email: otpUser, type: 'sign-in' } });
+  assert.equal(r.status, 200);
+  const code = take('send.otp').body.event_data.otp_code;
+  r = await call('POST', '/sign-in/email-otp', { body: { email: otpUser, otp: code } });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.json, { message: 'Closed', code: 'OTP_SIGN_UP_CLOSED' });
+  const bc = take('user.before_create');
+  checkEnvelope(bc, 'user.before_create');
+  assert.equal(bc.body.event_data.auth_provider, 'email-otp');
+  assert.equal(bc.body.user.email_verified, true);
+  assert.equal(sql(`SELECT count(*) FROM neon_auth."user" WHERE email = '${otpUser}'`), '0');
 });
 
 test('user.before_create fails closed: a hang past the budget, an oversized reply, a malformed one, 500s', async () => {
