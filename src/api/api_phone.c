@@ -162,7 +162,8 @@ parse_verify(struct request *r, void **inp)
 	return (v_end(&v));
 }
 
-/* {"status":true,"token":…,"user":{…,"phoneNumber","phoneNumberVerified"}} */
+/* {"status":true,"token":…,"user":{…,"phoneNumber",
+ * "phoneNumberVerified"}} */
 static void
 reply_verified(struct request *r, const char *token,
     const struct user_rec *u, const char *phone)
