@@ -283,7 +283,8 @@ webhook_deliver(struct db_conn *db, struct arena *a,
 		    (long long)ts);
 		hdrs[4] = arena_printf(a, "X-Neon-Event-Type: %s", event);
 		hdrs[5] = arena_printf(a, "X-Neon-Event-Id: %s", event_id);
-		hdrs[6] = arena_printf(a, "X-Neon-Delivery-Attempt: %d", n);
+		hdrs[6] = arena_printf(a, "X-Neon-Delivery-Attempt: %d",
+		    t->attempts_before + n);
 		hdrs[7] = "Accept: application/json";
 		hdrs[8] = NULL;
 		memset(&q, 0, sizeof(q));

@@ -46,6 +46,9 @@ struct webhook_target {
 	const char			*jwt_alg;	/* branch's, "" EdDSA */
 	int				 jwt_ttl;
 	int				 allow_loopback;
+	/* a queued event's earlier attempts: X-Neon-Delivery-Attempt
+	 * counts on from there */
+	int				 attempts_before;
 };
 
 /* the outcome of a delivery */

@@ -69,6 +69,7 @@ deliver_row(struct db_conn *db, struct arena *a, const struct branch *b,
 	t.jwt_alg = bc->jwt_alg;
 	t.jwt_ttl = bc->jwt_ttl;
 	t.allow_loopback = cfg->webhook_allow_loopback;
+	t.attempts_before = row->attempts;
 	if (webhook_deliver(db, a, &t, row->event_type, row->id,
 	    row->payload, 1, (int64_t)t.timeout_s * 1000, &res) == 0) {
 		log_info("branch %s: webhook %s id=%s delivered status=%ld "

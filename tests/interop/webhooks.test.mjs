@@ -251,6 +251,28 @@ const cliAsync = (...args) => new Promise((resolve) => {
     resolve({ rc: e ? e.code : 0, out: stdout + stderr }));
 });
 
+test('user.created: a 500 is retried by the webhook sender 10 s later, attempt 2', async () => {
+  subscribe(['user.created']);
+  deliveries.length = 0; script = [500];
+  const email = uniqueEmail('wh-created-retry');
+  const r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'Retry' } });
+  assert.equal(r.status, 200);
+  const got = [];
+  for (let i = 0; i < 250 && got.length < 2; i++) {
+    await sleep(100);
+    const d = take('user.created');
+    if (d) got.push(d);
+  }
+  assert.equal(got.length, 2, 'two attempts within 25 s');
+  checkEnvelope(got[0], 'user.created', 1);
+  checkEnvelope(got[1], 'user.created', 2);
+  assert.equal(got[0].body.event_id, got[1].body.event_id);
+  assert.equal(got[1].body.user.email, email);
+  const row = () => sql(`SELECT attempts || ' ' || (delivered_at IS NOT NULL) FROM neon_auth.webhook_outbox WHERE id = '${got[0].body.event_id}'`);
+  for (let i = 0; i < 30 && row() !== '2 true'; i++) await sleep(100);
+  assert.equal(sql(`SELECT attempts || ' ' || (delivered_at IS NOT NULL) FROM neon_auth.webhook_outbox WHERE id = '${got[0].body.event_id}'`), '2 true');
+});
+
 test('webhooks test BRANCH EVENT sends a signed sample and prints the status', async () => {
   subscribe(['user.created']);
   deliveries.length = 0; script = ['ok'];
