@@ -128,6 +128,14 @@ email_enabled_kind(struct request *r, enum mail_kind kind)
 	return (email_enabled(r));
 }
 
+int
+email_enabled_verify(struct request *r)
+{
+	return (email_enabled_kind(r, r->bcfg != NULL &&
+	    strcmp(r->bcfg->verification_method, "otp") == 0 ? MAIL_OTP :
+	    MAIL_VERIFICATION));
+}
+
 /* the branch's template field for kind, or the built-in one */
 static const char *
 template_field(struct request *r, enum mail_kind k, const char *field,

@@ -40,6 +40,11 @@ int	 email_enabled(struct request *r);
  */
 int	 email_enabled_kind(struct request *r, enum mail_kind kind);
 /*
+ * email_enabled_verify: the same for the branch's email verification
+ * (a code when its method is "otp", else a link), what verify_send sends.
+ */
+int	 email_enabled_verify(struct request *r);
+/*
  * email_send: render kind for `to` and queue it; a code or a magic link
  * of a branch that subscribes to send.otp / send.magic_link goes to
  * the webhook instead, inline, and no mail is written.  0 once it is on disk,

@@ -131,6 +131,26 @@ test('send.otp: the sign-in code goes to the webhook, signed, and no mail is que
   assert.equal(r.data.user.email, email);
 });
 
+test('send.otp without any mail transport: the sign-up verification code comes by the webhook and verifies', async () => {
+  sql(`UPDATE neon_auth.project_config SET email_provider = NULL, email_and_password = email_and_password || '{"require_email_verification":true,"email_verification_method":"otp"}'::jsonb`);
+  subscribe(['send.otp']);
+  deliveries.length = 0; script = [];
+  try {
+    const email = uniqueEmail('wh-verify');
+    let r = await call('POST', '/sign-up/email', { body: { email, password: 'correct-horse-battery', name: 'Verify' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.token, null);
+    const d = take('send.otp');
+    assert.ok(d, 'the verification code went to the webhook');
+    checkEnvelope(d, 'send.otp');
+    assert.equal(d.body.event_data.otp_type, 'email-verification');
+    assert.equal(d.body.user.email, email);
+    r = await call('POST', '/email-otp/verify-email', { body: { email, otp: d.body.event_data.otp_code } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.user.emailVerified, true);
+  } finally { resetSettings(); }
+});
+
 test('send.otp: 500 then 200 is retried, attempt numbers 1 and 2, each signed afresh', async () => {
   subscribe(['send.otp']);
   deliveries.length = 0; script = [500, 'ok'];
