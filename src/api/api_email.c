@@ -12,6 +12,7 @@
 #include "auth/session.h"
 #include "auth/signup.h"
 #include "auth/verify.h"
+#include "auth/webhook.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -115,6 +116,13 @@ sign_up(struct request *r, void *inp)
 	if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 	    "{\"provider\":\"credential\"}") == -1)
 		rc = -1;
+	if (rc == 1) {
+		struct webhook_user	 wu;
+
+		webhook_user_of(&wu, &a.u);
+		if (webhook_queue(r, "user.created", &wu, "credential") == -1)
+			rc = -1;
+	}
 	if (rc == -1) {
 		e = err_db(r, r->db, ERR_FAILED_TO_CREATE_USER);
 		store_rollback(r->db);
@@ -147,7 +155,7 @@ sign_up(struct request *r, void *inp)
 	log_info("route=sign-up/email user=%s created", a.u.id);
 	/* sendOnSignUp ?? requireEmailVerification (protocol.md §1.1 step 7) */
 	if ((c->send_verification_email_on_sign_up ||
-	    c->require_email_verification) && email_enabled(r) &&
+	    c->require_email_verification) && email_enabled_verify(r) &&
 	    verify_send(r, &a.u, NULL, in->callback) == -1)
 		log_warnx("route=sign-up/email the verification was not queued");
 	if (c->require_email_verification) {
@@ -222,7 +230,8 @@ sign_in(struct request *r, void *inp)
 		return (sign_in_failed(r, rc == 1 ? a.u.id : NULL,
 		    ERR_INVALID_EMAIL_OR_PASSWORD));
 	if (c->require_email_verification && !a.u.email_verified) {
-		if (c->send_verification_email_on_sign_in && email_enabled(r) &&
+		if (c->send_verification_email_on_sign_in &&
+		    email_enabled_verify(r) &&
 		    verify_send(r, &a.u, NULL, in->callback) == -1)
 			log_warnx("route=sign-in/email the verification was not "
 			    "queued");

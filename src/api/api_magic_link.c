@@ -14,6 +14,7 @@
 #include "auth/admin.h"
 #include "auth/audit.h"
 #include "auth/email.h"
+#include "auth/webhook.h"
 #include "auth/session.h"
 #include "auth/signup.h"
 #include "http/body.h"
@@ -126,7 +127,7 @@ sign_in_magic_link(struct request *r, void *inp)
 	struct jbuf		 b;
 	char			*token, *url;
 
-	if (!email_enabled(r)) {
+	if (!email_enabled_kind(r, MAIL_MAGIC_LINK)) {
 		reply_empty(r, 404);
 		return (ERR_NONE);
 	}
@@ -156,6 +157,7 @@ sign_in_magic_link(struct request *r, void *inp)
 		url = url_search_set(r->a, url, "errorCallbackURL", in->err_cb);
 	memset(&v, 0, sizeof(v));
 	v.url = url;
+	v.token = token;
 	v.expires_s = ml_settings(r->bcfg)->expires_s;
 	/* the sender's failure is the endpoint's (Better Auth awaits it) */
 	if (email_send(r, MAIL_MAGIC_LINK, in->email, &v) == -1)
@@ -244,7 +246,7 @@ magic_link_verify(struct request *r, void *in)
 	    (qnew && *qnew && !origin_trusted(r, qnew, 1)) ||
 	    (qerr && *qerr && !origin_trusted(r, qerr, 1)))
 		return (ERR_INVALID_CALLBACK_URL);
-	if (!email_enabled(r)) {
+	if (!email_enabled_kind(r, MAIL_MAGIC_LINK)) {
 		reply_empty(r, 404);
 		return (ERR_NONE);
 	}
@@ -309,6 +311,14 @@ magic_link_verify(struct request *r, void *in)
 		if (audit_event(r, "sign_up", a.u.id, NULL, ERR_NONE,
 		    "{\"provider\":\"magic-link\"}") == -1)
 			rc = -1;
+		if (rc == 1) {
+			struct webhook_user	 wu;
+
+			webhook_user_of(&wu, &a.u);
+			if (webhook_queue(r, "user.created", &wu,
+			    "magic-link") == -1)
+				rc = -1;
+		}
 	} else if (!a.u.email_verified) {
 		rc = store_user_revoke_unproven(r->db, r->a, a.u.id, &a.u);
 		if (rc == 0) {

@@ -27,7 +27,9 @@
 "\"updatedAt\":{\"type\":\"string\",\"format\":\"date-time\"}," \
 "\"role\":{\"type\":[\"string\",\"null\"]},\"banned\":{\"type\":[\"boolean\",\"null\"]}," \
 "\"banReason\":{\"type\":[\"string\",\"null\"]}," \
-"\"banExpires\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}}," \
+"\"banExpires\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}," \
+"\"phoneNumber\":{\"type\":[\"string\",\"null\"]}," \
+"\"phoneNumberVerified\":{\"type\":[\"boolean\",\"null\"]}}," \
 "\"required\":[\"id\",\"name\",\"email\",\"emailVerified\",\"createdAt\",\"updatedAt\"]}," \
 "\"Session\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}," \
 "\"token\":{\"type\":\"string\"},\"userId\":{\"type\":\"string\"}," \

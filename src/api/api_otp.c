@@ -20,6 +20,7 @@
 #include "auth/session.h"
 #include "auth/signup.h"
 #include "auth/verify.h"
+#include "auth/webhook.h"
 #include "http/body.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -104,7 +105,7 @@ send_verification_otp(struct request *r, void *inp)
 	struct otp_in	*in = inp;
 	const char	*email = text_lower(r->a, in->email);
 
-	if (!email_enabled(r))
+	if (!email_enabled_kind(r, MAIL_OTP))
 		return (ERR_OTP_SEND_NOT_IMPLEMENTED);
 	if (!body_email_ok(email))
 		return (ERR_INVALID_EMAIL);
@@ -132,7 +133,7 @@ request_password_reset(struct request *r, void *inp)
 	struct otp_in	*in = inp;
 	const char	*email = text_lower(r->a, in->email);
 
-	if (!email_enabled(r))
+	if (!email_enabled_kind(r, MAIL_OTP))
 		return (ERR_OTP_SEND_NOT_IMPLEMENTED);
 	if (!body_email_ok(email))
 		return (ERR_INVALID_EMAIL);
@@ -345,6 +346,14 @@ sign_in_email_otp(struct request *r, void *inp)
 		if (rc == 1 && audit_event(r, "sign_up", a.u.id, NULL,
 		    ERR_NONE, "{\"provider\":\"email-otp\"}") == -1)
 			rc = -1;
+		if (rc == 1) {
+			struct webhook_user	 wu;
+
+			webhook_user_of(&wu, &a.u);
+			if (webhook_queue(r, "user.created", &wu,
+			    "email-otp") == -1)
+				rc = -1;
+		}
 	} else if (!a.u.email_verified)
 		rc = store_user_revoke_unproven(r->db, r->a, a.u.id, &a.u);
 	if (rc == 1 && banned) {

@@ -73,7 +73,7 @@ send_verification(struct request *r, void *inp)
 	int		 found, rc, failed = 0;
 	enum err	 e;
 
-	if (!email_enabled(r))
+	if (!email_enabled_verify(r))
 		return (ERR_VERIFICATION_EMAIL_NOT_ENABLED);
 	if ((e = session_load(r, 0, &a, &found)) != ERR_NONE)
 		return (e);
@@ -232,7 +232,8 @@ verify_change(struct request *r, const char *cb,
 		store_rollback(r->db);
 		return (e);
 	}
-	if (legacy && email_enabled(r) && verify_send(r, &nu, NULL, cb) == -1)
+	if (legacy && email_enabled_verify(r) &&
+	    verify_send(r, &nu, NULL, cb) == -1)
 		log_warnx("route=verify-email the new address's verification "
 		    "was not queued");
 	if (found) {

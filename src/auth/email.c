@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "auth/email.h"
+#include "auth/webhook.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "lib/clock.h"
@@ -116,6 +117,25 @@ email_enabled(struct request *r)
 	return (transport_of(r, &t));
 }
 
+int
+email_enabled_kind(struct request *r, enum mail_kind kind)
+{
+	if (kind == MAIL_OTP && webhook_subscribed(r, "send.otp"))
+		return (1);
+	if (kind == MAIL_MAGIC_LINK && webhook_subscribed(r,
+	    "send.magic_link"))
+		return (1);
+	return (email_enabled(r));
+}
+
+int
+email_enabled_verify(struct request *r)
+{
+	return (email_enabled_kind(r, r->bcfg != NULL &&
+	    strcmp(r->bcfg->verification_method, "otp") == 0 ? MAIL_OTP :
+	    MAIL_VERIFICATION));
+}
+
 /* the branch's template field for kind, or the built-in one */
 static const char *
 template_field(struct request *r, enum mail_kind k, const char *field,
@@ -162,6 +182,14 @@ email_send(struct request *r, enum mail_kind kind, const char *to,
 	size_t				 len;
 	char				*msg;
 
+	/* a subscriber handles the event: no mail for it */
+	if (kind == MAIL_OTP && webhook_subscribed(r, "send.otp"))
+		return (webhook_send_otp(r, to, v->otp, v->otp_type, "email",
+		    v->expires_s));
+	if (kind == MAIL_MAGIC_LINK && webhook_subscribed(r,
+	    "send.magic_link"))
+		return (webhook_send_magic_link(r, to, "magic-link", v->url,
+		    v->token, v->expires_s));
 	if (!transport_of(r, &t))
 		return (-1);
 	if (!mail_addr_ok(to)) {

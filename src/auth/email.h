@@ -23,6 +23,7 @@ struct email_vars {
 	const char	*inviter_name;
 	const char	*role;
 	int		 expires_s;
+	const char	*token;		/* the magic link's token */
 };
 
 /*
@@ -33,7 +34,20 @@ struct email_vars {
  */
 int	 email_enabled(struct request *r);
 /*
- * email_send: render kind for `to` and queue it.  0 once it is on disk,
+ * email_enabled_kind: the same for one kind: codes (MAIL_OTP) and magic
+ * links also go out when the branch subscribes to the send.otp /
+ * send.magic_link webhook (auth/webhook.h), with or without a transport.
+ */
+int	 email_enabled_kind(struct request *r, enum mail_kind kind);
+/*
+ * email_enabled_verify: the same for the branch's email verification
+ * (a code when its method is "otp", else a link), what verify_send sends.
+ */
+int	 email_enabled_verify(struct request *r);
+/*
+ * email_send: render kind for `to` and queue it; a code or a magic link
+ * of a branch that subscribes to send.otp / send.magic_link goes to
+ * the webhook instead, inline, and no mail is written.  0 once it is on disk,
  * -1 when it could not be queued (logged, never with the address, link
  * or code).
  */

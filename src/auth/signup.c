@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "auth/signup.h"
+#include "auth/webhook.h"
 #include "http/branchcfg.h"
 #include "lib/log.h"
 #include "store/db.h"
+#include "store/record.h"
 #include "store/store_hooks.h"
 
 #define SIGNUP_DOMAINS_MAX	100
@@ -156,6 +158,20 @@ listed(const char *list, const char *domain)
 	return (0);
 }
 
+/* the user.before_create webhook, last (auth/webhook.h; fail-closed) */
+static enum err
+before_create(struct request *r, const struct signup_new *n)
+{
+	struct user_rec	 u;
+
+	memset(&u, 0, sizeof(u));
+	u.email = n->email;
+	u.name = n->name;
+	u.image = n->image;
+	u.email_verified = n->email_verified;
+	return (webhook_before_create(r, &u, n->provider));
+}
+
 enum err
 signup_check(struct request *r, struct db_conn *c,
     const struct signup_new *n)
@@ -203,5 +219,5 @@ signup_check(struct request *r, struct db_conn *c,
 			return (ERR_SIGN_UP_CHECK_FAILED);
 		}
 	}
-	return (ERR_NONE);
+	return (before_create(r, n));
 }

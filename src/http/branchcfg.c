@@ -894,10 +894,7 @@ static const struct member_spec member_specs[] = {
 	{ "email_provider.security", M_STR, 0, 0, smtp_securities, 0, NULL },
 
 	{ "plugin_configs", M_OBJECT, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.phone-number", M_OBJECT, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.phone-number.enabled", M_BOOL, 0, 0, NULL, 0, NULL },
-	{ "plugin_configs.phone-number.otp_expires_in", M_INT, 60, 600, NULL,
-	    0, NULL },
+	/* plugin_configs.phone-number: api_phone.c's group */
 
 	{ "webhook_config", M_OBJECT, 0, 0, NULL, 0, NULL },
 	{ "webhook_config.enabled", M_BOOL, 0, 0, NULL, 0, NULL },

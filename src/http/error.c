@@ -33,6 +33,15 @@ err_msg(struct request *r, enum err e, const char *message)
 }
 
 enum err
+err_msg_code(struct request *r, enum err e, const char *code,
+    const char *message)
+{
+	r->err_message = message;
+	r->err_code = code;
+	return (e);
+}
+
+enum err
 err_db(struct request *r, struct db_conn *c, enum err otherwise)
 {
 	const struct db_error	*e = db_last_error(c);
@@ -59,23 +68,25 @@ void
 reply_err(struct request *r, enum err e)
 {
 	const struct err_info	*i = err_info(e);
-	const char		*msg;
+	const char		*msg, *code;
 	struct jbuf		 b;
 
 	if (i == NULL)
 		i = &table[ERR_INTERNAL_EMPTY];
 	msg = r->err_message != NULL ? r->err_message : i->message;
+	code = r->err_code != NULL ? r->err_code : i->code;
 	r->err_message = NULL;
-	if (i->code == NULL && msg == NULL) {
+	r->err_code = NULL;
+	if (code == NULL && msg == NULL) {
 		reply_raw(r, i->status, "application/json", "", 0);
 		return;
 	}
 	jb_init(&b, r->a, 128);
 	jb_lit(&b, "{\"message\":");
 	jb_str(&b, msg);
-	if (i->code != NULL) {
+	if (code != NULL) {
 		jb_lit(&b, ",\"code\":");
-		jb_str(&b, i->code);
+		jb_str(&b, code);
 	}
 	jb_lit(&b, "}");
 	reply_json_str(r, i->status, jb_done(&b));

@@ -37,6 +37,12 @@ const struct err_info	*err_info(enum err e);
  * The text lives in the request arena until the reply is sent.
  */
 enum err	 err_msg(struct request *r, enum err e, const char *message);
+/*
+ * err_msg_code: e with another code and message (a webhook subscriber's
+ * own, user.before_create); NULL keeps the row's.
+ */
+enum err	 err_msg_code(struct request *r, enum err e, const char *code,
+		    const char *message);
 
 /*
  * err_db: the error for a failed statement on c: DATABASE_UNAVAILABLE or

@@ -35,6 +35,7 @@ struct request_env {
 	struct ratelimit	*rl;		/* shared table, NULL: no limits */
 	int			 testing_sleep;	/* GET /debug/sleep is on */
 	const struct config_mail *mail;	/* spool and default transport */
+	int			 webhook_allow_loopback; /* webhooks.* */
 };
 
 struct reply_header {
@@ -80,6 +81,7 @@ struct request {
 	int		 via_bearer;	/* session came from Authorization */
 	const char	*expose;	/* Access-Control-Expose-Headers list */
 	const char	*err_message;	/* err_msg(): replaces the row's text */
+	const char	*err_code;	/* err_msg_code(): and its code */
 	json_object	*describe;	/* non-NULL: run a parser to describe
 					   its input (a JSON Schema object the
 					   v_* calls fill), not to validate */

@@ -227,7 +227,7 @@ static const char *const known_top[] = {
 	"listen", "pool", "body_max", "log", "log_level", "log_file",
 	"status", "secret", "secrets", "database", "branches",
 	"branch_template", "sql_dir", "testing", "trusted_proxies",
-	"pid_file", "mail", NULL
+	"pid_file", "mail", "webhooks", NULL
 };
 
 /* the members each group may have */
@@ -246,6 +246,7 @@ static const struct {
 	    "max_branches", "config_ttl", "max_connections", "idle_timeout",
 	    NULL } },
 	{ "testing", { "sleep_endpoint", NULL } },
+	{ "webhooks", { "allow_loopback", NULL } },
 	{ "branch_template", { "auth_url", "database", "pooler",
 	    "listen_database", NULL } },
 	{ "mail", { "spool_dir", "host", "port", "security", "username",
@@ -853,6 +854,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("database.idle_timeout", 300, 0, 86400, db_idle_timeout);
 	STRO("sql_dir", SQLDIR, sql_dir);
 	BOOLO("testing.sleep_endpoint", 0, testing_sleep);
+	BOOLO("webhooks.allow_loopback", 0, webhook_allow_loopback);
 	if (load_mail(&cf, c, path, err, errlen) == -1)
 		goto fail;
 

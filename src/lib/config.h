@@ -109,6 +109,8 @@ struct config {
 	char			*template_listen_database;	/* or "" */
 
 	int	 testing_sleep;
+	/* webhooks: loopback receivers (and plain http to them) allowed */
+	int	 webhook_allow_loopback;
 
 	struct config_mail	 mail;
 

@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <curl/curl.h>
 
 #include "lib/httpc.h"
+#include "lib/netaddr.h"
 
 /* dummy base for relative references; .invalid never resolves */
 #define DUMMY_BASE	"http://neon-authd.invalid/"
@@ -230,12 +233,46 @@ sink_write(char *p, size_t size, size_t n, void *arg)
 	return (add);
 }
 
+struct guard {
+	int		 mode;
+	const char	*refused;	/* the class of the last refusal */
+};
+
+static curl_socket_t
+guard_open(void *arg, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+	struct guard		*g = arg;
+	struct in6_addr		 a;
+	const char		*cls;
+
+	(void)purpose;
+	memset(&a, 0, sizeof(a));
+	if (sa->family == AF_INET) {
+		a.s6_addr[10] = a.s6_addr[11] = 0xff;
+		memcpy(&a.s6_addr[12],
+		    &((struct sockaddr_in *)(void *)&sa->addr)->sin_addr, 4);
+	} else if (sa->family == AF_INET6)
+		a = ((struct sockaddr_in6 *)(void *)&sa->addr)->sin6_addr;
+	else {
+		g->refused = "not IP";
+		return (CURL_SOCKET_BAD);
+	}
+	cls = netaddr_refused_class(&a);
+	if (cls != NULL && !(g->mode == HTTPC_GUARD_LOOPBACK &&
+	    strcmp(cls, "loopback") == 0)) {
+		g->refused = cls;
+		return (CURL_SOCKET_BAD);
+	}
+	return (socket(sa->family, sa->socktype, sa->protocol));
+}
+
 int
 httpc_fetch(struct arena *a, const struct httpc_req *q, struct httpc_resp *out,
     const char **why)
 {
 	struct curl_slist	*hl = NULL, *t;
 	struct sink		 s;
+	struct guard		 g;
 	struct httpc_url	 u;
 	const char		*dummy, *ct = NULL;
 	CURLcode		 cc;
@@ -294,6 +331,16 @@ httpc_fetch(struct arena *a, const struct httpc_req *q, struct httpc_resp *out,
 	curl_easy_setopt(handle, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)s.max);
+	memset(&g, 0, sizeof(g));
+	g.mode = q->guard;
+	if (q->guard) {
+		curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION,
+		    guard_open);
+		curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, &g);
+		curl_easy_setopt(handle, CURLOPT_PROXY, "");
+		curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (q->method != NULL && strcmp(q->method, "POST") == 0) {
 		curl_easy_setopt(handle, CURLOPT_POST, 1L);
 		curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -303,6 +350,10 @@ httpc_fetch(struct arena *a, const struct httpc_req *q, struct httpc_resp *out,
 	} else
 		curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
 	cc = curl_easy_perform(handle);
+	if (cc != CURLE_OK && g.refused != NULL) {
+		*why = arena_printf(a, "address refused (%s)", g.refused);
+		goto done;
+	}
 	if (cc != CURLE_OK) {
 		*why = s.overflow || cc == CURLE_FILESIZE_EXCEEDED ?
 		    "response too large" : cc == CURLE_OPERATION_TIMEDOUT ?
@@ -321,6 +372,7 @@ httpc_fetch(struct arena *a, const struct httpc_req *q, struct httpc_resp *out,
 	/* the handle keeps pointers to the list and the sink: clear them */
 	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(handle, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, NULL);
 	curl_slist_free_all(hl);
 	return (rc);
 }

@@ -84,7 +84,20 @@ struct httpc_req {
 	size_t			 body_len;
 	long			 timeout_ms;	/* whole request, > 0 */
 	size_t			 max_body;	/* response cap; 0: 1 MiB */
+	int			 guard;		/* HTTPC_GUARD_*, 0: none */
 };
+
+/*
+ * The SSRF guard (webhooks): every address curl is about to connect to,
+ * after its own DNS resolution, is checked (netaddr_refused_class) and a
+ * refused one is never connected to; no proxy is used and no connection
+ * is reused from an unguarded request.  HTTPC_GUARD_PUBLIC admits public
+ * addresses only; HTTPC_GUARD_LOOPBACK loopback too (the server file's
+ * webhooks.allow_loopback, for tests).  A refusal fails the fetch with
+ * *why "address refused (<class>)".
+ */
+#define HTTPC_GUARD_PUBLIC	1
+#define HTTPC_GUARD_LOOPBACK	2
 
 struct httpc_resp {
 	long		 status;	/* HTTP status */

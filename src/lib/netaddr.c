@@ -106,6 +106,42 @@ netaddr_host_loopback(const char *host)
 	    netaddr_is_loopback(&a));
 }
 
+const char *
+netaddr_refused_class(const struct in6_addr *a)
+{
+	const unsigned char	*b = a->s6_addr;
+
+	if (netaddr_is_loopback(a))
+		return ("loopback");
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		b += 12;
+		if (b[0] == 169 && b[1] == 254)
+			return ("link-local");
+		if (b[0] == 100 && b[1] == 100 && b[2] == 100 && b[3] == 200)
+			return ("metadata");
+		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168) ||
+		    (b[0] == 100 && (b[1] & 0xc0) == 64))
+			return ("private");
+		if (b[0] == 0 || b[0] >= 224 || (b[0] == 192 && b[1] == 0 &&
+		    b[2] == 0) || (b[0] == 198 && (b[1] & 0xfe) == 18))
+			return ("reserved");
+		return (NULL);
+	}
+	/* fd00:ec2::254, AWS's IPv6 metadata address */
+	if (b[0] == 0xfd && b[1] == 0 && b[2] == 0x0e && b[3] == 0xc2 &&
+	    b[14] == 0x02 && b[15] == 0x54)
+		return ("metadata");
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return ("link-local");
+	if ((b[0] & 0xfe) == 0xfc || IN6_IS_ADDR_SITELOCAL(a))
+		return ("private");
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_MULTICAST(a) ||
+	    b[0] == 0)
+		return ("reserved");
+	return (NULL);
+}
+
 int
 netaddr_format(const struct in6_addr *a, char *buf, size_t len)
 {

@@ -38,6 +38,16 @@ int	 netaddr_is_loopback(const struct in6_addr *a);
  * potentially trustworthy over plain http); else 0.
  */
 int	 netaddr_host_loopback(const char *host);
+/*
+ * netaddr_refused_class: why an outbound request (a webhook) must not go
+ * to a: "loopback" (127/8, ::1), "link-local" (169.254/16, fe80::/10,
+ * which holds the cloud metadata address 169.254.169.254), "private"
+ * (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), "metadata"
+ * (fd00:ec2::254, 100.100.100.200) or "reserved" (0/8, 224/4 and above,
+ * ::, multicast, 192.0.0/24, 198.18/15, IPv4-compatible forms); NULL when
+ * it is a public address.
+ */
+const char *netaddr_refused_class(const struct in6_addr *a);
 /* netaddr_format: a as text (a mapped address as IPv4); 0 or -1. */
 int	 netaddr_format(const struct in6_addr *a, char *buf, size_t len);
 

@@ -20,6 +20,7 @@
 #include "proc/cli_migrate.h"
 #include "proc/cli_purge.h"
 #include "proc/cli_mail.h"
+#include "proc/cli_webhooks.h"
 #include "proc/cli_routes.h"
 #include "proc/cli_user.h"
 #include "lib/config.h"
@@ -154,6 +155,8 @@ static const struct command {
 	{ "user", "user list|show|create|set-role|set-password|ban|unban|"
 	    "revoke-sessions|delete BRANCH ... [-c FILE]", cli_user },
 	{ "mail", "mail status [--json] [-c FILE]", cli_mail },
+	{ "webhooks", "webhooks test BRANCH EVENT [-c FILE]\n"
+	    "webhooks status BRANCH [-c FILE]", cli_webhooks },
 	{ NULL, NULL, NULL }
 };
 

@@ -26,6 +26,7 @@
 #include "lib/spool.h"
 #include "proc/listen.h"
 #include "proc/mailer.h"
+#include "proc/webhooksend.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "proc/master.h"
@@ -73,6 +74,11 @@ static int64_t			 mailer_started_ms;
 static int64_t			 mailer_next_ms;
 static int			 mailer_failures;
 static int			 mailer_retiring;
+
+/* the webhook sender: one process when the file lists branches */
+static pid_t			 whsend_pid;
+static int64_t			 whsend_started_ms;
+static int64_t			 whsend_next_ms;
 
 static void
 on_signal(int sig)
@@ -231,6 +237,59 @@ spawn_mailer(void)
 	log_debug("mail sender %d started", (int)pid);
 }
 
+static void
+spawn_whsend(void)
+{
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		log_warn("%s: fork", __func__);
+		whsend_next_ms = clock_mono_ms() + BACKOFF_BASE_MS;
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction	 sa;
+		int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1,
+					    SIGTERM, SIGINT, SIGQUIT };
+		size_t			 i;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		close(listen_fd);
+		log_after_fork();
+		sdnotify_forget();
+		_exit(webhooksend_main(cfg));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	whsend_pid = pid;
+	whsend_started_ms = clock_mono_ms();
+	log_debug("webhook sender %d started", (int)pid);
+}
+
+/* the webhook sender ended: started again (later when it died young) */
+static void
+reaped_whsend(int status, int64_t now)
+{
+	int	 failure = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+
+	log_msg(failure ? LOG_LVL_WARN : LOG_LVL_INFO, "webhook sender %d "
+	    "exited %s %d", (int)whsend_pid, WIFSIGNALED(status) ?
+	    "on signal" : "with status", WIFSIGNALED(status) ?
+	    WTERMSIG(status) : WEXITSTATUS(status));
+	whsend_pid = 0;
+	whsend_next_ms = now + (failure && now - whsend_started_ms <
+	    QUICK_DEATH_MS ? BACKOFF_MAX_MS : 0);
+}
+
 /* the mail sender pid ended with status */
 static void
 reaped_mailer(int status, int shutting_down, int64_t now)
@@ -281,6 +340,10 @@ reap(int shutting_down)
 
 		if (pid == mailer_pid) {
 			reaped_mailer(status, shutting_down, now);
+			continue;
+		}
+		if (pid == whsend_pid) {
+			reaped_whsend(status, now);
 			continue;
 		}
 		for (i = 0; i < SCOREBOARD_MAX_SLOTS; i++)
@@ -432,6 +495,10 @@ reload(void)
 	}
 	mailer_failures = 0;
 	mailer_next_ms = 0;
+	/* and the webhook sender with the new branch list */
+	if (whsend_pid > 0)
+		kill(whsend_pid, SIGTERM);
+	whsend_next_ms = 0;
 	if (cfg->mail.spool_dir[0] != '\0')
 		(void)spool_prepare(cfg->mail.spool_dir);
 	log_notice("reloaded: generation %u, %d workers", generation,
@@ -615,6 +682,8 @@ master_run(struct config *c, int foreground)
 			break;
 	if (cfg->mail.spool_dir[0] != '\0')
 		spawn_mailer();
+	if (cfg->nbranches > 0)
+		spawn_whsend();
 	log_notice("neon-authd " PACKAGE_VERSION " started: master %d, %d "
 	    "workers%s", (int)getpid(), cfg->workers,
 	    mailer_pid > 0 ? " and the mail sender" : "");
@@ -646,6 +715,8 @@ master_run(struct config *c, int foreground)
 				mailer_retiring = 1;
 				kill(mailer_pid, SIGTERM);
 			}
+			if (whsend_pid > 0)
+				kill(whsend_pid, SIGTERM);
 		}
 		if (got_usr1) {
 			got_usr1 = 0;
@@ -660,7 +731,8 @@ master_run(struct config *c, int foreground)
 			reload();
 		}
 		if (shutting_down) {
-			if (live_kids(0) == 0 && mailer_pid == 0)
+			if (live_kids(0) == 0 && mailer_pid == 0 &&
+			    whsend_pid == 0)
 				break;
 			if (now >= shutdown_deadline) {
 				log_warnx("shutdown timeout: killing %d "
@@ -669,10 +741,15 @@ master_run(struct config *c, int foreground)
 				signal_kids(SIGKILL, 0);
 				if (mailer_pid > 0)
 					kill(mailer_pid, SIGKILL);
+				if (whsend_pid > 0)
+					kill(whsend_pid, SIGKILL);
 				shutdown_deadline = now + 60000;
 			}
 			continue;
 		}
+		if (whsend_pid == 0 && cfg->nbranches > 0 &&
+		    now >= whsend_next_ms)
+			spawn_whsend();
 		if (mailer_pid == 0 && cfg->mail.spool_dir[0] != '\0' &&
 		    now >= mailer_next_ms)
 			spawn_mailer();

@@ -403,6 +403,7 @@ worker_main(const struct config *cfg, struct scoreboard *sb,
 	env.rl = rl;
 	env.testing_sleep = cfg->testing_sleep;
 	env.mail = &cfg->mail;
+	env.webhook_allow_loopback = cfg->webhook_allow_loopback;
 	if (branchcfg_worker_init(cfg->db_max_branches, cfg->db_connect_timeout,
 	    cfg->db_statement_timeout, cfg->config_ttl) == -1)
 		return (NEON_AUTHD_EX_FATAL);

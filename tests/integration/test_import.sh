@@ -114,11 +114,16 @@ r=$(post "$AUTH_URL/sign-in/email" '{"email":"alice@example.com","password":"ali
 t_check "a: Alice signs in here again, cookies named as Better Auth names them" grep -q 'better-auth.session_token' "$TMP/n.jar"
 r=$(curl -s -b "$TMP/n.jar" -H "origin: $ORIGIN" "$AUTH_URL/token" | jq -r .token)
 t_is "$(jwt_email "$r" "$AUTH_URL/jwks")" alice@example.com "a: our own new JWTs verify too"
+# the phone-number plugin's columns, when the source has them
+q "$(db imp_ba)" "ALTER TABLE ba.\"user\" ADD COLUMN IF NOT EXISTS \"phoneNumber\" text, ADD COLUMN IF NOT EXISTS \"phoneNumberVerified\" boolean;
+	UPDATE ba.\"user\" SET \"phoneNumber\" = '+15555550123', \"phoneNumberVerified\" = true WHERE email = 'alice@example.com'" >/dev/null
 # rerun: the same rows, updated
 out=$(authd import better-auth main --from "$(db imp_ba)" --schema ba --keep-sessions \
 	--keys-secret-stdin <<< "$SECRET" 2>>"$TMP/import.err"); rc=$?
 t_is "$rc $(q "$DATABASE_URL" "SELECT count(*) FROM neon_auth.\"user\" WHERE email LIKE '%@example.com'")" \
 	"0 2" "a: a second run updates the same rows (no duplicates)"
+t_is "$(q "$DATABASE_URL" "SELECT \"phoneNumber\" || ' ' || \"phoneNumberVerified\" FROM neon_auth.\"user\" WHERE email = 'alice@example.com'")" \
+	"+15555550123 true" "a: the phone number and its verification come along"
 n_map=$(q "$DATABASE_URL" "SELECT count(*) FROM neon_auth.import_id_map")
 q "$(db imp_ba)" "UPDATE ba.\"user\" SET name = 'Alice Renamed' WHERE email = 'alice@example.com'" >/dev/null
 out=$(authd import better-auth main --from "$(db imp_ba)" --schema ba --dry-run 2>>"$TMP/import.err"); rc=$?
@@ -138,6 +143,8 @@ t_is "$(q "$DATABASE_URL" "SELECT u.email FROM public.app_notes n JOIN neon_auth
 # ---------------------------------------------------------------- c: here -> Better Auth
 out=$(authd export better-auth main --to "$(db imp_back)" --schema ba2 --secret-stdin <<< "$SECRET" 2>"$TMP/export.err"); rc=$?
 t_is "$rc" 0 "c: export better-auth exits 0"
+t_is "$(q "$(db imp_back)" "SELECT \"phoneNumber\" || ' ' || \"phoneNumberVerified\" FROM ba2.\"user\" WHERE email = 'alice@example.com'")" \
+	"+15555550123 true" "c: the exported user keeps the phone number"
 t_diag "$out"
 bash "$REF/stop.sh" >/dev/null 2>&1
 ref_env=$(PEER_DATABASE_URL=$(db imp_back) PEER_PG_SCHEMA=ba2 PEER_SECRET=$SECRET bash "$REF/start.sh" 2>>"$TMP/ref.log") ||

@@ -230,7 +230,8 @@ test_bc() {
     j=$(status_json) || return 1
     gen=$(jq -r .generation <<<"$j")
     kids=$(na_children "$MASTER")
-    [ "$(wc -w <<<"$kids")" = 3 ] && [ "$(jq -r '.workers | length' <<<"$j")" = 3 ] &&
+    # 3 workers and the webhook sender (the file lists a branch)
+    [ "$(wc -w <<<"$kids")" = 4 ] && [ "$(jq -r '.workers | length' <<<"$j")" = 3 ] &&
       [ "$(jq -r --argjson g "$gen" '[.workers[] | select(.generation != $g)] | length' <<<"$j")" = 0 ]
   }
   if na_wait_ms 5000 settled; then

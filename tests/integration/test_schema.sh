@@ -144,8 +144,8 @@ ok $r "every migration is idempotent (psql -1 -f on a migrated database)"
 
 # ---- tables and columns -------------------------------------------------
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'neon_auth' AND table_type = 'BASE TABLE'")" \
-    "account audit_log import_id_map invitation jwks jwks_auth_url member organization project_config rateLimit schema_migrations session user user_metadata verification" \
-    "neon_auth tables (Neon's, and neon-authd's own: audit_log, import_id_map, user_metadata, jwks_auth_url, rateLimit)"
+    "account audit_log import_id_map invitation jwks jwks_auth_url member organization project_config rateLimit schema_migrations session user user_metadata verification webhook_outbox" \
+    "neon_auth tables (Neon's, and neon-authd's own: audit_log, import_id_map, user_metadata, jwks_auth_url, rateLimit, webhook_outbox)"
 is "$(q "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.views WHERE table_schema = 'neon_auth'")" \
     "failed_sign_ins_last_hour" "neon_auth views (the audit trail's)"
 
@@ -225,6 +225,8 @@ user.role text YES
 user.banned boolean YES
 user.banReason text YES
 user.banExpires timestamp with time zone YES
+user.phoneNumber text YES
+user.phoneNumberVerified boolean YES
 verification.id uuid NO
 verification.identifier text NO
 verification.value text NO
@@ -234,10 +236,10 @@ verification.updatedAt timestamp with time zone NO
 EOF
 )" "columns, types and nullability as spec/neon.md §2.1 (+ project_config.settings)"
 
-is "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_name = 'id' AND data_type = 'uuid' AND column_default = 'gen_random_uuid()'")" 10 \
-    "all ten uuid ids default to gen_random_uuid() (nine of Neon's, rateLimit's)"
+is "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_name = 'id' AND data_type = 'uuid' AND column_default = 'gen_random_uuid()'")" 11 \
+    "all eleven uuid ids default to gen_random_uuid() (nine of Neon's, rateLimit's, webhook_outbox's)"
 is "$(q "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, column_name) FROM information_schema.columns WHERE table_schema = 'neon_auth' AND column_default = 'CURRENT_TIMESTAMP' AND table_name NOT IN ('audit_log', 'import_id_map', 'user_metadata')")" \
-    "account.createdAt invitation.createdAt project_config.created_at project_config.updated_at session.createdAt user.createdAt user.updatedAt verification.createdAt verification.updatedAt" \
+    "account.createdAt invitation.createdAt project_config.created_at project_config.updated_at session.createdAt user.createdAt user.updatedAt verification.createdAt verification.updatedAt webhook_outbox.created_at webhook_outbox.next_at" \
     "CURRENT_TIMESTAMP defaults where Neon has them"
 is "$(q "SELECT column_default FROM information_schema.columns WHERE table_schema = 'neon_auth' AND table_name = 'project_config' AND column_name = 'settings'")" \
     "'{\"cookies\": {\"style\": \"host\"}}'::jsonb" "project_config.settings defaults to __Host- cookie names (migration 015)"

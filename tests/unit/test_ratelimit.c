@@ -171,6 +171,11 @@ better_auth_rule(const char *p, int *w, int *m)
 		*w = 60;
 		*m = 5;
 	}
+	/* the phone-number plugin: startsWith "/phone-number", 60 s / 10 */
+	if (strncmp(p, "/phone-number", 13) == 0) {
+		*w = 60;
+		*m = 10;
+	}
 }
 
 static int
