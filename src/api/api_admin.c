@@ -28,6 +28,7 @@
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/signup.h"
+#include "auth/webhook.h"
 #include "http/body.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
@@ -424,6 +425,13 @@ api_admin_create_user(struct request *r, const char *actor,
 	    "\"password\":%s", json_quote(r->a, nu.role), hash ? "true" :
 	    "false"))) == -1)
 		rc = -1;
+	if (rc == 1) {
+		struct webhook_user	 wu;
+
+		webhook_user_of(&wu, out);
+		if (webhook_queue(r, "user.created", &wu, "credential") == -1)
+			rc = -1;
+	}
 	return (finish(r, rc, ERR_INTERNAL_EMPTY));
 }
 

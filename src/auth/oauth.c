@@ -25,6 +25,7 @@
 #include "auth/oauth.h"
 #include "auth/session.h"
 #include "auth/signup.h"
+#include "auth/webhook.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/cookie.h"
@@ -1384,6 +1385,14 @@ oauth_sign_in_user(struct request *r, const struct oauth_prov *p,
 				goto refuse;
 			}
 			*is_new = 1;
+			{
+				struct webhook_user	 wu;
+
+				webhook_user_of(&wu, &a->u);
+				if (webhook_queue(r, "user.created", &wu,
+				    p->id) == -1)
+					goto dbfail;
+			}
 		}
 	}
 	/* the admin plugin's session hook: a banned user gets no session */

@@ -265,6 +265,22 @@ test('user.created: queued with the user, delivered by the webhook sender; a row
   sql(`DELETE FROM neon_auth.webhook_outbox WHERE auth_url = 'https://parent.example/neondb/auth'`);
 });
 
+test('user.created: admin create-user (here through the command line, the same code) queues it too, auth_provider credential', async () => {
+  subscribe(['user.created']);
+  deliveries.length = 0; script = [];
+  const email = uniqueEmail('wh-admin');
+  execFileSync(BIN, ['user', 'create', 'main', email, '--name', 'Made', '-c', CONF], { encoding: 'utf8', timeout: 30000 });
+  const id = sql(`SELECT id FROM neon_auth."user" WHERE email = '${email}'`);
+  assert.match(id, UUID);
+  assert.equal(sql(`SELECT count(*) FROM neon_auth.webhook_outbox WHERE event_type = 'user.created' AND payload::text LIKE '%${id}%'`), '1');
+  let d = null;
+  for (let i = 0; i < 100 && !d; i++) { await sleep(100); d = take('user.created'); }
+  assert.ok(d, 'user.created delivered within 10 s');
+  checkEnvelope(d, 'user.created');
+  assert.equal(d.body.user.id, id);
+  assert.equal(d.body.event_data.auth_provider, 'credential');
+});
+
 // the receiver runs in this process: the command must not block its event loop
 const cliAsync = (...args) => new Promise((resolve) => {
   execFile(BIN, [...args, '-c', CONF], { encoding: 'utf8', timeout: 30000 }, (e, stdout, stderr) =>
