@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "http/request.h"
 #include "http/revoke.h"
+#include "http/sesscache.h"
 #include "store/store_jwks.h"
 #include "lib/clock.h"
 #include "lib/mail.h"
@@ -1215,6 +1216,49 @@ cache_slot(const char *name)
 	return (lru);
 }
 
+/* a notification for branch arg (db_drain_notifies_ch) */
+static void
+drain_note(void *arg, const char *channel, const char *payload)
+{
+	struct branch		*b = arg;
+	struct sesscache_key	 k;
+
+	if (channel == NULL || strcmp(channel, DB_CHANNEL_REVOKE) == 0)
+		revoke_note(b->name, payload);
+	if (!sesscache_enabled() || (channel != NULL &&
+	    strcmp(channel, DB_CHANNEL_SESSION) != 0))
+		return;
+	k = sesscache_key(b->name, b->conninfo);
+	sesscache_note(&k, payload != NULL && *payload != '\0' ? payload :
+	    NULL);
+}
+
+/* what the drained flags say of branch b's cached config and keys */
+static void
+drain_apply(struct branch *b, struct cache_entry *e, unsigned flags)
+{
+	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
+		branchcfg_clear(&e->cfg);
+		e->valid = 0;
+	}
+	if (flags & DB_NOTIFY_JWKS)
+		store_jwks_invalidate(b->name);
+}
+
+void
+branchcfg_settle(struct request *r)
+{
+	unsigned	 flags = 0;
+
+	if (r->db == NULL || r->branch == NULL)
+		return;
+	if (db_drain_notifies_ch(r->db, &flags, 1, drain_note, r->branch) ==
+	    -1)
+		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	if (flags != 0)
+		drain_apply(r->branch, cache_slot(r->branch->name), flags);
+}
+
 enum err
 branchcfg_acquire(struct request *r)
 {
@@ -1239,14 +1283,9 @@ branchcfg_acquire(struct request *r)
 		return (ERR_DATABASE_UNAVAILABLE);
 	}
 	e->down_logged_ms = 0;
-	if (db_drain_notifies_cb(c, &flags, revoke_drain_cb, b->name) == -1)
+	if (db_drain_notifies_ch(c, &flags, 0, drain_note, b) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
-		branchcfg_clear(&e->cfg);
-		e->valid = 0;
-	}
-	if (flags & DB_NOTIFY_JWKS)
-		store_jwks_invalidate(b->name);
+	drain_apply(b, e, flags);
 	if (e->checked_conn != c) {
 		enum db_schema_state st = db_schema_check(c, &v);
 
@@ -1272,7 +1311,7 @@ branchcfg_acquire(struct request *r)
 		 * the branch's config and keys, and the bans (http/revoke.h:
 		 * cookie-cache cookies minted before now are distrusted once)
 		 */
-		revoke_note(b->name, NULL);
+		drain_note(b, NULL, NULL);
 		if (e->valid) {
 			branchcfg_clear(&e->cfg);
 			e->valid = 0;

@@ -192,6 +192,13 @@ int	 branchcfg_set(struct db_conn *c, struct arena *a, const char *field,
  */
 enum err branchcfg_acquire(struct request *r);
 
+/*
+ * branchcfg_settle: after the handler, before the reply: take the
+ * notifications r's own commits brought (already received, no system
+ * call), so that this worker's changes to sessions, users and config
+ * apply before it answers.
+ */
+void	 branchcfg_settle(struct request *r);
 /* branchcfg_worker_init / _free: the per-worker pool and cache. */
 int	 branchcfg_worker_init(int max_conns, int connect_timeout_s,
 	    int statement_timeout_ms, int ttl_s);

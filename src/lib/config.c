@@ -238,7 +238,7 @@ static const struct {
 	{ "listen", { "address", "mode", "owner", "group", "backlog", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    "slow_request", NULL } },
+	    "slow_request", "session_cache", NULL } },
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
@@ -674,6 +674,7 @@ config_load(const char *path, char *err, size_t errlen)
 	INTO("pool.hash_concurrency", 0, 0, 256, hash_concurrency);
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
+	INTO("pool.session_cache", 4096, 0, 1048576, session_cache);
 
 	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
 	/* log.level / log.file, or their older spellings log_level / log_file */

@@ -67,6 +67,7 @@ struct config {
 	int	 shutdown_timeout;	/* seconds */
 	int	 hash_concurrency;	/* 0: online CPUs */
 	int	 slow_request_ms;	/* 0: no slow-request log */
+	int	 session_cache;		/* entries shared by the pool; 0 off */
 
 	size_t	 body_max;
 	int	 log_level;

@@ -31,6 +31,7 @@
 #include "proc/master.h"
 #include "http/ratelimit.h"
 #include "http/revoke.h"
+#include "http/sesscache.h"
 #include "proc/scoreboard.h"
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
@@ -409,6 +410,9 @@ reload(void)
 	if (log_setup(ncfg->log_level, ncfg->log_file,
 	    ncfg->log_format == CONFIG_LOG_JSON) == -1)
 		log_warn("cannot open log file %s", ncfg->log_file);
+	/* a new size: the new generation starts on an empty cache */
+	if (ncfg->session_cache != cfg->session_cache)
+		(void)sesscache_create((size_t)ncfg->session_cache);
 	config_free(cfg);
 	cfg = ncfg;
 	generation++;
@@ -589,6 +593,8 @@ master_run(struct config *c, int foreground)
 		return (1);
 	/* bans reach every worker before the banning one answers */
 	(void)revoke_share();
+	/* sessions read by one worker answer the next request on any */
+	(void)sesscache_create((size_t)cfg->session_cache);
 	sb->master_pid = getpid();
 	sb->generation = generation;
 	sb->pool_size = cfg->workers;

@@ -330,7 +330,8 @@ conn_setup(struct db_conn *c)
 		PQclear(res);
 	}
 	res = PQexec(c->pg, "LISTEN " DB_CHANNEL_CONFIG "; LISTEN "
-	    DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE);
+	    DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE "; LISTEN "
+	    DB_CHANNEL_SESSION);
 	if (!result_ok(res)) {
 		err_from_result(&c->err, c->pg, res);
 		PQclear(res);
@@ -1068,28 +1069,52 @@ db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 	return (db_drain_notifies_cb(c, flags_out, NULL, NULL));
 }
 
+struct revoke_adapter {
+	void	(*revoked)(void *, const char *);
+	void	*arg;
+};
+
+static void
+revoke_adapt(void *arg, const char *channel, const char *payload)
+{
+	struct revoke_adapter	*ad = arg;
+
+	if (ad->revoked != NULL && (channel == NULL ||
+	    strcmp(channel, DB_CHANNEL_REVOKE) == 0))
+		ad->revoked(ad->arg, payload);
+}
+
 int
 db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
     void (*revoked)(void *, const char *), void *arg)
+{
+	struct revoke_adapter	 ad = { revoked, arg };
+
+	return (db_drain_notifies_ch(c, flags_out, 0, revoke_adapt, &ad));
+}
+
+int
+db_drain_notifies_ch(struct db_conn *c, unsigned *flags_out, int buffered,
+    void (*note)(void *, const char *, const char *), void *arg)
 {
 	PGnotify	*n;
 	int		 count = 0;
 
 	err_clear(&c->err);
-	if (PQstatus(c->pg) != CONNECTION_OK || PQconsumeInput(c->pg) == 0 ||
-	    peer_closed(c)) {
+	if (PQstatus(c->pg) != CONNECTION_OK || (!buffered &&
+	    (PQconsumeInput(c->pg) == 0 || peer_closed(c)))) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(c->pg));
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-		if (revoked != NULL)
-			revoked(arg, NULL);
+		if (note != NULL)
+			note(arg, NULL, NULL);
 		return (-1);
 	}
 	if (c->notify_lost) {
 		c->notify_lost = 0;
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-		if (revoked != NULL)
-			revoked(arg, NULL);
+		if (note != NULL)
+			note(arg, NULL, NULL);
 		count++;
 	}
 	while ((n = PQnotifies(c->pg)) != NULL) {
@@ -1097,9 +1122,10 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 			*flags_out |= DB_NOTIFY_CONFIG;
 		else if (strcmp(n->relname, DB_CHANNEL_JWKS) == 0)
 			*flags_out |= DB_NOTIFY_JWKS;
-		else if (strcmp(n->relname, DB_CHANNEL_REVOKE) == 0 &&
-		    revoked != NULL)
-			revoked(arg, n->extra);
+		else if ((strcmp(n->relname, DB_CHANNEL_REVOKE) == 0 ||
+		    strcmp(n->relname, DB_CHANNEL_SESSION) == 0) &&
+		    note != NULL)
+			note(arg, n->relname, n->extra);
 		PQfreemem(n);
 		count++;
 	}
