@@ -327,6 +327,7 @@ main(void)
 	int	 rc;
 
 	arena_init(&ar, 64 * 1024);
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	rc = cmocka_run_group_tests(tests, setup, NULL);
 	return (rc);
 }
