@@ -279,6 +279,8 @@ session_lookup(struct request *r, int flags, const char *token,
 	    r->branch == NULL)
 		return (store_session_lookup(r->db, r->a, token, &a->s,
 		    &a->u));
+	/* this request's own commits so far (a second read after a change) */
+	branchcfg_settle(r);
 	k = sesscache_key(r->branch->name, r->branch->conninfo);
 	if (sesscache_get(&k, token, r->a, &a->s, &a->u) == 1)
 		return (1);

@@ -293,6 +293,16 @@ get_i64(struct unpack *u)
 	return (v);
 }
 
+/*
+ * Every member of the records is packed below: a member added to either
+ * must be added there too (these fail the build until it is).
+ */
+_Static_assert(sizeof(struct session_rec) == 10 * sizeof(char *) +
+    3 * sizeof(int64_t), "session_rec changed: update pack_recs");
+/* (user_rec: its two ints take a pointer's room each, with the padding) */
+_Static_assert(sizeof(struct user_rec) == 11 * sizeof(char *) +
+    sizeof(int64_t), "user_rec changed: update pack_recs");
+
 /* the token first (compared before anything is copied out) */
 static void
 pack_recs(struct pack *k, const struct session_rec *s,
