@@ -11,7 +11,8 @@
 # default), then the same two with pool.session_cache = 0 (the config edited, SIGHUP).  Reports
 # requests/s, p50, p99 and the ratios to both floors; the load average before and after (the
 # machine may be shared: compare ratios within one run only).  BENCH_PROFILE=1 (the default)
-# also records the pool with perf during an extra get-session run (OUT/perf-report.txt).
+# also records the whole machine with perf during an extra get-session run (OUT/perf-report.txt,
+# by process, library and symbol).
 #
 # Env: BENCH_WORKERS (4), WRK_THREADS (2), WRK_CONNS (32), WRK_DURATION (8s), WRK_WARMUP (2s),
 #      BENCH_PROFILE (1), NA_BIN (skip the build), KEEP=1.  Needs: wrk, curl, nginx, a C
@@ -79,50 +80,65 @@ COOKIE=$(curl -sS --max-time 20 -D - -o /dev/null -H 'Content-Type: application/
   sed -n 's/^[Ss]et-[Cc]ookie: \(neon-auth\.session_token=[^;]*\);.*/\1/p' | head -1)
 [ -n "$COOKIE" ] || na_die "sign-in failed (log $LOGF)"
 TOKEN=${COOKIE#*=}; TOKEN=${TOKEN%%.*}
-"$WORK/floor" "$HELLO_SOCK" "$WORKERS" hello & FLOORS+=($!)
-"$WORK/floor" "$LOOKUP_SOCK" "$WORKERS" lookup "$DATABASE_URL" "$TOKEN" & FLOORS+=($!)
+"$WORK/floor" "$HELLO_SOCK" "$WORKERS" hello & FLOORS+=($!); HELLO_PID=$!
+"$WORK/floor" "$LOOKUP_SOCK" "$WORKERS" lookup "$DATABASE_URL" "$TOKEN" & FLOORS+=($!); LOOKUP_PID=$!
 na_wait_ms 5000 test -S "$LOOKUP_SOCK" && na_wait_ms 5000 test -S "$HELLO_SOCK" || na_die "floor programs did not start"
 curl -fsS --max-time 5 "$ORIGIN/floor-lookup/x" | grep -q '"session"' || na_die "the lookup floor finds no session"
 curl -fsS --max-time 5 -H "Cookie: $COOKIE" "$AUTH_URL/get-session" | grep -q '"session"' || na_die "the bench cookie is not valid"
 
-declare -A RPS P50 P99
+NGINX_MASTER=$(cat "$STACK_DIR/nginx/nginx.pid")
+PG_MASTER=$(head -1 "$(cat "$STACK_DIR/pgdata.path")/postmaster.pid")
+HZ=$(getconf CLK_TCK)
+# tree_ticks PID: CPU ticks of PID and its children (live ones, and those reaped)
+tree_ticks() {
+  local n=0 k l f
+  for k in $1 $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    l=$(cat /proc/"$k"/stat 2>/dev/null) || continue
+    read -r -a f <<<"${l##*) }"
+    n=$((n + f[11] + f[12] + f[13] + f[14]))
+  done
+  echo "$n"
+}
+declare -A RPS P50 P99 CPU_SRV CPU_NGX CPU_PG CPU_WRK
 lat() { sed -n "s/^ *$2% *\([0-9.]*\)\([a-z]*\).*/\1 \2/p" "$1" | awk '{v=$1; if ($2=="us") v/=1000; if ($2=="s") v*=1000; printf "%.2f", v}'; }
-run() { # CASE URL [COOKIE]
-  local f=$OUT/$1.txt
-  if [ -n "${3:-}" ]; then
-    BENCH_COOKIE=$3 wrk -t"$T" -c"$C" -d"$WARM" -s "$HERE/wrk/get-session.lua" "$2" >/dev/null 2>&1 || true
-    BENCH_COOKIE=$3 wrk -t"$T" -c"$C" -d"$D" --latency -s "$HERE/wrk/get-session.lua" "$2" >"$f" 2>&1 || true
-  else
-    wrk -t"$T" -c"$C" -d"$WARM" "$2" >/dev/null 2>&1 || true
-    wrk -t"$T" -c"$C" -d"$D" --latency "$2" >"$f" 2>&1 || true
-  fi
+us_per() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
+run() { # CASE URL SERVER_PID [COOKIE]
+  local f=$OUT/$1.txt s0 n0 p0 s1 n1 p1 w
+  BENCH_COOKIE=${4:-} wrk -t"$T" -c"$C" -d"$WARM" -s "$HERE/wrk/get-session.lua" "$2" >/dev/null 2>&1 || true
+  s0=$(tree_ticks "$3") n0=$(tree_ticks "$NGINX_MASTER") p0=$(tree_ticks "$PG_MASTER")
+  TIMEFORMAT='%U %S'
+  { time BENCH_COOKIE=${4:-} wrk -t"$T" -c"$C" -d"$D" --latency -s "$HERE/wrk/get-session.lua" "$2" >"$f" 2>&1 || true; } 2>"$OUT/$1.wrktime"
+  s1=$(tree_ticks "$3") n1=$(tree_ticks "$NGINX_MASTER") p1=$(tree_ticks "$PG_MASTER")
   na_wrk_parse "$f"
+  w=$(awk -v hz="$HZ" '{ printf "%.0f", ($1 + $2) * hz }' "$OUT/$1.wrktime")
+  CPU_SRV[$1]=$(us_per $((s1 - s0)) "$WRK_REQS") CPU_NGX[$1]=$(us_per $((n1 - n0)) "$WRK_REQS")
+  CPU_PG[$1]=$(us_per $((p1 - p0)) "$WRK_REQS") CPU_WRK[$1]=$(us_per "$w" "$WRK_REQS")
   RPS[$1]=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$f"); RPS[$1]=${RPS[$1]:-0}
   P50[$1]=$(lat "$f" 50); P99[$1]=$(lat "$f" 99)
   log "$1: ${RPS[$1]} req/s, p50 ${P50[$1]} ms, p99 ${P99[$1]} ms, non-2xx $WRK_NON2XX, socket errors $WRK_SOCKERR"
 }
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-run hello "$ORIGIN/floor-hello/ok"
-run lookup "$ORIGIN/floor-lookup/get-session"
-run ok "$AUTH_URL/ok"
-run get-session "$AUTH_URL/get-session" "$COOKIE"
-run token "$AUTH_URL/token" "$COOKIE"
+run hello "$ORIGIN/floor-hello/ok" "$HELLO_PID"
+run lookup "$ORIGIN/floor-lookup/get-session" "$LOOKUP_PID"
+run ok "$AUTH_URL/ok" "$MASTER"
+run get-session "$AUTH_URL/get-session" "$MASTER" "$COOKIE"
+run token "$AUTH_URL/token" "$MASTER" "$COOKIE"
 if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
-  pids=$(cat /proc/"$MASTER"/task/*/children | xargs | tr ' ' ',')
   BENCH_COOKIE=$COOKIE wrk -t"$T" -c"$C" -d6s -s "$HERE/wrk/get-session.lua" "$AUTH_URL/get-session" >/dev/null 2>&1 &
   wp=$!
   sleep 1
-  perf record -q -e cpu-clock -g -o "$WORK/perf.data" -p "$pids" -- sleep 4 >/dev/null 2>>"$LOGF" || log "perf record failed (pids $pids; log $LOGF)"
+  # the whole machine: the pool, nginx, PostgreSQL and wrk, as they share the cores
+  perf record -q -a -e cpu-clock -g -o "$WORK/perf.data" -- sleep 4 >/dev/null 2>>"$LOGF" || log "perf record failed (log $LOGF)"
   wait "$wp" || true
-  perf report -q -i "$WORK/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio -g none \
+  perf report -q -i "$WORK/perf.data" --no-children --sort comm,dso,symbol --percent-limit 0.5 --stdio -g none \
     >"$OUT/perf-report.txt" 2>/dev/null || true
   log "profile of the pool during get-session: $OUT/perf-report.txt"
 fi
 sed -i 's/^\( *max_requests_jitter = [0-9]*;\)$/\1\n  session_cache = 0;/' "$STACK_DIR/neon-authd.conf"
 grep -q 'session_cache = 0;' "$STACK_DIR/neon-authd.conf" || na_die "could not turn the session cache off"
 kill -HUP "$MASTER"; sleep 3
-run get-session-nocache "$AUTH_URL/get-session" "$COOKIE"
-run token-nocache "$AUTH_URL/token" "$COOKIE"
+run get-session-nocache "$AUTH_URL/get-session" "$MASTER" "$COOKIE"
+run token-nocache "$AUTH_URL/token" "$MASTER" "$COOKIE"
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -131,9 +147,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo
   echo "$(date -u +%F\ %T) UTC, $(nproc) cores, pool.workers = $WORKERS, floors $WORKERS processes each, wrk -t$T -c$C -d$D, one run per case in the order below; load average $LOAD0 before, $LOAD1 after (a shared machine: ratios within this run only)."
   echo
-  echo "| case | req/s | p50 ms | p99 ms | / hello floor | / lookup floor |"
-  echo "|---|---|---|---|---|---|"
+  echo "| case | req/s | p50 ms | p99 ms | / hello floor | / lookup floor | CPU µs/request: server, nginx, PostgreSQL, wrk |"
+  echo "|---|---|---|---|---|---|---|"
   for c in hello lookup ok get-session token get-session-nocache token-nocache; do
-    echo "| $c | ${RPS[$c]} | ${P50[$c]} | ${P99[$c]} | $(ratio "${RPS[$c]}" "${RPS[hello]}") | $(ratio "${RPS[$c]}" "${RPS[lookup]}") |"
+    echo "| $c | ${RPS[$c]} | ${P50[$c]} | ${P99[$c]} | $(ratio "${RPS[$c]}" "${RPS[hello]}") | $(ratio "${RPS[$c]}" "${RPS[lookup]}") | ${CPU_SRV[$c]}, ${CPU_NGX[$c]}, ${CPU_PG[$c]}, ${CPU_WRK[$c]} |"
   done
+  echo
+  echo "server: the floor program for hello and lookup, the pool (master + workers) otherwise."
 } | tee "$OUT/floor.md"
