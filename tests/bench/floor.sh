@@ -11,8 +11,8 @@
 # default), then the same two with pool.session_cache = 0 (the config edited, SIGHUP).  Reports
 # requests/s, p50, p99 and the ratios to both floors; the load average before and after (the
 # machine may be shared: compare ratios within one run only).  BENCH_PROFILE=1 (the default)
-# also records the whole machine with perf during an extra get-session run (OUT/perf-report.txt,
-# by process, library and symbol).
+# also records the pool with perf during an extra get-session run (OUT/perf-report.txt, by
+# library and symbol).
 #
 # Env: BENCH_WORKERS (4), WRK_THREADS (2), WRK_CONNS (32), WRK_DURATION (8s), WRK_WARMUP (2s),
 #      BENCH_PROFILE (1), NA_BIN (skip the build), KEEP=1.  Needs: wrk, curl, nginx, a C
@@ -68,6 +68,9 @@ STACK_ENV=$(STACK_WORKERS=$WORKERS "$NA_TOP/tests/stack" up 2>>"$LOGF") || na_di
 eval "$STACK_ENV"
 : "${AUTH_URL:?}" "${DATABASE_URL:?}"
 MASTER=$(cat "$STACK_DIR/neon-authd.pid")
+# the shipped pool.max_requests, not the test stack's 10000 (a recycled worker starts cold)
+sed -i "s/^\( *max_requests = \)[0-9]*;/\11000000;/" "$STACK_DIR/neon-authd.conf"
+kill -HUP "$MASTER"; sleep 3
 ORIGIN=${AUTH_URL%"${AUTH_URL#http://*/}"}; ORIGIN=${ORIGIN%/}
 psql_db() { "$(na_pgbin)/psql" -X -q -tA -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 psql_db -c "UPDATE neon_auth.project_config SET settings = settings || '{\"rate_limit\":{\"enabled\":false}}'" >>"$LOGF"
@@ -127,10 +130,10 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   BENCH_COOKIE=$COOKIE wrk -t"$T" -c"$C" -d6s -s "$HERE/wrk/get-session.lua" "$AUTH_URL/get-session" >/dev/null 2>&1 &
   wp=$!
   sleep 1
-  # the whole machine: the pool, nginx, PostgreSQL and wrk, as they share the cores
-  perf record -q -a -e cpu-clock -g -o "$WORK/perf.data" -- sleep 4 >/dev/null 2>>"$LOGF" || log "perf record failed (log $LOGF)"
+  pids=$(cat /proc/"$MASTER"/task/*/children | xargs | tr ' ' ',')
+  perf record -q -e cpu-clock -g -o "$WORK/perf.data" -p "$pids" -- sleep 4 >/dev/null 2>>"$LOGF" || log "perf record failed (log $LOGF)"
   wait "$wp" || true
-  perf report -q -i "$WORK/perf.data" --no-children --sort comm,dso,symbol --percent-limit 0.5 --stdio -g none \
+  perf report -q -i "$WORK/perf.data" --no-children --sort dso,symbol --percent-limit 0.5 --stdio -g none \
     >"$OUT/perf-report.txt" 2>/dev/null || true
   log "profile of the pool during get-session: $OUT/perf-report.txt"
 fi
