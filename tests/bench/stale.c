@@ -204,7 +204,8 @@ main(int argc, char **argv)
 		stale += th[i].stale;
 		if (th[i].max_delay > maxd)
 			maxd = th[i].max_delay;
-		if (th[i].first_fresh > 0 && (ff == 0 || th[i].first_fresh < ff))
+		if (th[i].first_fresh > 0 &&
+		    (ff == 0 || th[i].first_fresh < ff))
 			ff = th[i].first_fresh;
 	}
 	printf("requests %ld after_commit %ld stale %ld max_delay_us %lld "

@@ -122,8 +122,10 @@ test_roundtrip(void **state)
 	assert_int_equal(sesscache_get(&k, "tokA", &ar, &s2, &u2), 1);
 	STR_EQ(s2.id, s.id); STR_EQ(s2.token, s.token);
 	STR_EQ(s2.user_id, s.user_id); STR_EQ(s2.expires_at, s.expires_at);
-	STR_EQ(s2.created_at, s.created_at); STR_EQ(s2.updated_at, s.updated_at);
-	STR_EQ(s2.ip_address, s.ip_address); STR_EQ(s2.user_agent, s.user_agent);
+	STR_EQ(s2.created_at, s.created_at);
+	STR_EQ(s2.updated_at, s.updated_at);
+	STR_EQ(s2.ip_address, s.ip_address);
+	STR_EQ(s2.user_agent, s.user_agent);
 	STR_EQ(s2.impersonated_by, s.impersonated_by);
 	STR_EQ(s2.active_organization_id, s.active_organization_id);
 	assert_true(s2.expires_ms == s.expires_ms);
