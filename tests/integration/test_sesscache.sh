@@ -78,6 +78,10 @@ else
   t_fail "a: could not take the lock"
 fi
 
+j=$(status_json)
+t_check "a: the status page counts hits and stores ($(jq -c .session_cache <<<"$j" 2>/dev/null))" \
+  jq -e '.session_cache.hits >= 12 and .session_cache.stores >= 1 and .session_cache.entries >= 1' <<<"$j"
+
 # ---- b: SQL delete of the session
 user b1@example.com; C=$COOKIE; warm "$C" >/dev/null
 sessions "$C" 1; t_is "$GOOD" 1 "b: the session works before"
@@ -128,6 +132,7 @@ else
   t_fail "h: could not take the lock"
 fi
 sessions "$C" 1; t_is "$GOOD" 1 "h: cache off: the session works"
+t_is "$(status_json | jq -c .session_cache 2>/dev/null)" null "h: cache off: the status page's session_cache is null"
 la_psql "$DB" -c "DELETE FROM neon_auth.session WHERE \"userId\" = '$(uid_of h1@example.com)'" >/dev/null
 sessions "$C" 8; t_is "$GOOD" 0 "h: cache off: SQL delete: no get-session of 8 shows the session"
 
