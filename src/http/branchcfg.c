@@ -39,6 +39,7 @@ struct cache_entry {
 	int		 schema_logged;
 	int64_t		 down_logged_ms;	/* last "unavailable" log line */
 	int64_t		 used_ms;
+	unsigned	 pending;	/* flags settled mid-request */
 };
 
 static struct db_pool		*pool;
@@ -1255,8 +1256,9 @@ branchcfg_settle(struct request *r)
 	if (db_drain_notifies_ch(r->db, &flags, 1, drain_note, r->branch) ==
 	    -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	/* r->bcfg is in use until the reply: the next acquire applies them */
 	if (flags != 0)
-		drain_apply(r->branch, cache_slot(r->branch->name), flags);
+		cache_slot(r->branch->name)->pending |= flags;
 }
 
 enum err
@@ -1285,6 +1287,8 @@ branchcfg_acquire(struct request *r)
 	e->down_logged_ms = 0;
 	if (db_drain_notifies_ch(c, &flags, 0, drain_note, b) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	flags |= e->pending;
+	e->pending = 0;
 	drain_apply(b, e, flags);
 	if (e->checked_conn != c) {
 		enum db_schema_state st = db_schema_check(c, &v);

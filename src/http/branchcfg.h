@@ -195,8 +195,9 @@ enum err branchcfg_acquire(struct request *r);
 /*
  * branchcfg_settle: after the handler, before the reply: take the
  * notifications r's own commits brought (already received, no system
- * call), so that this worker's changes to sessions, users and config
- * apply before it answers.
+ * call), so that this worker's changes to sessions and users apply
+ * before it answers (config and key changes: at the branch's next
+ * acquire, since r->bcfg stays in use until the reply).
  */
 void	 branchcfg_settle(struct request *r);
 /* branchcfg_worker_init / _free: the per-worker pool and cache. */
