@@ -216,9 +216,11 @@ router_run(struct request *r)
 	void			*in = NULL;
 	enum err		 e;
 
-	if (rt->flags & ROUTE_DB)
+	if (rt->flags & ROUTE_DB) {
 		e = run_db_route(r, rt);
-	else {
+		/* this worker's own changes apply before it answers */
+		branchcfg_settle(r);
+	} else {
 		cors_headers(r);
 		e = rt->parse != NULL ? rt->parse(r, &in) : ERR_NONE;
 		if (e == ERR_NONE)

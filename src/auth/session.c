@@ -17,6 +17,8 @@
 #include "http/branchcfg.h"
 #include "http/cookie.h"
 #include "http/revoke.h"
+#include "http/sesscache.h"
+#include "store/db.h"
 #include "lib/crypto.h"
 #include "lib/json.h"
 #include "auth/session.h"
@@ -269,6 +271,37 @@ session_is_fresh(struct request *r, const struct auth *a)
 	    a->s.created_ms < r->bcfg->session_fresh_age * 1000);
 }
 
+/*
+ * The session of token and its user: from the session cache the workers
+ * share (http/sesscache.h; never for a sensitive read), else from the
+ * database, stored for the next read.  1, 0, or -1 as the store says.
+ */
+static int
+session_lookup(struct request *r, int flags, const char *token,
+    struct auth *a)
+{
+	struct sesscache_key	 k;
+	struct sesscache_ticket	 t;
+	int			 rc;
+
+	/* a connection that hears no NOTIFY (a pooled one without a
+	   listen connection) could not see revocations: no cache */
+	if (!sesscache_enabled() || (flags & SESSION_SENSITIVE) ||
+	    r->branch == NULL || !db_conn_listens(r->db))
+		return (store_session_lookup(r->db, r->a, token, &a->s,
+		    &a->u));
+	/* this request's own commits so far (a second read after a change) */
+	branchcfg_settle(r);
+	k = sesscache_key(r->branch->name, r->branch->conninfo);
+	if (sesscache_get(&k, token, r->a, &a->s, &a->u) == 1)
+		return (1);
+	t = sesscache_begin();
+	rc = store_session_lookup(r->db, r->a, token, &a->s, &a->u);
+	if (rc == 1)
+		sesscache_put(&k, &t, &a->s, &a->u);
+	return (rc);
+}
+
 enum err
 session_load(struct request *r, int flags, struct auth *a, int *found)
 {
@@ -299,8 +332,7 @@ session_load(struct request *r, int flags, struct auth *a, int *found)
 		*found = 1;
 		return (ERR_NONE);
 	}
-	if ((rc = store_session_lookup(r->db, r->a, token, &a->s, &a->u)) ==
-	    -1)
+	if ((rc = session_lookup(r, flags, token, a)) == -1)
 		return (err_db(r, r->db, ERR_FAILED_TO_GET_SESSION));
 	now = clock_now_ms();
 	/* a banned user has no session, whatever rows remain (§11.1) */

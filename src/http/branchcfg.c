@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "http/request.h"
 #include "http/revoke.h"
+#include "http/sesscache.h"
 #include "store/store_jwks.h"
 #include "store/store_hooks.h"
 #include "lib/clock.h"
@@ -39,6 +40,7 @@ struct cache_entry {
 	int		 schema_logged;
 	int64_t		 down_logged_ms;	/* last "unavailable" log line */
 	int64_t		 used_ms;
+	unsigned	 pending;	/* flags settled mid-request */
 };
 
 static struct db_pool		*pool;
@@ -1322,6 +1324,50 @@ cache_slot(const char *name)
 	return (lru);
 }
 
+/* a notification for branch arg (db_drain_notifies_ch) */
+static void
+drain_note(void *arg, const char *channel, const char *payload)
+{
+	struct branch		*b = arg;
+	struct sesscache_key	 k;
+
+	if (channel == NULL || strcmp(channel, DB_CHANNEL_REVOKE) == 0)
+		revoke_note(b->name, payload);
+	if (!sesscache_enabled() || (channel != NULL &&
+	    strcmp(channel, DB_CHANNEL_SESSION) != 0))
+		return;
+	k = sesscache_key(b->name, b->conninfo);
+	sesscache_note(&k, payload != NULL && *payload != '\0' ? payload :
+	    NULL);
+}
+
+/* what the drained flags say of branch b's cached config and keys */
+static void
+drain_apply(struct branch *b, struct cache_entry *e, unsigned flags)
+{
+	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
+		branchcfg_clear(&e->cfg);
+		e->valid = 0;
+	}
+	if (flags & DB_NOTIFY_JWKS)
+		store_jwks_invalidate(b->name);
+}
+
+void
+branchcfg_settle(struct request *r)
+{
+	unsigned	 flags = 0;
+
+	if (r->db == NULL || r->branch == NULL)
+		return;
+	if (db_drain_notifies_ch(r->db, &flags, 1, drain_note, r->branch) ==
+	    -1)
+		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
+	/* r->bcfg is in use until the reply: the next acquire applies them */
+	if (flags != 0)
+		cache_slot(r->branch->name)->pending |= flags;
+}
+
 enum err
 branchcfg_acquire(struct request *r)
 {
@@ -1362,14 +1408,11 @@ branchcfg_acquire(struct request *r)
 	}
 	branch_down_note(b, 0);
 	e->down_logged_ms = 0;
-	if (db_drain_notifies_cb(c, &flags, revoke_drain_cb, b->name) == -1)
+	if (db_drain_notifies_ch(c, &flags, 0, drain_note, b) == -1)
 		flags = DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-	if ((flags & DB_NOTIFY_CONFIG) && e->valid) {
-		branchcfg_clear(&e->cfg);
-		e->valid = 0;
-	}
-	if (flags & DB_NOTIFY_JWKS)
-		store_jwks_invalidate(b->name);
+	flags |= e->pending;
+	e->pending = 0;
+	drain_apply(b, e, flags);
 	if (e->checked_conn != c) {
 		enum db_schema_state st = db_schema_check(c, &v);
 
@@ -1395,7 +1438,7 @@ branchcfg_acquire(struct request *r)
 		 * the branch's config and keys, and the bans (http/revoke.h:
 		 * cookie-cache cookies minted before now are distrusted once)
 		 */
-		revoke_note(b->name, NULL);
+		drain_note(b, NULL, NULL);
 		if (e->valid) {
 			branchcfg_clear(&e->cfg);
 			e->valid = 0;

@@ -260,6 +260,14 @@ enum err branchcfg_acquire(struct request *r);
 
 /* branchcfg_worker_idle: database.idle_timeout for the worker's pool */
 void	 branchcfg_worker_idle(int idle_timeout_s);
+/*
+ * branchcfg_settle: after the handler, before the reply: take the
+ * notifications r's own commits brought (already received, no system
+ * call), so that this worker's changes to sessions and users apply
+ * before it answers (config and key changes: at the branch's next
+ * acquire, since r->bcfg stays in use until the reply).
+ */
+void	 branchcfg_settle(struct request *r);
 /* branchcfg_worker_init / _free: the per-worker pool and cache. */
 int	 branchcfg_worker_init(int max_conns, int connect_timeout_s,
 	    int statement_timeout_ms, int ttl_s);

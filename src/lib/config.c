@@ -239,7 +239,7 @@ static const struct {
 	    "allow", NULL } },
 	{ "pool", { "workers", "max_requests", "max_requests_jitter",
 	    "request_timeout", "shutdown_timeout", "hash_concurrency",
-	    "slow_request", "ip_limit", "hash_wait", NULL } },
+	    "slow_request", "ip_limit", "hash_wait", "session_cache", NULL } },
 	{ "status", { "enabled", "path", "metrics_path", NULL } },
 	{ "log", { "format", "level", "file", NULL } },
 	{ "database", { "connect_timeout", "statement_timeout",
@@ -767,6 +767,7 @@ config_load(const char *path, char *err, size_t errlen)
 
 	INTO("pool.slow_request", 0, 0, 86400000, slow_request_ms);
 	INTO("pool.ip_limit", 1000, 0, 1000000, ip_limit);
+	INTO("pool.session_cache", 4096, 0, 1048576, session_cache);
 
 	INTO("body_max", 65536, 1024, 16 * 1024 * 1024, body_max);
 	/* log.level / log.file, or their older spellings log_level / log_file */

@@ -70,6 +70,7 @@ struct config {
 	int	 hash_concurrency;	/* 0: online CPUs */
 	int	 hash_wait_ms;		/* slot wait bound; 0: none */
 	int	 slow_request_ms;	/* 0: no slow-request log */
+	int	 session_cache;		/* entries shared by the pool; 0 off */
 
 	size_t	 body_max;
 	int	 log_level;

@@ -33,6 +33,7 @@
 #include "http/branch.h"
 #include "http/ratelimit.h"
 #include "http/revoke.h"
+#include "http/sesscache.h"
 #include "proc/scoreboard.h"
 #include "proc/sdnotify.h"
 #include "proc/worker.h"
@@ -474,6 +475,9 @@ reload(void)
 	if (log_setup(ncfg->log_level, ncfg->log_file,
 	    ncfg->log_format == CONFIG_LOG_JSON) == -1)
 		log_warn("cannot open log file %s", ncfg->log_file);
+	/* a new size: the new generation starts on an empty cache */
+	if (ncfg->session_cache != cfg->session_cache)
+		(void)sesscache_create((size_t)ncfg->session_cache);
 	config_free(cfg);
 	cfg = ncfg;
 	generation++;
@@ -666,6 +670,8 @@ master_run(struct config *c, int foreground)
 	(void)branch_shared_init();
 	/* bans reach every worker before the banning one answers */
 	(void)revoke_share();
+	/* sessions read by one worker answer the next request on any */
+	(void)sesscache_create((size_t)cfg->session_cache);
 	sb->master_pid = getpid();
 	sb->generation = generation;
 	sb->pool_size = cfg->workers;

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "http/sesscache.h"
 #include "http/branch.h"
 #include "http/branchcfg.h"
 #include "http/ratelimit.h"
@@ -159,6 +160,24 @@ status_json(struct request *r, const struct status_ctx *c)
 		    METRICS_HASH_WAITS])));
 		json_object_object_add(o, "password_hashes", w);
 	}
+	if (sesscache_enabled()) {
+		struct sesscache_stats	 st;
+
+		sesscache_stats(&st);
+		w = json_object_new_object();
+		json_object_object_add(w, "entries",
+		    json_object_new_int64((int64_t)st.entries));
+		json_object_object_add(w, "hits",
+		    json_object_new_int64((int64_t)st.hits));
+		json_object_object_add(w, "misses",
+		    json_object_new_int64((int64_t)st.misses));
+		json_object_object_add(w, "stores",
+		    json_object_new_int64((int64_t)st.puts));
+		json_object_object_add(w, "invalidations",
+		    json_object_new_int64((int64_t)st.notes));
+		json_object_object_add(o, "session_cache", w);
+	} else
+		json_object_object_add(o, "session_cache", NULL);
 	w = json_object_new_object();
 	json_object_object_add(w, "denied", json_object_new_int64((int64_t)
 	    metrics_load(&sb->metrics.counter[METRICS_RL_DENIED])));

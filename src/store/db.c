@@ -329,7 +329,8 @@ pg_open(const char *conninfo, const char *app, int timeout_s)
 }
 
 #define DB_LISTEN_SQL	"LISTEN " DB_CHANNEL_CONFIG "; LISTEN " \
-			DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE
+			DB_CHANNEL_JWKS "; LISTEN " DB_CHANNEL_REVOKE "; LISTEN " \
+			DB_CHANNEL_SESSION
 
 /*
  * The direct LISTEN connection of a pooled branch: open or revive it, at
@@ -1333,9 +1334,33 @@ db_drain_notifies(struct db_conn *c, unsigned *flags_out)
 	return (db_drain_notifies_cb(c, flags_out, NULL, NULL));
 }
 
+struct revoke_adapter {
+	void	(*revoked)(void *, const char *);
+	void	*arg;
+};
+
+static void
+revoke_adapt(void *arg, const char *channel, const char *payload)
+{
+	struct revoke_adapter	*ad = arg;
+
+	if (ad->revoked != NULL && (channel == NULL ||
+	    strcmp(channel, DB_CHANNEL_REVOKE) == 0))
+		ad->revoked(ad->arg, payload);
+}
+
 int
 db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
     void (*revoked)(void *, const char *), void *arg)
+{
+	struct revoke_adapter	 ad = { revoked, arg };
+
+	return (db_drain_notifies_ch(c, flags_out, 0, revoke_adapt, &ad));
+}
+
+int
+db_drain_notifies_ch(struct db_conn *c, unsigned *flags_out, int buffered,
+    void (*note)(void *, const char *, const char *), void *arg)
 {
 	PGnotify	*n;
 	PGconn		*pg = c->pg;
@@ -1347,8 +1372,8 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 		if (c->notify_lost) {
 			c->notify_lost = 0;
 			*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-			if (revoked != NULL)
-				revoked(arg, NULL);
+			if (note != NULL)
+				note(arg, NULL, NULL);
 			count++;
 		}
 		return (count);
@@ -1358,14 +1383,14 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL,
 		    "listen connection down");
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-		if (revoked != NULL)
-			revoked(arg, NULL);
+		if (note != NULL)
+			note(arg, NULL, NULL);
 		return (-1);
 	}
 	if (c->pooled)
 		pg = c->lpg;
-	if (PQstatus(pg) != CONNECTION_OK || PQconsumeInput(pg) == 0 ||
-	    peer_closed(pg)) {
+	if (PQstatus(pg) != CONNECTION_OK || (!buffered &&
+	    (PQconsumeInput(pg) == 0 || peer_closed(pg)))) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(pg));
 		if (c->pooled) {
@@ -1375,15 +1400,15 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 			c->lpg_tried_ms = 0;
 		}
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-		if (revoked != NULL)
-			revoked(arg, NULL);
+		if (note != NULL)
+			note(arg, NULL, NULL);
 		return (-1);
 	}
 	if (c->notify_lost) {
 		c->notify_lost = 0;
 		*flags_out |= DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS;
-		if (revoked != NULL)
-			revoked(arg, NULL);
+		if (note != NULL)
+			note(arg, NULL, NULL);
 		count++;
 	}
 	while ((n = PQnotifies(pg)) != NULL) {
@@ -1391,9 +1416,10 @@ db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 			*flags_out |= DB_NOTIFY_CONFIG;
 		else if (strcmp(n->relname, DB_CHANNEL_JWKS) == 0)
 			*flags_out |= DB_NOTIFY_JWKS;
-		else if (strcmp(n->relname, DB_CHANNEL_REVOKE) == 0 &&
-		    revoked != NULL)
-			revoked(arg, n->extra);
+		else if ((strcmp(n->relname, DB_CHANNEL_REVOKE) == 0 ||
+		    strcmp(n->relname, DB_CHANNEL_SESSION) == 0) &&
+		    note != NULL)
+			note(arg, n->relname, n->extra);
 		PQfreemem(n);
 		count++;
 	}

@@ -39,6 +39,8 @@
 #define DB_CHANNEL_JWKS		"neon_auth_jwks"
 /* sql/009_admin.sql: a user banned or deleted; the payload is its id */
 #define DB_CHANNEL_REVOKE	"neon_auth_revoke"
+/* sql/013_session_notify.sql: a session or its user changed; user id */
+#define DB_CHANNEL_SESSION	"neon_auth_session"
 
 /* Bits set by db_drain_notifies(). */
 #define DB_NOTIFY_CONFIG	0x01u	/* neon_auth.project_config changed */
@@ -265,6 +267,17 @@ int		 db_drain_notifies(struct db_conn *c, unsigned *flags_out);
  */
 int		 db_drain_notifies_cb(struct db_conn *c, unsigned *flags_out,
 		    void (*revoked)(void *arg, const char *user_id), void *arg);
+/*
+ * db_drain_notifies_ch: db_drain_notifies_cb for every channel with a
+ * payload: note(arg, DB_CHANNEL_REVOKE or DB_CHANNEL_SESSION, user_id),
+ * and note(arg, NULL, NULL) when some may have been lost.  buffered: read
+ * nothing from the socket, take only what earlier calls received (a
+ * connection's own commits: the server sends their NOTIFYs to it before
+ * the command's reply), so no system call.
+ */
+int		 db_drain_notifies_ch(struct db_conn *c, unsigned *flags_out,
+		    int buffered, void (*note)(void *arg, const char *channel,
+		    const char *payload), void *arg);
 
 /*
  * db_schema_version: the highest applied migration of the branch, 0 when

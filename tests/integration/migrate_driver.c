@@ -348,7 +348,7 @@ cmd_dbtest(const char *ci, const char *empty_ci)
 	    flags == (DB_NOTIFY_CONFIG | DB_NOTIFY_JWKS),
 	    "drain after reconnect reports everything changed");
 	check(streq(one(c, &a, "SELECT count(*) FROM pg_listening_channels()",
-	    0, NULL), "3"), "LISTEN restored after reconnect");
+	    0, NULL), "4"), "LISTEN restored after reconnect");
 
 	/* no retry inside a transaction */
 	v = one(c, &a, "SELECT pg_backend_pid()", 0, NULL);
