@@ -96,11 +96,16 @@ branch_pass(struct db_pool *pool, struct arena *a, const struct branch *b,
 {
 	struct store_webhook_row	*rows;
 	struct branchcfg		 bc;
+	struct db_target		 t;
 	struct db_conn			*db;
 	json_object			*row;
 	int				 n, i, err;
 
-	if ((db = db_pool_get(pool, b->name, b->conninfo, &err)) == NULL)
+	/* through a pooler as the workers go (no session state left behind) */
+	t.conninfo = b->conninfo;
+	t.listen_conninfo = NULL;
+	t.pooled = b->pooled;
+	if ((db = db_pool_open(pool, b->name, &t, &err)) == NULL)
 		return;
 	n = store_webhook_due(db, a, b->auth_url, WEBHOOKSEND_BATCH, &rows);
 	if (n <= 0)

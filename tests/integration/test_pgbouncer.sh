@@ -35,8 +35,10 @@ t_diag "pgbouncer $PGB_PID on 127.0.0.1:$PGB_PORT (transaction pooling, pool_siz
 DIRECT="host=127.0.0.1 port=$NA_PG_PORT dbname=$DB user=postgres"
 POOLED=$(pgb_conninfo "$DB")
 branches="  { name = \"pooled\"; auth_url = \"$ORIGIN/pooled/auth\"; database = \"$POOLED\"; pooler = \"transaction\"; },
-  { name = \"live\"; auth_url = \"$ORIGIN/live/auth\"; database = \"$POOLED\"; pooler = \"transaction\"; listen_database = \"$DIRECT\"; },
-  { name = \"raw\"; auth_url = \"$ORIGIN/raw/auth\"; database = \"$POOLED\"; }"
+  { name = \"live\"; auth_url = \"$ORIGIN/live/auth\"; database = \"$POOLED\"; pooler = \"transaction\"; listen_database = \"$DIRECT\"; }"
+# the misconfigured branch ("raw": no pooler = "transaction") joins only for f: every process
+# that serves it (workers, the webhook sender) leaves session state in the pooler's sessions
+raw="  { name = \"raw\"; auth_url = \"$ORIGIN/raw/auth\"; database = \"$POOLED\"; }"
 la_conf "$CONF" 3 2 "$branches"
 out=$("$NA_BIN" migrate --branch live -c "$CONF" 2>&1) || { echo "Bail out! migrate failed: $out"; exit 1; }
 # the CLI goes through the pooler too (sign-ups here are many: no rate limit)
@@ -112,6 +114,10 @@ else t_fail "e: the change never applied through the TTL" "$(la_diag)"; fi
 la_psql "$DB" -c "UPDATE neon_auth.project_config SET email_and_password = email_and_password || '{\"disable_sign_up\":false}'" >/dev/null
 
 # ---------------------------------------------------------------- f
+la_down
+la_conf "$CONF" 3 2 "$branches,
+$raw"
+la_up || { echo "Bail out! daemon did not restart with the raw branch"; t_diag "$LA_DIAG"; exit 1; }
 bad=0 total=0
 for i in $(seq 30); do
   la_req GET "$ORIGIN/raw/auth/get-session" "" -H "Cookie: neon-auth.session_token=$COOKIE"
