@@ -25,6 +25,9 @@ sed -i 's/request_timeout = 30;/request_timeout = 120;/; s/shutdown_timeout = 5;
 out=$("$NA_BIN" migrate --branch main -c "$CONF" 2>&1) || { echo "Bail out! migrate failed: $out"; exit 1; }
 out=$("$NA_BIN" config set main settings.rate_limit '{"enabled":false}' -c "$CONF" 2>&1) ||
   { echo "Bail out! config set: $out"; exit 1; }
+# bearer is off by default (issue 12 #1): on here, so the bearer path runs under valgrind too
+out=$("$NA_BIN" config set main settings.bearer true -c "$CONF" 2>&1) ||
+  { echo "Bail out! config set: $out"; exit 1; }
 
 # ---------------------------------------------------------------- the daemon under valgrind
 
