@@ -149,6 +149,20 @@ run(void *arg)
 	return (NULL);
 }
 
+/* a decimal argument in min..max, else -1 */
+static int
+arg_num(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return (-1);
+	return ((int)v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,11 +179,14 @@ main(int argc, char **argv)
 		return (2);
 	}
 	host = argv[1];
-	port = atoi(argv[2]);
+	if ((port = arg_num(argv[2], 1, 65535)) == -1) {
+		fprintf(stderr, "stale: PORT: 1 to 65535\n");
+		return (2);
+	}
 	path = argv[3];
 	cookie = argv[4];
 	if (argc > 7)
-		n = atoi(argv[7]);
+		n = arg_num(argv[7], 1, MAXT);
 	if (n < 1 || n > MAXT)
 		n = 8;
 	pg = PQconnectdb(argv[5]);

@@ -24,8 +24,6 @@ Each line of a case file is one JSON object:
                       (set-active for a non-member clears the session's active organization)
   reference           what Better Auth 1.7.25 (tests/reference) answers where it differs, and
                       why: {"status", "code", "why"}; neon_only: the route is not Better Auth's
-  todo                a known failure: the case still runs, a failure is "not ok ... # TODO";
-                      todo_creates: the rows it adds while it still fails
 
 Placeholders: ${ORIGIN} ${BASE} ${HOSTPORT} ${RUNID} ${USER_EMAIL} ${USER_ID} ${ORG_ID}
 ${NUL} (a 0 byte) ${FF} (0xff) ${BADUTF8} (an overlong and a lone surrogate) ${CRLF}
@@ -287,22 +285,17 @@ def main():
                 results.write(json.dumps({"id": cid, "t": time.time(), "status": status,
                                           "body": body[:300].decode("utf-8", "replace"),
                                           "location": hdrs.get("location", "")}) + "\n")
-            # the rows this case added: what a passing case creates; a known failure
-            # (todo) that still fails adds what it does today ("todo_creates")
-            if not probs:
-                added = case.get("creates") or {}
-            else:
-                added = (case.get("todo_creates") or {}) if case.get("todo") else {}
+            # the rows this case added: what a passing case creates
+            added = (case.get("creates") or {}) if not probs else {}
             for t, k in added.items():
                 creates.setdefault(t, [0, 0])[0] += k
             for t, k in (case.get("touches") or {}).items():
                 creates.setdefault(t, [0, 0])[1] += k
             desc = "%s: %s" % (cid, case.get("desc", ""))
-            todo = case.get("todo")
             if not probs:
-                print("ok - %s%s" % (desc, " # TODO (passes now) " + todo if todo else ""))
+                print("ok - %s" % desc)
             else:
-                print("not ok - %s%s" % (desc, " # TODO " + todo if todo else ""))
+                print("not ok - %s" % desc)
                 for p in probs:
                     print("#   %s" % p)
                 print("#   reply: %s %s" % (status, body[:200].decode("utf-8", "replace")))

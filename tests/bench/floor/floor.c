@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,6 +133,20 @@ serve(int fd, int lookup, const char *conninfo, const char *token)
 	_exit(0);
 }
 
+/* a decimal argument in min..max, else -1 */
+static int
+arg_num(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return (-1);
+	return ((int)v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,7 +154,7 @@ main(int argc, char **argv)
 	pid_t		 kids[64];
 	int		 fd, n, i, sig, lookup;
 
-	if (argc < 4 || (n = atoi(argv[2])) < 1 || n > 64 ||
+	if (argc < 4 || (n = arg_num(argv[2], 1, 64)) == -1 ||
 	    ((lookup = strcmp(argv[3], "lookup") == 0) && argc < 6)) {
 		fprintf(stderr, "usage: floor SOCKET WORKERS hello | "
 		    "lookup CONNINFO TOKEN\n");
