@@ -339,7 +339,7 @@ pg_open(const char *conninfo, const char *app, int timeout_s)
  * caller's drains report the loss).
  */
 static int
-listen_open(struct db_conn *c)
+listen_conn_open(struct db_conn *c)
 {
 	PGresult	*res;
 	int64_t		 now = clock_mono_ms(), t0;
@@ -389,7 +389,7 @@ conn_setup(struct db_conn *c)
 	if (c->pooled) {
 		/* nothing may stay in a session the pooler hands on */
 		if (c->listen_conninfo != NULL)
-			(void)listen_open(c);
+			(void)listen_conn_open(c);
 		return (0);
 	}
 	if (c->pool->statement_timeout_ms > 0) {
@@ -1378,7 +1378,7 @@ db_drain_notifies_ch(struct db_conn *c, unsigned *flags_out, int buffered,
 		}
 		return (count);
 	}
-	if (c->pooled && listen_open(c) == -1) {
+	if (c->pooled && listen_conn_open(c) == -1) {
 		/* the listen connection is down: assume everything changed */
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL,
 		    "listen connection down");
