@@ -194,43 +194,60 @@ spawn(void)
 	return (0);
 }
 
+/*
+ * sender_fork: fork a sender process (the mailer, the webhook sender) with
+ * every signal blocked: in the child the master's handlers, its signal
+ * pipe and the listening socket are gone (0); in the parent the pid, with
+ * the old mask in *old to restore; -1 (logged, mask restored) on failure.
+ */
+static pid_t
+sender_fork(sigset_t *old)
+{
+	struct sigaction	 sa;
+	sigset_t		 all;
+	pid_t			 pid;
+	int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1, SIGTERM,
+				    SIGINT, SIGQUIT };
+	size_t			 i;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+	if ((pid = fork()) == -1) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		log_warn("%s: fork", __func__);
+		return (-1);
+	}
+	if (pid > 0)
+		return (pid);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	close(sigpipe_fds[0]);
+	close(sigpipe_fds[1]);
+	close(listen_fd);
+	log_after_fork();
+	sdnotify_forget();
+	return (0);
+}
+
 static void
 spawn_mailer(void)
 {
-	sigset_t	 all, old;
+	sigset_t	 old;
 	pid_t		 pid;
 
 	if (spool_prepare(cfg->mail.spool_dir) == -1) {
 		mailer_next_ms = clock_mono_ms() + BACKOFF_MAX_MS;
 		return;
 	}
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == -1) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		log_warn("%s: fork", __func__);
+	if ((pid = sender_fork(&old)) == -1) {
 		mailer_next_ms = clock_mono_ms() + BACKOFF_BASE_MS;
 		return;
 	}
-	if (pid == 0) {
-		struct sigaction	 sa;
-		int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1,
-					    SIGTERM, SIGINT, SIGQUIT };
-		size_t			 i;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaction(sigs[i], &sa, NULL);
-		close(sigpipe_fds[0]);
-		close(sigpipe_fds[1]);
-		close(listen_fd);
-		log_after_fork();
-		sdnotify_forget();
-		/* mailer_main unblocks signals once its handlers are in */
+	/* mailer_main unblocks signals once its handlers are in */
+	if (pid == 0)
 		_exit(mailer_main(cfg, sb));
-	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	mailer_pid = pid;
 	mailer_started_ms = clock_mono_ms();
@@ -241,35 +258,15 @@ spawn_mailer(void)
 static void
 spawn_whsend(void)
 {
-	sigset_t	 all, old;
+	sigset_t	 old;
 	pid_t		 pid;
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == -1) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		log_warn("%s: fork", __func__);
+	if ((pid = sender_fork(&old)) == -1) {
 		whsend_next_ms = clock_mono_ms() + BACKOFF_BASE_MS;
 		return;
 	}
-	if (pid == 0) {
-		struct sigaction	 sa;
-		int			 sigs[] = { SIGCHLD, SIGHUP, SIGUSR1,
-					    SIGTERM, SIGINT, SIGQUIT };
-		size_t			 i;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaction(sigs[i], &sa, NULL);
-		close(sigpipe_fds[0]);
-		close(sigpipe_fds[1]);
-		close(listen_fd);
-		log_after_fork();
-		sdnotify_forget();
+	if (pid == 0)
 		_exit(webhooksend_main(cfg));
-	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	whsend_pid = pid;
 	whsend_started_ms = clock_mono_ms();
