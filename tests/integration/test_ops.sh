@@ -162,7 +162,8 @@ $(la_branch ghost "/ghost_$LA_SUFFIX/auth" "ghost_$LA_SUFFIX")"
   # version, start time, workers
   local ver start now
   ver=$("$NA_BIN" --version | awk '{print $2}')
-  start=$(num "$(sample "$T/m0.json" neon_authd_start_time_seconds)")
+  # whole seconds, truncated: rounding would put a start less than 0.5 s ago in the future
+  start=$(sample "$T/m0.json" neon_authd_start_time_seconds); start=${start%.*}
   now=$(date +%s)
   if [ "$(num "$(sample "$T/m0.json" neon_authd_build_info version="$ver")")" = 1 ] && [ -n "$start" ] &&
      [ "$start" -le "$now" ] && [ "$start" -ge $((now - 900)) ]; then
