@@ -141,7 +141,8 @@ na_pg_running() {
 na_pg_port() { sed -n 4p "$1/postmaster.pid" 2>/dev/null; }
 
 # na_pg_start DATADIR PORT LOGFILE: initdb if needed, start if not running (loopback TCP only,
-# no unix socket, trust auth, fsync off: a throwaway cluster).
+# no unix socket, trust auth, fsync off: a throwaway cluster).  NA_PG_MAX_CONNECTIONS (200) is
+# its max_connections, read when the cluster is made.
 na_pg_start() {
   local data=$1 port=$2 log=$3 bin
   bin=$(na_pgbin)
@@ -156,11 +157,11 @@ na_pg_start() {
     na_as_pg test -w "$data" || { na_msg "user postgres cannot write $data (a parent directory is not searchable)"; return 1; }
     na_as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || {
       na_msg "initdb failed in $data"; return 1; }
-    na_as_pg sh -c "cat >> '$data/postgresql.conf'" <<'CONF'
+    na_as_pg sh -c "cat >> '$data/postgresql.conf'" <<CONF
 # --- neon-authd throwaway test cluster ---
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
-max_connections = 200
+max_connections = ${NA_PG_MAX_CONNECTIONS:-200}
 shared_buffers = 64MB
 fsync = off
 synchronous_commit = off

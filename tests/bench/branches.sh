@@ -10,13 +10,19 @@
 # Env: OUT (or $1), BR_SIZES ("1 100 1000"; add 10000 on a quiet machine: about 60-100 ms a
 # database to create), BENCH_WORKERS (4), BR_MAX_BRANCHES (16: database.max_branches),
 # BR_MAX_CONNECTIONS (48: database.max_connections), BR_IDLE (300: database.idle_timeout),
-# WRK_DURATION (8s), WRK_CONNS (16), BR_COLD (20 cold branches timed), BENCH_TIMEOUT (1500 s
-# watchdog), NA_BIN, KEEP=1.  Needs wrk, curl, ss, nginx, PostgreSQL.
+# WRK_DURATION (8s), WRK_CONNS (16), BR_COLD (20 cold branches timed), BR_STRATEGY (wal_log:
+# CREATE DATABASE's strategy; file_copy checkpoints per database), BR_PG_MAX_CONNECTIONS (the
+# cluster's, at least max_connections + 60), BENCH_TIMEOUT (1500 s watchdog), NA_BIN, KEEP=1.
+# 1,000 branches cached per worker: BR_SIZES=1000 BR_MAX_BRANCHES=1000 BR_MAX_CONNECTIONS=2000
+# BENCH_WORKERS=2 WRK_DURATION=30s (each PostgreSQL backend costs a few MiB of its own).  Needs wrk, curl, ss, nginx, PostgreSQL.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/../lib.sh"
 SIZES=${BR_SIZES:-1 100 1000} WORKERS=${BENCH_WORKERS:-4} D=${WRK_DURATION:-8s} C=${WRK_CONNS:-16}
 MAXB=${BR_MAX_BRANCHES:-16} MAXC=${BR_MAX_CONNECTIONS:-48} IDLE=${BR_IDLE:-300} COLD=${BR_COLD:-20}
+STRAT=${BR_STRATEGY:-wal_log}
+# the cluster's max_connections: room for the pool's bound, psql and the sampler
+export NA_PG_MAX_CONNECTIONS=${BR_PG_MAX_CONNECTIONS:-$(( MAXC + 60 > 200 ? MAXC + 60 : 200 ))}
 for c in wrk curl ss nginx; do command -v "$c" >/dev/null || na_die "$c not found"; done
 OUT=${1:-${OUT:-}}
 [ -n "$OUT" ] || OUT=$(mktemp -d "${TMPDIR:-/tmp}/neon-authd-br-out.XXXXXX")
@@ -83,15 +89,20 @@ COOKIE=$(awk '{sub(/^#HttpOnly_/,"")} !/^#/ && NF>=7 {printf "%s%s=%s", (n++?"; 
 # the daemon's connections to the template would block CREATE DATABASE ... TEMPLATE
 release_tpl() { psql -d postgres -tAc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$TPL'" >/dev/null; }
 
+TPL_KB=$(psql -d postgres -tAc "SELECT pg_database_size('$TPL') / 1024")
+log "the template database takes $((TPL_KB / 1024)) MiB on disk: each copy as much"
 MADE=0
 make_upto() {  # N: databases bn_1..bn_N exist (bn_c* for the cold ones)
-  local n=$1 i t0
+  local n=$1 i t0 free
+  free=$(df -Pk "$(cat "$STACK_DIR/pgdata.path")" | awk 'NR==2 {print $4}')
+  [ $(( (n - MADE + COLD) * TPL_KB )) -lt $(( free * 9 / 10 )) ] ||
+    na_die "$((n - MADE + COLD)) more databases need $(( (n - MADE + COLD) * TPL_KB / 1048576 )) GiB; the disk has $((free / 1048576)) GiB free"
   release_tpl
   t0=$(date +%s%3N)
+  # one psql session for the lot (a process and a connection per database cost more than the copy)
   for ((i = MADE + 1; i <= n; i++)); do
-    psql -d postgres -c "CREATE DATABASE bn_$i TEMPLATE $TPL" >/dev/null 2>>"$LOGF" ||
-      { release_tpl; psql -d postgres -c "CREATE DATABASE bn_$i TEMPLATE $TPL" >/dev/null; }
-  done
+    echo "CREATE DATABASE bn_$i TEMPLATE $TPL STRATEGY $STRAT;"
+  done | psql -d postgres -f - >/dev/null 2>>"$LOGF" || na_die "CREATE DATABASE failed ($LOGF)"
   [ "$n" -gt "$MADE" ] && log "created $((n - MADE)) branch databases in $(( $(date +%s%3N) - t0 )) ms"
   MADE=$n
 }
@@ -110,6 +121,8 @@ conns() {
 }
 pg_conns() { psql -d postgres -tAc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'neon-authd'"; }
 
+PSS0=$(pool_pss)
+log "pool PSS before any branch: $PSS0 MiB"
 declare -a ROWS
 for n in $SIZES; do
   make_upto "$n"
@@ -133,7 +146,7 @@ done
 release_tpl
 cold=$OUT/cold.txt; : >"$cold"
 for i in $(seq 1 "$COLD"); do
-  psql -d postgres -c "CREATE DATABASE bn_cold_$i TEMPLATE $TPL" >/dev/null
+  psql -d postgres -c "CREATE DATABASE bn_cold_$i TEMPLATE $TPL STRATEGY $STRAT" >/dev/null
   a=$(curl -sS -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" "$ORIGIN/bn_cold_$i/auth/get-session")
   b=$(curl -sS -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" "$ORIGIN/bn_cold_$i/auth/get-session")
   echo "$a $b" >>"$cold"
@@ -145,7 +158,7 @@ COLDLINE=$(sort -n "$cold" | awk '{a[NR]=$1*1000; b[NR]=$2*1000} END{ if (NR) pr
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), git $(git -C "$NA_TOP" rev-parse --short HEAD 2>/dev/null || echo '?'), pool.workers = $WORKERS, database.max_branches = $MAXB, max_connections = $MAXC, idle_timeout = $IDLE s; wrk -t2 -c$C -d$D; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "Bound on the pool's connections: min(workers x max_branches = $((WORKERS * MAXB)), max_connections = $MAXC)."
+  echo "Bound on the pool's connections: min(workers x max_branches = $((WORKERS * MAXB)), max_connections = $MAXC). Pool PSS before the first branch: $PSS0 MiB."
   echo
   echo "| branches | pattern | req/s | p50 / p99 | non-2xx | connections held, max (total) | max per worker | pool PSS after |"
   echo "|---:|---|---:|---|---:|---:|---:|---:|"

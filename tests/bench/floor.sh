@@ -8,20 +8,20 @@
 # prepared session-and-user lookup per request, the row as JSON), each with BENCH_WORKERS
 # processes.  Then, one wrk run per case (a warm-up run first, discarded), in this order:
 # hello floor, lookup floor, our GET ok, get-session and token with the session cache on (the
-# default), then the same two with pool.session_cache = 0 (the config edited, SIGHUP).  Reports
+# default), BENCH_ROUNDS times interleaved, then the same two with pool.session_cache = 0 (the config edited, SIGHUP).  Reports
 # requests/s, p50, p99 and the ratios to both floors; the load average before and after (the
 # machine may be shared: compare ratios within one run only).  BENCH_PROFILE=1 (the default)
 # also records the pool with perf during an extra get-session run (OUT/perf-report.txt, by
 # library and symbol).
 #
 # Env: BENCH_WORKERS (4), WRK_THREADS (2), WRK_CONNS (32), WRK_DURATION (8s), WRK_WARMUP (2s),
-#      BENCH_PROFILE (1), NA_BIN (skip the build), KEEP=1.  Needs: wrk, curl, nginx, a C
+#      BENCH_ROUNDS (3: interleaved rounds of the first five cases), BENCH_PROFILE (1), NA_BIN (skip the build), KEEP=1.  Needs: wrk, curl, nginx, a C
 #      compiler, libfcgi and libpq headers; perf for the profile.  Loopback only.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$HERE/../lib.sh"
 
-WORKERS=${BENCH_WORKERS:-4}
+WORKERS=${BENCH_WORKERS:-4} ROUNDS=${BENCH_ROUNDS:-3}
 T=${WRK_THREADS:-2} C=${WRK_CONNS:-32} D=${WRK_DURATION:-8s} WARM=${WRK_WARMUP:-2s}
 for c in wrk curl nginx cc; do command -v "$c" >/dev/null || na_die "$c not found (scripts/install-deps)"; done
 OUT=${1:-${OUT:-}}
@@ -44,8 +44,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 ( trap 'kill $s 2>/dev/null; exit 0' TERM
-  sleep "${BENCH_TIMEOUT:-400}" >/dev/null 2>&1 & s=$!; wait $s
-  echo "[floor] watchdog: still running after ${BENCH_TIMEOUT:-400}s, stopping" >&2; kill -TERM $$ ) &
+  sleep "${BENCH_TIMEOUT:-900}" >/dev/null 2>&1 & s=$!; wait $s
+  echo "[floor] watchdog: still running after ${BENCH_TIMEOUT:-900}s, stopping" >&2; kill -TERM $$ ) &
 WATCHDOG=$!
 
 if [ -z "${NA_BIN:-}" ] || [ "$NA_BIN" = "$NA_TOP/src/neon-authd" ]; then
@@ -121,11 +121,29 @@ run() { # CASE URL SERVER_PID [COOKIE]
   log "$1: ${RPS[$1]} req/s, p50 ${P50[$1]} ms, p99 ${P99[$1]} ms, non-2xx $WRK_NON2XX, socket errors $WRK_SOCKERR"
 }
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-run hello "$ORIGIN/floor-hello/ok" "$HELLO_PID"
-run lookup "$ORIGIN/floor-lookup/get-session" "$LOOKUP_PID"
-run ok "$AUTH_URL/ok" "$MASTER"
-run get-session "$AUTH_URL/get-session" "$MASTER" "$COOKIE"
-run token "$AUTH_URL/token" "$MASTER" "$COOKIE"
+# ROUNDS rounds, interleaved: each round runs every case once, so a drift of the machine's speed
+# hits every case alike; each round's ratios are taken within the round, and the table gives the
+# round with the median get-session / hello ratio (every round is listed below it)
+declare -A RR
+for r in $(seq 1 "$ROUNDS"); do
+  run hello "$ORIGIN/floor-hello/ok" "$HELLO_PID"
+  run lookup "$ORIGIN/floor-lookup/get-session" "$LOOKUP_PID"
+  run ok "$AUTH_URL/ok" "$MASTER"
+  run get-session "$AUTH_URL/get-session" "$MASTER" "$COOKIE"
+  run token "$AUTH_URL/token" "$MASTER" "$COOKIE"
+  for c in hello lookup ok get-session token; do
+    RR[$r.$c]="${RPS[$c]} ${P50[$c]} ${P99[$c]} ${CPU_SRV[$c]} ${CPU_NGX[$c]} ${CPU_PG[$c]} ${CPU_WRK[$c]}"
+  done
+done
+# the median round by get-session / hello
+MED=$(for r in $(seq 1 "$ROUNDS"); do
+  set -- ${RR[$r.get-session]}; g=$1; set -- ${RR[$r.hello]}
+  awk -v r="$r" -v g="$g" -v h="$1" 'BEGIN { printf "%s %.6f\n", r, (h > 0 ? g / h : 0) }'
+done | sort -k2 -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $1 }')
+for c in hello lookup ok get-session token; do
+  set -- ${RR[$MED.$c]}
+  RPS[$c]=$1 P50[$c]=$2 P99[$c]=$3 CPU_SRV[$c]=$4 CPU_NGX[$c]=$5 CPU_PG[$c]=$6 CPU_WRK[$c]=$7
+done
 if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   BENCH_COOKIE=$COOKIE wrk -t"$T" -c"$C" -d6s -s "$HERE/wrk/get-session.lua" "$AUTH_URL/get-session" >/dev/null 2>&1 &
   wp=$!
@@ -148,7 +166,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 {
   echo "# get-session and token against the FastCGI floor"
   echo
-  echo "$(date -u +%F\ %T) UTC, $(nproc) cores, pool.workers = $WORKERS, floors $WORKERS processes each, wrk -t$T -c$C -d$D, one run per case in the order below; load average $LOAD0 before, $LOAD1 after (a shared machine: ratios within this run only)."
+  echo "$(date -u +%F\ %T) UTC, $(nproc) cores, pool.workers = $WORKERS, floors $WORKERS processes each, wrk -t$T -c$C -d$D, $ROUNDS interleaved rounds of the first five cases, then the last two; load average $LOAD0 before, $LOAD1 after (a shared machine: ratios within this run only)."
   echo
   echo "| case | req/s | p50 ms | p99 ms | / hello floor | / lookup floor | CPU µs/request: server, nginx, PostgreSQL, wrk |"
   echo "|---|---|---|---|---|---|---|"
@@ -157,4 +175,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   done
   echo
   echo "server: the floor program for hello and lookup, the pool (master + workers) otherwise."
+  echo
+  echo "The first five rows are round $MED of $ROUNDS interleaved rounds (the median by get-session / hello). Every round, req/s (p99 ms):"
+  echo
+  echo "| round | hello | lookup | ok | get-session | token | get-session / hello | token / hello |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for r in $(seq 1 "$ROUNDS"); do
+    row="| $r" h="" g="" t=""
+    for c in hello lookup ok get-session token; do
+      set -- ${RR[$r.$c]}; row="$row | $1 ($3)"
+      case $c in hello) h=$1 ;; get-session) g=$1 ;; token) t=$1 ;; esac
+    done
+    echo "$row | $(ratio "$g" "$h") | $(ratio "$t" "$h") |"
+  done
 } | tee "$OUT/floor.md"
