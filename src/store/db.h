@@ -29,7 +29,7 @@
  * The schema version this binary expects: the highest NNN of the
  * sql/NNN_name.sql migrations.  Keep in sync when adding a file.
  */
-#define NEON_AUTHD_SCHEMA_VERSION	15
+#define NEON_AUTHD_SCHEMA_VERSION	16
 
 /* pg_advisory_lock key that serialises migrations ("neonauth" in ASCII). */
 #define NEON_AUTHD_MIGRATE_LOCK		INT64_C(0x6e656f6e61757468)

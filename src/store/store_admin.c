@@ -43,6 +43,9 @@ static const struct {
 	    0 },
 };
 
+/* from this offset on, a page is found by its ids first */
+#define DEEP_OFFSET	1000
+
 /* the comparison operators, by enum store_admin_op (SAO_EQ..SAO_GTE) */
 static const char *const cmp_ops[] = { "=", "<>", "<", "<=", ">", ">=" };
 
@@ -208,10 +211,23 @@ store_admin_list(struct db_conn *c, struct arena *a,
 		order = "u.\"createdAt\", u.id";
 	p[np] = arena_printf(a, "%lld", (long long)q->limit);
 	p[np + 1] = arena_printf(a, "%lld", (long long)q->offset);
-	sql = arena_printf(a, "SELECT (SELECT count(*) FROM neon_auth.\"user\""
-	    " u%s), %s FROM neon_auth.\"user\" u%s ORDER BY %s"
-	    " LIMIT $%d::bigint OFFSET $%d::bigint", w, store_user_cols(), w,
-	    order, np + 1, np + 2);
+	if (q->offset < DEEP_OFFSET)
+		sql = arena_printf(a, "SELECT (SELECT count(*) FROM"
+		    " neon_auth.\"user\" u%s), %s FROM neon_auth.\"user\" u%s"
+		    " ORDER BY %s LIMIT $%d::bigint OFFSET $%d::bigint", w,
+		    store_user_cols(), w, order, np + 1, np + 2);
+	else
+		/*
+		 * A deep page: the offset is walked over the ids alone (an
+		 * index-only scan where an index gives the order), and only
+		 * the page's rows are read whole.
+		 */
+		sql = arena_printf(a, "SELECT (SELECT count(*) FROM"
+		    " neon_auth.\"user\" u%s), %s FROM neon_auth.\"user\" u"
+		    " JOIN (SELECT u.id FROM neon_auth.\"user\" u%s ORDER BY %s"
+		    " LIMIT $%d::bigint OFFSET $%d::bigint) AS k ON k.id = u.id"
+		    " ORDER BY %s", w, store_user_cols(), w, order, np + 1,
+		    np + 2, order);
 	if ((res = db_exec(c, a, NULL, sql, np + 2, p)) == NULL)
 		return (data_error(c) ? 0 : -1);
 	*n = db_ntuples(res);

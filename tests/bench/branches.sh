@@ -90,20 +90,29 @@ COOKIE=$(awk '{sub(/^#HttpOnly_/,"")} !/^#/ && NF>=7 {printf "%s%s=%s", (n++?"; 
 release_tpl() { psql -d postgres -tAc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$TPL'" >/dev/null; }
 
 TPL_KB=$(psql -d postgres -tAc "SELECT pg_database_size('$TPL') / 1024")
-log "the template database takes $((TPL_KB / 1024)) MiB on disk: each copy as much"
-MADE=0
+log "the template database holds $((TPL_KB / 1024)) MiB: each copy as much (less on a compressing file system)"
+PGDIR=$(cat "$STACK_DIR/pgdata.path")
+free_kb() { df -Pk "$PGDIR" | awk 'NR==2 {print $4}'; }
+MADE=0 PER_KB=$TPL_KB
 make_upto() {  # N: databases bn_1..bn_N exist (bn_c* for the cold ones)
-  local n=$1 i t0 free
-  free=$(df -Pk "$(cat "$STACK_DIR/pgdata.path")" | awk 'NR==2 {print $4}')
-  [ $(( (n - MADE + COLD) * TPL_KB )) -lt $(( free * 9 / 10 )) ] ||
-    na_die "$((n - MADE + COLD)) more databases need $(( (n - MADE + COLD) * TPL_KB / 1048576 )) GiB; the disk has $((free / 1048576)) GiB free"
+  local n=$1 i j t0 f0 f1 made0=$MADE
   release_tpl
   t0=$(date +%s%3N)
-  # one psql session for the lot (a process and a connection per database cost more than the copy)
-  for ((i = MADE + 1; i <= n; i++)); do
-    echo "CREATE DATABASE bn_$i TEMPLATE $TPL STRATEGY $STRAT;"
-  done | psql -d postgres -f - >/dev/null 2>>"$LOGF" || na_die "CREATE DATABASE failed ($LOGF)"
-  [ "$n" -gt "$MADE" ] && log "created $((n - MADE)) branch databases in $(( $(date +%s%3N) - t0 )) ms"
+  # in chunks of 500, each in one psql session (a process and a connection per database cost
+  # more than the copy); before each, the disk must hold the chunk and the cold ones at the
+  # size a copy really took so far (df's delta), with a tenth of the disk to spare
+  for ((i = MADE + 1; i <= n; i += 500)); do
+    j=$(( i + 499 < n ? i + 499 : n )) f0=$(free_kb)
+    [ $(( (j - i + 1 + COLD) * PER_KB )) -lt $(( f0 * 9 / 10 )) ] ||
+      na_die "$((j - MADE + COLD)) more databases need about $(( (j - MADE + COLD) * PER_KB / 1048576 )) GiB; $((f0 / 1048576)) GiB free under $PGDIR (TMPDIR on a bigger or compressing file system)"
+    for ((k = i; k <= j; k++)); do echo "CREATE DATABASE bn_$k TEMPLATE $TPL STRATEGY $STRAT;"; done |
+      psql -d postgres -f - >/dev/null 2>>"$LOGF" || na_die "CREATE DATABASE failed ($LOGF)"
+    sync -f "$PGDIR" 2>/dev/null || true
+    f1=$(free_kb)
+    [ "$f0" -gt "$f1" ] && PER_KB=$(( (f0 - f1) / (j - i + 1) + 1 ))
+    MADE=$j
+  done
+  [ "$n" -gt "$made0" ] && log "created $((n - made0)) branch databases in $(( $(date +%s%3N) - t0 )) ms, about $((PER_KB / 1024)).$(( PER_KB % 1024 * 10 / 1024 )) MiB of disk each"
   MADE=$n
 }
 pool_pss() {

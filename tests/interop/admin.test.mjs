@@ -487,6 +487,29 @@ test('list-users: search, filter, sort and paging give what SQL says', async () 
   // in with an array (a repeated key)
   r = await call('GET', `/admin/list-users?searchValue=${tag}&filterField=role&filterOperator=in&filterValue=admin&filterValue=none`, { jar: adm.jar });
   assert.equal(r.json.total, 3);
+  // deep pages (from offset 1000 on, the ids are paged first, then joined): the same rows, order
+  // and totals as SQL, for each sort and a search, also with equal names (ties broken by id)
+  const deep = `${tag}d`;
+  sql(`INSERT INTO neon_auth."user" (id, name, email, "emailVerified", "createdAt", "updatedAt", role)
+       SELECT gen_random_uuid(), 'deep-' || (i % 7) || '-${deep}', '${deep}-' || i || '@example.com', false,
+              now() - make_interval(secs => i % 13), now(), CASE WHEN i % 3 = 0 THEN 'admin' ELSE 'user' END
+       FROM generate_series(1, 1200) AS i`);
+  for (const [query, where, order] of [
+    [{ searchValue: deep, limit: 7, offset: 1000 }, `email LIKE '%${deep}%'`, '"createdAt", id'],
+    [{ searchValue: deep, sortBy: 'name', sortDirection: 'desc', limit: 9, offset: 1150 }, `email LIKE '%${deep}%'`, 'name DESC, id DESC'],
+    [{ searchValue: deep, sortBy: 'name', limit: 5, offset: 1001 }, `email LIKE '%${deep}%'`, 'name, id'],
+    [{ searchValue: deep, sortBy: 'email', filterField: 'role', filterValue: 'user', limit: 6, offset: 1000 }, `email LIKE '%${deep}%' AND role = 'user'`, 'email, id'],
+    [{ searchValue: deep, limit: 10, offset: 1195 }, `email LIKE '%${deep}%'`, '"createdAt", id'],
+  ]) {
+    r = await adm.c.admin.listUsers({ query });
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    assert.deepEqual(emails(r), q(where, order, `LIMIT ${query.limit} OFFSET ${query.offset}`), JSON.stringify(query));
+    assert.equal(r.data.total, count(where), JSON.stringify(query));
+  }
+  r = await adm.c.admin.listUsers({ query: { searchValue: deep, limit: 10, offset: 5000 } });
+  assert.deepEqual(r.data.users, []);
+  assert.equal(r.data.total, 1200);
+  // (the rows stay: a bulk delete queues a revocation NOTIFY per row)
   // no limit: Better Auth's adapters answer 100
   r = await adm.c.admin.listUsers({ query: {} });
   assert.equal(r.data.users.length, Math.min(100, count('true')));
