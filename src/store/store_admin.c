@@ -195,7 +195,7 @@ store_admin_list(struct db_conn *c, struct arena *a,
     int64_t *total)
 {
 	const char		*p[4];
-	char			*w, *sql, *order;
+	char			*w, *sql, *order, *page;
 	int			 np = 0, i;
 	struct db_result	*res;
 
@@ -211,23 +211,20 @@ store_admin_list(struct db_conn *c, struct arena *a,
 		order = "u.\"createdAt\", u.id";
 	p[np] = arena_printf(a, "%lld", (long long)q->limit);
 	p[np + 1] = arena_printf(a, "%lld", (long long)q->offset);
-	if (q->offset < DEEP_OFFSET)
-		sql = arena_printf(a, "SELECT (SELECT count(*) FROM"
-		    " neon_auth.\"user\" u%s), %s FROM neon_auth.\"user\" u%s"
-		    " ORDER BY %s LIMIT $%d::bigint OFFSET $%d::bigint", w,
-		    store_user_cols(), w, order, np + 1, np + 2);
-	else
+	page = arena_printf(a, "%s ORDER BY %s LIMIT $%d::bigint OFFSET"
+	    " $%d::bigint", w, order, np + 1, np + 2);
+	if (q->offset >= DEEP_OFFSET)
 		/*
 		 * A deep page: the offset is walked over the ids alone (an
 		 * index-only scan where an index gives the order), and only
 		 * the page's rows are read whole.
 		 */
-		sql = arena_printf(a, "SELECT (SELECT count(*) FROM"
-		    " neon_auth.\"user\" u%s), %s FROM neon_auth.\"user\" u"
-		    " JOIN (SELECT u.id FROM neon_auth.\"user\" u%s ORDER BY %s"
-		    " LIMIT $%d::bigint OFFSET $%d::bigint) AS k ON k.id = u.id"
-		    " ORDER BY %s", w, store_user_cols(), w, order, np + 1,
-		    np + 2, order);
+		page = arena_printf(a, " JOIN (SELECT u.id FROM"
+		    " neon_auth.\"user\" u%s) AS k ON k.id = u.id ORDER BY %s",
+		    page, order);
+	sql = arena_printf(a, "SELECT (SELECT count(*) FROM neon_auth.\"user\""
+	    " u%s), %s FROM neon_auth.\"user\" u%s", w, store_user_cols(),
+	    page);
 	if ((res = db_exec(c, a, NULL, sql, np + 2, p)) == NULL)
 		return (data_error(c) ? 0 : -1);
 	*n = db_ntuples(res);

@@ -95,7 +95,7 @@ PGDIR=$(cat "$STACK_DIR/pgdata.path")
 free_kb() { df -Pk "$PGDIR" | awk 'NR==2 {print $4}'; }
 MADE=0 PER_KB=$TPL_KB
 make_upto() {  # N: databases bn_1..bn_N exist (bn_c* for the cold ones)
-  local n=$1 i j t0 f0 f1 made0=$MADE
+  local n=$1 i j k t0 f0 f1 made0=$MADE
   release_tpl
   t0=$(date +%s%3N)
   # in chunks of 500, each in one psql session (a process and a connection per database cost

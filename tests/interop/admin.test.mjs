@@ -480,7 +480,8 @@ test('list-users: search, filter, sort and paging give what SQL says', async () 
   assert.equal(r.data.total, 6);
   // what Better Auth's adapter throws on is an empty list
   for (const query of [{ sortBy: 'nope' }, { filterField: 'nope', filterValue: 'x' }, { limit: '-1' },
-    { filterField: 'createdAt', filterOperator: 'lt', filterValue: 'garbage' }, { filterField: 'role', filterOperator: 'in', filterValue: 'admin' }]) {
+    { filterField: 'createdAt', filterOperator: 'lt', filterValue: 'garbage' },
+    { filterField: 'createdAt', filterOperator: 'lt', filterValue: 'garbage', offset: '1000' }, { filterField: 'role', filterOperator: 'in', filterValue: 'admin' }]) {
     r = await call('GET', `/admin/list-users?${new URLSearchParams(query)}`, { jar: adm.jar });
     assert.deepEqual(r.json, { users: [], total: 0 }, JSON.stringify(query));
   }
