@@ -1318,37 +1318,29 @@ db_in_transaction(const struct db_conn *c)
 #define DRAIN_READS	64
 
 /*
- * The server ended the session (pg_terminate_backend, a restart): its
- * FATAL message may have been read with the EOF behind it still unseen,
- * and whatever it notified meanwhile is lost.  A peek, no round trip.
- */
-static int
-peer_closed(PGconn *pg)
-{
-	char	 b;
-	int	 fd = PQsocket(pg);
-
-	return (fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
-}
-
-/*
  * Read all the input already waiting on the socket: a backlog of
  * notifications (a bulk delete notifies once per row) is longer than
  * one read, and a config change queued behind it must not wait for the
  * next request.  Bounded: a server that keeps sending is read on the
- * next drain.  0 when the connection failed.
+ * next drain.  The peek that ends the loop also tells whether the server
+ * ended the session (pg_terminate_backend, a restart): its FATAL message
+ * may have been read with the EOF behind it still unseen, and whatever it
+ * notified meanwhile is lost.  0 when the connection failed or ended.
  */
 static int
 consume_waiting(PGconn *pg)
 {
 	char	 b;
 	int	 fd = PQsocket(pg), i;
+	ssize_t	 r;
 
 	for (i = 0; i < DRAIN_READS; i++) {
 		if (PQconsumeInput(pg) == 0)
 			return (0);
-		if (fd < 0 || recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+		if (fd < 0 || (r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT)) < 0)
 			break;
+		if (r == 0)
+			return (0);
 	}
 	return (1);
 }
@@ -1415,7 +1407,7 @@ db_drain_notifies_ch(struct db_conn *c, unsigned *flags_out, int buffered,
 	if (c->pooled)
 		pg = c->lpg;
 	if (PQstatus(pg) != CONNECTION_OK || (!buffered &&
-	    (consume_waiting(pg) == 0 || peer_closed(pg)))) {
+	    consume_waiting(pg) == 0)) {
 		err_set(&c->err, DB_ERR_UNAVAILABLE, NULL, "%s",
 		    PQerrorMessage(pg));
 		if (c->pooled) {
