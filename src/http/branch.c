@@ -531,7 +531,9 @@ branch_host_only(const char *host)
  * mapped before the workers fork: a negative cache per target (the
  * branch name) with a doubling backoff, and a throttle on the lines
  * their failures log.  A tiny spinlock guards it; a worker that cannot
- * have it at once goes on as if nothing were cached.
+ * have it at once goes on as if nothing were cached.  While no database
+ * is marked (active == 0, read without the lock) a request takes
+ * neither the lock nor the clock: the common case costs one load.
  */
 #define DOWN_SLOTS	128
 #define DOWN_FIRST_MS	100
@@ -547,6 +549,7 @@ struct down_slot {
 
 struct down_shared {
 	int		 lock;
+	int		 active;	/* slots in use (hash != 0) */
 	struct down_slot slot[DOWN_SLOTS];
 	int64_t		 log_window_ms;
 	int		 log_count;
@@ -617,6 +620,9 @@ down_find(uint64_t h, int make, int64_t now)
 	}
 	if (!make)
 		return (NULL);
+	if (lru->hash == 0)
+		__atomic_store_n(&down->active, down->active + 1,
+		    __ATOMIC_RELEASE);
 	memset(lru, 0, sizeof(*lru));
 	lru->hash = h;
 	lru->used_ms = now;
@@ -627,10 +633,14 @@ int
 branch_down_wait(const struct branch *b)
 {
 	struct down_slot	*d;
-	int64_t			 now = clock_mono_ms();
+	int64_t			 now;
 	int			 wait = 0;
 
-	if (b == NULL || !down_lock())
+	if (b == NULL || down == NULL ||
+	    __atomic_load_n(&down->active, __ATOMIC_ACQUIRE) == 0)
+		return (0);
+	now = clock_mono_ms();
+	if (!down_lock())
 		return (0);
 	if ((d = down_find(down_hash(b->name), 0, now)) != NULL &&
 	    now < d->until_ms)
@@ -643,9 +653,13 @@ void
 branch_down_note(const struct branch *b, int failed)
 {
 	struct down_slot	*d;
-	int64_t			 now = clock_mono_ms();
+	int64_t			 now;
 
-	if (b == NULL || !down_lock())
+	if (b == NULL || down == NULL || (!failed &&
+	    __atomic_load_n(&down->active, __ATOMIC_ACQUIRE) == 0))
+		return;
+	now = clock_mono_ms();
+	if (!down_lock())
 		return;
 	if ((d = down_find(down_hash(b->name), failed, now)) != NULL) {
 		if (failed) {
@@ -654,8 +668,11 @@ branch_down_note(const struct branch *b, int failed)
 			    d->backoff_ms * 2;
 			d->until_ms = now + d->backoff_ms;
 			d->used_ms = now;
-		} else
+		} else {
 			memset(d, 0, sizeof(*d));
+			__atomic_store_n(&down->active, down->active - 1,
+			    __ATOMIC_RELEASE);
+		}
 	}
 	down_unlock();
 }

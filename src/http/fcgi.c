@@ -8,7 +8,6 @@
  * used (no %zu, §2.3 #5b).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -62,7 +61,7 @@ fcgi_init(void)
 static const char *
 param_dup(struct request *r, const char *name)
 {
-	return (arena_strdup(r->a, FCGX_GetParam(name, freq.envp)));
+	return (arena_strdup(r->a, request_header(r, name)));
 }
 
 /* parse CONTENT_LENGTH: "" or absent = -1 (unknown), junk = -2 */
@@ -86,8 +85,7 @@ content_length(const char *s)
 static void
 read_body(struct request *r, size_t body_max)
 {
-	long long	 cl = content_length(FCGX_GetParam("CONTENT_LENGTH",
-			    freq.envp));
+	long long	 cl = content_length(request_header(r, "CONTENT_LENGTH"));
 	char		*buf;
 	size_t		 cap, len = 0;
 	int		 n;
@@ -180,9 +178,9 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 	r->uri.p = param_dup(r, "REQUEST_URI");
 	if (r->uri.p == NULL) {
 		/* servers that do not send REQUEST_URI: rebuild it */
-		const char *sn = FCGX_GetParam("SCRIPT_NAME", freq.envp);
-		const char *pi = FCGX_GetParam("PATH_INFO", freq.envp);
-		const char *qs = FCGX_GetParam("QUERY_STRING", freq.envp);
+		const char *sn = request_header(r, "SCRIPT_NAME");
+		const char *pi = request_header(r, "PATH_INFO");
+		const char *qs = request_header(r, "QUERY_STRING");
 
 		r->uri.p = arena_printf(r->a, "%s%s%s%s", sn ? sn : "",
 		    pi ? pi : "", qs && *qs ? "?" : "", qs && *qs ? qs : "");
@@ -201,7 +199,7 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 	r->host = param_dup(r, "HTTP_HOST");
 	if (r->host == NULL)
 		r->host = param_dup(r, "SERVER_NAME");
-	https = FCGX_GetParam("HTTPS", freq.envp);
+	https = request_header(r, "HTTPS");
 	r->scheme = (https && (strcmp(https, "on") == 0 ||
 	    strcmp(https, "1") == 0)) ? "https" : "http";
 	/*
@@ -211,12 +209,20 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 	 */
 	if (r->host != NULL && strchr(r->host, ':') == NULL &&
 	    r->host[0] != '[') {
-		const char *sp = FCGX_GetParam("SERVER_PORT", freq.envp);
+		const char *sp = request_header(r, "SERVER_PORT");
 
 		if (sp != NULL && *sp != '\0' && strspn(sp, "0123456789") ==
 		    strlen(sp) && strcmp(sp, r->scheme[4] == 's' ? "443" :
-		    "80") != 0)
-			r->host = arena_printf(r->a, "%s:%s", r->host, sp);
+		    "80") != 0) {
+			/* every request behind a port of its own: no printf */
+			size_t	 hl = strlen(r->host), pl = strlen(sp);
+			char	*h = arena_alloc(r->a, hl + pl + 2);
+
+			memcpy(h, r->host, hl);
+			h[hl] = ':';
+			memcpy(h + hl + 1, sp, pl + 1);
+			r->host = h;
+		}
 	}
 	r->content_type = param_dup(r, "CONTENT_TYPE");
 	r->remote_addr = param_dup(r, "REMOTE_ADDR");
@@ -232,16 +238,30 @@ put(const char *s, size_t n)
 	return (FCGX_PutStr(s, (int)n, freq.out) == (int)n ? 0 : -1);
 }
 
+/* v's decimal digits ending at end (no NUL); returns where they start */
+static char *
+put_dec(char *end, unsigned long long v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return (end);
+}
+
 int
 fcgi_send(struct request *r)
 {
 	struct reply_header	*h;
-	char			 line[64];
-	int			 n;
+	char			 num[24], *d;
+	const char		*reason = reply_reason(r->status);
 
-	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", r->status,
-	    reply_reason(r->status));
-	if (n < 0 || (size_t)n >= sizeof(line) || put(line, (size_t)n) == -1)
+	/* formatted by hand: this runs once a request, printf showed up */
+	d = put_dec(num + sizeof(num), (unsigned long long)(r->status < 0 ?
+	    0 : r->status));
+	if (put("Status: ", 8) == -1 ||
+	    put(d, (size_t)(num + sizeof(num) - d)) == -1 ||
+	    put(" ", 1) == -1 || put(reason, strlen(reason)) == -1 ||
+	    put("\r\n", 2) == -1)
 		return (-1);
 	for (h = r->headers; h != NULL; h = h->next) {
 		if (put(h->name, strlen(h->name)) == -1 ||
@@ -250,9 +270,10 @@ fcgi_send(struct request *r)
 		    put("\r\n", 2) == -1)
 			return (-1);
 	}
-	n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n",
-	    r->reply_len);
-	if (n < 0 || (size_t)n >= sizeof(line) || put(line, (size_t)n) == -1)
+	d = put_dec(num + sizeof(num), (unsigned long long)r->reply_len);
+	if (put("Content-Length: ", 16) == -1 ||
+	    put(d, (size_t)(num + sizeof(num) - d)) == -1 ||
+	    put("\r\n\r\n", 4) == -1)
 		return (-1);
 	if (put(r->reply_body, r->reply_len) == -1)
 		return (-1);

@@ -18,8 +18,10 @@ request_header(struct request *r, const char *cgi_name)
 	size_t		 n = strlen(cgi_name);
 	char *const	*p;
 
+	/* the first byte first: most parameters differ there (or at HTTP_) */
 	for (p = r->params; p != NULL && *p != NULL; p++)
-		if (strncmp(*p, cgi_name, n) == 0 && (*p)[n] == '=')
+		if ((*p)[0] == cgi_name[0] && strncmp(*p, cgi_name, n) == 0 &&
+		    (*p)[n] == '=')
 			return (*p + n + 1);
 	return (NULL);
 }
@@ -42,36 +44,40 @@ request_query(struct request *r, const char *key)
 	return (request_query_n(r, key, NULL));
 }
 
-/* 1 when s has a control byte (tab aside): CR/LF would split the header */
-static int
-has_ctl(const char *s)
+/*
+ * s's length, or (size_t)-1 when it has a control byte (tab aside): CR/LF
+ * would split the header.  One pass does the check and strlen's work.
+ */
+static size_t
+ctl_len(const char *s)
 {
 	const unsigned char	*p;
 
 	for (p = (const unsigned char *)s; *p; p++)
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			return (1);
-	return (0);
+			return ((size_t)-1);
+	return ((size_t)(p - (const unsigned char *)s));
 }
 
 void
 reply_header_add(struct request *r, const char *name, const char *value)
 {
 	struct reply_header	*h;
+	size_t			 nl = ctl_len(name), vl = ctl_len(value);
 
 	/*
 	 * the backstop against header injection (issue 12, #11): whatever
 	 * built the value, a control byte never reaches the web server
 	 */
-	if (has_ctl(name) || has_ctl(value)) {
+	if (nl == (size_t)-1 || vl == (size_t)-1) {
 		log_warnx("reply header %.40s dropped: control bytes in it",
-		    has_ctl(name) ? "(name)" : name);
+		    nl == (size_t)-1 ? "(name)" : name);
 		return;
 	}
 	h = arena_alloc(r->a, sizeof(*h));
 
-	h->name = arena_strdup(r->a, name);
-	h->value = arena_strdup(r->a, value);
+	h->name = arena_strndup(r->a, name, nl);
+	h->value = arena_strndup(r->a, value, vl);
 	if (r->headers_tail)
 		r->headers_tail->next = h;
 	else

@@ -46,23 +46,26 @@ puts_(struct line *l, const char *s)
 	put(l, s, strlen(s));
 }
 
+/* v in decimal, at least width digits: the access line's numbers, no printf */
 static void
-putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2,
-    3)));
-
-static void
-putf(struct line *l, const char *fmt, ...)
+put_dec(struct line *l, unsigned long long v, int width)
 {
-	va_list	 ap;
-	int	 m;
+	char	 d[24], *e = d + sizeof(d), *p = e;
 
-	va_start(ap, fmt);
-	m = vsnprintf(l->b + l->n, sizeof(l->b) - l->n, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	l->n += (size_t)m < sizeof(l->b) - 1 - l->n ? (size_t)m :
-	    sizeof(l->b) - 1 - l->n;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0 || e - p < width);
+	put(l, p, (size_t)(e - p));
+}
+
+static void
+put_int(struct line *l, long long v)
+{
+	if (v < 0) {
+		put(l, "-", 1);
+		put_dec(l, 0ULL - (unsigned long long)v, 1);
+	} else
+		put_dec(l, (unsigned long long)v, 1);
 }
 
 /* s as the inside of a JSON string */
@@ -92,12 +95,14 @@ put_num(struct line *l, const struct log_field *f)
 	long long	 v = f->num;
 
 	if (f->is_num == 1) {
-		putf(l, "%lld", v);
+		put_int(l, v);
 		return;
 	}
 	if (v < 0)
 		v = 0;
-	putf(l, "%lld.%03lld", v / 1000, v % 1000);
+	put_dec(l, (unsigned long long)(v / 1000), 1);
+	put(l, ".", 1);
+	put_dec(l, (unsigned long long)(v % 1000), 3);
 }
 
 /* a text value: bare, or quoted when it has blanks, quotes or is empty */
@@ -142,15 +147,23 @@ level_name(enum log_level lvl)
 static void
 put_time(struct line *l)
 {
+	static time_t	 last = (time_t)-1;
+	static char	 buf[32];	/* last's "%Y-%m-%dT%H:%M:%S" */
 	int64_t		 ms = clock_now_ms();
 	time_t		 t = (time_t)(ms / 1000);
 	struct tm	 tm;
-	char		 buf[32];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		buf[0] = '\0';
-	putf(l, "%s.%03dZ", buf, (int)(ms % 1000));
+	/* the second changes far less often than lines are written */
+	if (t != last) {
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			buf[0] = '\0';
+		last = t;
+	}
+	puts_(l, buf);
+	put(l, ".", 1);
+	put_dec(l, (unsigned long long)(ms % 1000), 3);
+	put(l, "Z", 1);
 }
 
 /* the record's opening: prefix, time, level, pid */
@@ -163,25 +176,38 @@ begin(struct line *l, enum log_level lvl)
 		cached_pid = (int)getpid();
 	l->n = 0;
 	if (as_json) {
-		if (log_fd == 2 && to_journal)
-			putf(l, "<%d>", (int)lvl);
+		if (log_fd == 2 && to_journal) {
+			put(l, "<", 1);
+			put_int(l, (long long)lvl);
+			put(l, ">", 1);
+		}
 		puts_(l, "{");
 		if (timed) {
 			puts_(l, "\"ts\":\"");
 			put_time(l);
 			puts_(l, "\",");
 		}
-		putf(l, "\"level\":\"%s\",\"pid\":%d", level_name(lvl),
-		    cached_pid);
+		puts_(l, "\"level\":\"");
+		puts_(l, level_name(lvl));
+		puts_(l, "\",\"pid\":");
+		put_int(l, cached_pid);
 		return;
 	}
 	if (log_fd == 2) {
 		/* stderr: journald (or whoever collects it) reads <N> */
-		putf(l, "<%d>pid=%d ", (int)lvl, cached_pid);
+		put(l, "<", 1);
+		put_int(l, (long long)lvl);
+		put(l, ">pid=", 5);
+		put_int(l, cached_pid);
+		put(l, " ", 1);
 		return;
 	}
 	put_time(l);
-	putf(l, " %s pid=%d ", level_name(lvl), cached_pid);
+	put(l, " ", 1);
+	puts_(l, level_name(lvl));
+	put(l, " pid=", 5);
+	put_int(l, cached_pid);
+	put(l, " ", 1);
 }
 
 static void

@@ -446,12 +446,16 @@ test_log_formats(void **state)
 		LOG_MS("dur_ms", 12345), LOG_STR("branch", NULL),
 		LOG_STR("client", "a \"b\""),
 	};
+	const struct log_field f2[] = {
+		LOG_MS("db_ms", 7), LOG_NUM("n", -3), LOG_MS("neg", -5),
+	};
 
 	(void)state;
 	assert_true((fd = mkstemp(path)) != -1);
 	close(fd);
 	assert_int_equal(log_setup(LOG_LVL_INFO, path, 0), 0);
 	log_kv(LOG_LVL_INFO, "access", NULL, f, 5);
+	log_kv(LOG_LVL_INFO, "access", NULL, f2, 3);
 	log_debug("not written");
 	assert_int_equal(log_setup(LOG_LVL_INFO, path, 1), 0);
 	log_kv(LOG_LVL_WARN, "slow_request", "slow request", f, 5);
@@ -469,6 +473,8 @@ test_log_formats(void **state)
 	assert_non_null(strstr(buf, "Z info pid="));
 	assert_non_null(strstr(buf, " route=sign-in/email status=200 "
 	    "dur_ms=12.345 branch=- client=\"a \\\"b\\\"\"\n"));
+	/* the hand-made numbers: zero-padded milliseconds, a sign */
+	assert_non_null(strstr(buf, " db_ms=0.007 n=-3 neg=0.000\n"));
 	assert_null(strstr(buf, "not written"));
 	assert_non_null(strstr(buf, "\"level\":\"warn\",\"pid\":"));
 	assert_non_null(strstr(buf, "\"type\":\"slow_request\",\"route\":"
