@@ -89,8 +89,18 @@ cookie_name(struct request *r, const char *short_name)
 	int		 secure = neon_style(r) ||
 			    (r->branch != NULL && r->branch->secure);
 
-	return (arena_printf(r->a, "%s%s.%s", host_style(r) ? "__Host-" :
-	    secure ? "__Secure-" : "", prefix, short_name));
+	const char	*pre = host_style(r) ? "__Host-" :
+			    secure ? "__Secure-" : "";
+	size_t		 a = strlen(pre), b = strlen(prefix);
+	size_t		 c = strlen(short_name);
+	char		*out = arena_alloc(r->a, a + b + 1 + c + 1);
+
+	/* twice a request: concatenated, not formatted */
+	memcpy(out, pre, a);
+	memcpy(out + a, prefix, b);
+	out[a + b] = '.';
+	memcpy(out + a + b + 1, short_name, c + 1);
+	return (out);
 }
 char *
 cookie_get(struct request *r, const char *name)

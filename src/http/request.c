@@ -3,6 +3,7 @@
  * JSON escaping of error messages goes through json.c so that the output
  * matches JSON.stringify.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -51,12 +52,27 @@ request_query(struct request *r, const char *key)
 static size_t
 ctl_len(const char *s)
 {
-	const unsigned char	*p;
+	const unsigned char	*p = (const unsigned char *)s;
+	const uint64_t		 ones = 0x0101010101010101ULL;
+	const uint64_t		 highs = 0x8080808080808080ULL;
+	size_t			 n = strlen(s), i = 0;
+	uint64_t		 w, x;
 
-	for (p = (const unsigned char *)s; *p; p++)
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+	/*
+	 * eight bytes at a time (a JWT or a cookie is a kilobyte): a word
+	 * with no byte below 0x20 and none equal to 0x7f is clean; a word
+	 * that may hold one (a tab too) is checked byte by byte
+	 */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		x = w ^ (0x7f * ones);
+		if ((((w - 0x20 * ones) & ~w) | ((x - ones) & ~x)) & highs)
+			break;
+	}
+	for (; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
 			return ((size_t)-1);
-	return ((size_t)(p - (const unsigned char *)s));
+	return (n);
 }
 
 void

@@ -114,8 +114,9 @@ arena_free(struct arena *a)
 	a->used_total = 0;
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* n bytes aligned for any type, not zeroed (a copy fills them) */
+static void *
+alloc_raw(struct arena *a, size_t n)
 {
 	struct arena_block	*b;
 	size_t			 align = _Alignof(max_align_t), off;
@@ -132,7 +133,6 @@ arena_alloc(struct arena *a, size_t n)
 			p = (char *)b->data + off;
 			b->used = off + n;
 			a->used_total += n;
-			memset(p, 0, n);
 			return (p);
 		}
 	}
@@ -148,7 +148,6 @@ arena_alloc(struct arena *a, size_t n)
 			b->next = big;
 		}
 		a->used_total += n;
-		memset(big->data, 0, n);
 		return (big->data);
 	}
 	b = block_new(a->block_size);
@@ -156,14 +155,22 @@ arena_alloc(struct arena *a, size_t n)
 	a->head = b;
 	b->used = n;
 	a->used_total += n;
-	memset(b->data, 0, n);
 	return (b->data);
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void	*p = alloc_raw(a, n);
+
+	memset(p, 0, n ? n : 1);
+	return (p);
 }
 
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char	*p = arena_alloc(a, n + 1);
+	char	*p = alloc_raw(a, n + 1);
 
 	if (n)
 		memcpy(p, s, n);
@@ -192,7 +199,7 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		oom();
-	p = arena_alloc(a, (size_t)n + 1);
+	p = alloc_raw(a, (size_t)n + 1);
 	if ((size_t)n < sizeof(small))
 		memcpy(p, small, (size_t)n + 1);
 	else

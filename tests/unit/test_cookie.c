@@ -292,6 +292,43 @@ test_header_backstop(void **state)
 	fix_free(&f);
 }
 
+/*
+ * the check reads eight bytes at a time: every control byte (and DEL) at
+ * every position of a long value, in a word or in the tail, is caught;
+ * tabs and bytes above 0x7f anywhere are not
+ */
+static void
+test_header_backstop_positions(void **state)
+{
+	static const unsigned char	 bad[] = { 0x01, 0x0a, 0x0d, 0x1f, 0x7f };
+	struct fix			 f;
+	const struct reply_header	*h;
+	char				 v[41];
+	size_t				 i, k, len;
+	int				 n;
+
+	(void)state;
+	for (len = 1; len < sizeof(v); len += 7)
+		for (i = 0; i < len; i++)
+			for (k = 0; k < sizeof(bad); k++) {
+				fix_init(&f, "http://127.0.0.1:8080/neondb/auth", "{}");
+				memset(v, 'a', len);
+				v[len] = '\0';
+				v[i] = (char)bad[k];
+				reply_header_add(&f.r, "X-Bad", v);
+				v[i] = (char)(i % 2 ? '\t' : 0xe9);
+				reply_header_add(&f.r, "X-Good", v);
+				n = 0;
+				for (h = f.r.headers; h != NULL; h = h->next) {
+					assert_string_equal(h->name, "X-Good");
+					assert_string_equal(h->value, v);
+					n++;
+				}
+				assert_int_equal(n, 1);
+				fix_free(&f);
+			}
+}
+
 /* issue 12 defaults: bearer off, signed only; the cache cap */
 static void
 test_hardened_defaults(void **state)
@@ -381,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_templated_path),
 		cmocka_unit_test(test_prefix_on_read),
 		cmocka_unit_test(test_header_backstop),
+		cmocka_unit_test(test_header_backstop_positions),
 		cmocka_unit_test(test_hardened_defaults),
 		cmocka_unit_test(test_localhost_https),
 	};
