@@ -62,6 +62,8 @@ psql() { "$(na_pgbin)/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" 
 CONF=$STACK_DIR/neon-authd.conf
 reconf() {
   sed -i "s/^database = .*/database = { connect_timeout = 5; statement_timeout = 5000; max_branches = $MAXB; config_ttl = 60; max_connections = $MAXC; idle_timeout = $IDLE; };/" "$CONF"
+  # the shipped pool.max_requests, not the test stack's 10000: a recycled worker drops its cache
+  sed -i "s/^\( *max_requests = \)[0-9]*;/\11000000;/" "$CONF"
   grep -q '^branch_template' "$CONF" || cat >>"$CONF" <<EOC
 branch_template = {
   auth_url = "$ORIGIN/{database}/auth";
@@ -146,7 +148,8 @@ for n in $SIZES; do
     rps=$(sed -n 's/^Requests\/sec: *//p' "$OUT/wrk.$n.$dist.txt")
     p50=$(awk '$1=="50.000%"||$1=="50%"{print $2}' "$OUT/wrk.$n.$dist.txt" | head -1)
     p99=$(awk '$1=="99.000%"||$1=="99%"{print $2}' "$OUT/wrk.$n.$dist.txt" | head -1)
-    ROWS+=("| $n | $dist | ${rps:-0} | ${p50:--} / ${p99:--} | $WRK_NON2XX | $maxt ($maxpg in pg_stat_activity) | $maxp | $(pool_pss) MiB |")
+    pss=$(pool_pss)
+    ROWS+=("| $n | $dist | ${rps:-0} | ${p50:--} / ${p99:--} | $WRK_NON2XX | $maxt ($maxpg in pg_stat_activity) | $maxp | $pss MiB ($(( maxt > 0 ? (pss - PSS0) * 1024 / maxt : 0 )) KiB per branch held) |")
     log "N=$n $dist: ${rps:-0} req/s, p50 ${p50:--}, p99 ${p99:--}, non-2xx $WRK_NON2XX, connections max $maxt (per worker $maxp)"
   done
 done
@@ -167,9 +170,9 @@ COLDLINE=$(sort -n "$cold" | awk '{a[NR]=$1*1000; b[NR]=$2*1000} END{ if (NR) pr
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), git $(git -C "$NA_TOP" rev-parse --short HEAD 2>/dev/null || echo '?'), pool.workers = $WORKERS, database.max_branches = $MAXB, max_connections = $MAXC, idle_timeout = $IDLE s; wrk -t2 -c$C -d$D; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "Bound on the pool's connections: min(workers x max_branches = $((WORKERS * MAXB)), max_connections = $MAXC). Pool PSS before the first branch: $PSS0 MiB."
+  echo "Bound on the pool's connections: min(workers x max_branches = $((WORKERS * MAXB)), max_connections = $MAXC). Pool PSS before the first branch (after the template's sign-up: its scrypt buffer included): $PSS0 MiB."
   echo
-  echo "| branches | pattern | req/s | p50 / p99 | non-2xx | connections held, max (total) | max per worker | pool PSS after |"
+  echo "| branches | pattern | req/s | p50 / p99 | non-2xx | connections held, max (total) | max per worker | pool PSS after (growth per branch a worker holds) |"
   echo "|---:|---|---:|---|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
