@@ -101,7 +101,8 @@ read_body(struct request *r, size_t body_max)
 	cap = cl >= 0 ? (size_t)cl : 4096;
 	if (cap > body_max)
 		cap = body_max;
-	buf = arena_alloc(r->a, cap + 1);
+	/* filled by the reads: not zeroed (4 KiB a GET otherwise) */
+	buf = arena_alloc_uninit(r->a, cap + 1);
 	for (;;) {
 		if (len == cap) {
 			char	 probe;
@@ -116,7 +117,8 @@ read_body(struct request *r, size_t body_max)
 			{
 				size_t	 ncap = cap * 2 > body_max ?
 				    body_max : cap * 2;
-				char	*nb = arena_alloc(r->a, ncap + 1);
+				char	*nb = arena_alloc_uninit(r->a,
+				    ncap + 1);
 
 				memcpy(nb, buf, len);
 				buf = nb;
@@ -216,7 +218,7 @@ fcgi_accept(struct request *r, int conn_fd, size_t body_max)
 		    "80") != 0) {
 			/* every request behind a port of its own: no printf */
 			size_t	 hl = strlen(r->host), pl = strlen(sp);
-			char	*h = arena_alloc(r->a, hl + pl + 2);
+			char	*h = arena_alloc_uninit(r->a, hl + pl + 2);
 
 			memcpy(h, r->host, hl);
 			h[hl] = ':';

@@ -114,9 +114,8 @@ arena_free(struct arena *a)
 	a->used_total = 0;
 }
 
-/* n bytes aligned for any type, not zeroed (a copy fills them) */
-static void *
-alloc_raw(struct arena *a, size_t n)
+void *
+arena_alloc_uninit(struct arena *a, size_t n)
 {
 	struct arena_block	*b;
 	size_t			 align = _Alignof(max_align_t), off;
@@ -161,7 +160,7 @@ alloc_raw(struct arena *a, size_t n)
 void *
 arena_alloc(struct arena *a, size_t n)
 {
-	void	*p = alloc_raw(a, n);
+	void	*p = arena_alloc_uninit(a, n);
 
 	memset(p, 0, n ? n : 1);
 	return (p);
@@ -170,7 +169,7 @@ arena_alloc(struct arena *a, size_t n)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char	*p = alloc_raw(a, n + 1);
+	char	*p = arena_alloc_uninit(a, n + 1);
 
 	if (n)
 		memcpy(p, s, n);
@@ -199,7 +198,7 @@ arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		oom();
-	p = alloc_raw(a, (size_t)n + 1);
+	p = arena_alloc_uninit(a, (size_t)n + 1);
 	if ((size_t)n < sizeof(small))
 		memcpy(p, small, (size_t)n + 1);
 	else

@@ -40,6 +40,8 @@ void	 arena_reset(struct arena *a);
 void	 arena_free(struct arena *a);
 /* arena_alloc: n bytes aligned for any type, zeroed. Never NULL. */
 void	*arena_alloc(struct arena *a, size_t n);
+/* arena_alloc_uninit: the same, not zeroed: for a buffer about to be filled. */
+void	*arena_alloc_uninit(struct arena *a, size_t n);
 /* arena_strndup: NUL-terminated copy of n bytes of s. */
 char	*arena_strndup(struct arena *a, const char *s, size_t n);
 /* arena_strdup: NUL-terminated copy of s (NULL gives NULL). */
