@@ -23,6 +23,7 @@
 // whether it exists is asked of the server (an unrouted path answers a bare 404), so a step
 // turns itself on when the endpoint lands and then has to pass.
 import { chromium } from 'playwright-core';
+import { launchChromium } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -708,13 +709,13 @@ have.resetOff = await fetch(AUTH_PREFIX + 'request-password-reset', {
   body: JSON.stringify({ email: 'probe@example.com' }), signal: AbortSignal.timeout(5000),
 }).then(async (r) => r.status === 400 && (await r.json()).code === 'RESET_PASSWORD_DISABLED').catch(() => false);
 diag(`${DEPLOYMENT}: app ${APP_URL}, Auth URL ${AUTH_URL}; GET list-accounts ${have.listAccounts ? 'routed' : 'not routed'}`);
-const browser = await chromium.launch({
+const browser = await launchChromium(chromium, {
   executablePath: CHROMIUM,
   headless: true,   // playwright adds --headless and a fresh --user-data-dir under TMPDIR
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   timeout: 30000,
-});
+}, diag);
 try {
   for (const lib of LIBS) await flow(browser, lib, have);
   if (REFERENCE) await reference(browser);

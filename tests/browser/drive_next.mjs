@@ -18,6 +18,7 @@
 // test_next.sh checks what the Auth URL itself sends), then the server side must see the
 // session.
 import { chromium } from 'playwright-core';
+import { launchChromium } from './launch.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -66,13 +67,13 @@ async function step(desc, page, fn) {
   return !err;
 }
 
-const browser = await chromium.launch({
+const browser = await launchChromium(chromium, {
   executablePath: CHROMIUM,
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   timeout: 30000,
-});
+}, diag);
 const ctx = await browser.newContext({ viewport: { width: 1000, height: 600 } });
 ctx.setDefaultTimeout(10000);
 const page = await ctx.newPage();
