@@ -93,7 +93,7 @@ cookie_name(struct request *r, const char *short_name)
 			    secure ? "__Secure-" : "";
 	size_t		 a = strlen(pre), b = strlen(prefix);
 	size_t		 c = strlen(short_name);
-	char		*out = arena_alloc(r->a, a + b + 1 + c + 1);
+	char		*out = arena_alloc_uninit(r->a, a + b + 1 + c + 1);
 
 	/* twice a request: concatenated, not formatted */
 	memcpy(out, pre, a);
